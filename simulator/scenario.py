@@ -1,0 +1,275 @@
+"""The resolved scenario: frozen dataclasses, the only form of a scenario that code after loading sees.
+
+Numbers that the YAML wrote as `$name` stay `Ref`s here; `bind` replaces them with one
+replication's draws, so one loaded scenario serves every replication.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from simulator.distributions import ParameterDistribution, TimeDistribution, time_distribution
+
+Months = float
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A `$name`: a parameter's value, known once a replication has drawn it."""
+
+    name: str
+
+
+Number = float | Ref
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSpec:
+    """A `time:` as written (kind and arguments); `distribution()` once the arguments are bound."""
+
+    kind: str
+    args: Mapping[str, Number]
+
+    def distribution(self) -> TimeDistribution:
+        return time_distribution(self.kind, self.args)
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """Track states and attribute values that must all hold (a set means: any of them)."""
+
+    states: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    attributes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Modifier:
+    when: Condition
+    hazard_ratio: Number
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    source: str
+    target: str
+    time: TimeSpec
+    modifiers: tuple[Modifier, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Jump:
+    """On entering a state, move `track` to `target` with `probability` if it is in `sources`."""
+
+    track: str
+    sources: frozenset[str]
+    target: str
+    probability: Number
+
+
+@dataclass(frozen=True, slots=True)
+class Initial:
+    """Shares of a track's states at arrival, one table per value of `by` (or one table, key None)."""
+
+    by: str | None
+    shares: Mapping[str | None, Mapping[str, Number]]
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    name: str
+    states: tuple[str, ...]
+    initial: Initial
+    holds: Mapping[str, str]
+    transitions: tuple[Transition, ...]
+    on_enter: Mapping[str, tuple[Jump, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    name: str
+    capacity: Number
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """A categorical trait drawn at arrival; `shares` is None when every intake stream fixes it."""
+
+    name: str
+    values: tuple[str, ...]
+    shares: tuple[Number, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Poisson:
+    rate_per_month: Number
+    start: Number
+    until: Number
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Arrivals at given months (`cohort` is a schedule with one entry)."""
+
+    arrivals: tuple[tuple[Number, Number], ...]  # (at, count)
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeStream:
+    arrivals: Poisson | Schedule
+    maximum: Number | None
+    attributes: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """Money: `kind` is per_month_in, per_entry, per_youth or fixed.
+
+    `shares` is the signed share of `amount` that each department bears: `pays` is {d: 1},
+    `split` the given shares, `transfer` {from: share, to: -share}. For `fixed`, `amount` is the
+    amount per month and `start`/`until` its period.
+    """
+
+    name: str
+    kind: str
+    condition: Condition | None
+    amount: Number
+    shares: Mapping[str, Number]
+    start: Number | None = None
+    until: Number | None = None
+    max_months_per_year: Number | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One priced outcome of a contract; `metric` is achieved, months_in, entered, status_at or per_period.
+
+    `condition` is the states the metric looks at; `inside` is False for `not_in`.
+    """
+
+    name: str
+    metric: str
+    condition: Condition
+    inside: bool
+    price: Number
+    for_months: Number | None = None
+    max_months: Number | None = None
+    checkpoints: tuple[Number, ...] = ()
+    every: Number | None = None
+    at_least: Number | None = None
+    at_most: Number | None = None
+    max_periods: Number | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Investor:
+    principal: Number
+    disbursements: tuple[tuple[Number, Number], ...]  # (at month, amount)
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    name: str
+    arm: str
+    youths: Condition
+    payers: Mapping[str, Number]
+    investor: Investor
+    window_start: Number
+    window_until: Number
+    settlement: str
+    outcomes: tuple[Outcome, ...]
+    versus_baseline: bool = False
+    cap: Number | None = None
+    max_per_youth: Number | None = None
+    max_multiple: Number | None = None
+    outcome_fund_reserve: Number | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Economics:
+    currency: str
+    annual_discount_rate: Number
+    departments: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A named number: fixed (`value`) or drawn once per replication (`distribution`)."""
+
+    name: str
+    value: float | None
+    distribution: ParameterDistribution | None
+    label: str = ""
+    source: str = ""
+    unit: str = ""
+
+    @property
+    def uncertain(self) -> bool:
+        return self.distribution is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """What an arm simulates: the part of a scenario that a `patch` may change."""
+
+    tracks: tuple[Track, ...]
+    resources: Mapping[str, Resource]
+    flows: tuple[Flow, ...]
+    exit: TimeSpec | None
+    parameters: Mapping[str, Parameter]
+
+    def track(self, name: str) -> Track:
+        return next(track for track in self.tracks if track.name == name)
+
+
+@dataclass(frozen=True, slots=True)
+class Arm:
+    """An arm and its model; `own_parameters` are those its patch redefines (drawn for it alone)."""
+
+    name: str
+    label: str
+    model: Model
+    own_parameters: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    description: str
+    file: str
+    horizon: Months
+    start: tuple[int, int]  # (year, month) of t = 0
+    baseline: str
+    sampling: str  # "random" or "lhs"
+    attributes: tuple[Attribute, ...]
+    intake: tuple[IntakeStream, ...]
+    economics: Economics
+    arms: Mapping[str, Arm]
+    contracts: Mapping[str, Contract]
+    files: Mapping[str, str]  # path -> sha256 of every scenario file read
+    resolved: Mapping[str, Any]  # the merged scenario as plain data, written to the manifest
+
+    def parameters(self) -> dict[str, Parameter]:
+        """Every parameter of every arm (an arm's own version under the same name wins last)."""
+        merged: dict[str, Parameter] = {}
+        for arm in self.arms.values():
+            merged.update(arm.model.parameters)
+        return merged
+
+
+def bind(obj: Any, values: Mapping[str, float]) -> Any:
+    """`obj` with every `Ref` replaced by its value: one replication's concrete terms."""
+    if isinstance(obj, Ref):
+        return values[obj.name]
+    if isinstance(obj, (str, int, float, bool, type(None), frozenset)):
+        return obj
+    if isinstance(obj, tuple):
+        return tuple(bind(item, values) for item in obj)
+    if isinstance(obj, Mapping):
+        return {key: bind(item, values) for key, item in obj.items()}
+    if isinstance(obj, (Parameter, ParameterDistribution, TimeDistribution)):
+        return obj
+    if dataclasses.is_dataclass(obj):
+        changes = {f.name: bind(getattr(obj, f.name), values) for f in dataclasses.fields(obj)}
+        return dataclasses.replace(obj, **changes)
+    return obj
