@@ -1,0 +1,460 @@
+"""The SimPy model: every youth moves through the tracks of one arm, on the hazard-budget clock.
+
+One SimPy process per youth with one pending timeout: the youth sleeps until its earliest clock
+(or a granted resource unit) and then moves one track. When a track moves, the hazard ratios of
+the other clocks are re-evaluated and each clock continues with its remaining budget (spec §1.3).
+
+Process code moves state and records the move; money and contracts are computed afterwards from
+the `Trajectories` it records.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Mapping
+
+import numpy as np
+import simpy
+
+from simulator.distributions import Fixed, TimeDistribution
+from simulator.sampling import draw_parameters
+from simulator.scenario import Condition, IntakeStream, Model, Poisson, Scenario, bind
+from simulator.seeding import rng_for
+from simulator.trajectories import Trajectories
+
+INF = math.inf
+BLOCK = 64  # uniforms drawn per youth and stream up front; more come from an overflow stream
+MAX_JUMP_DEPTH = 100
+
+
+@dataclass(frozen=True)
+class Replication:
+    """One replication: the parameter values each arm used and each arm's trajectories."""
+
+    replication: int
+    parameters: Mapping[str, Mapping[str, float]]  # arm -> parameter -> value
+    trajectories: Mapping[str, Trajectories]  # arm -> trajectories
+
+
+def simulate(scenario: Scenario, seed: int, replications: Iterable[int], runs: int) -> Iterator[Replication]:
+    """Replications one by one; each depends only on (seed, replication), never on the others."""
+    for replication in replications:
+        yield simulate_replication(scenario, seed, replication, runs)
+
+
+def simulate_replication(scenario: Scenario, seed: int, replication: int, runs: int) -> Replication:
+    """Every arm of one replication, on common random numbers (spec §1.5)."""
+    values = draw_parameters(scenario, seed, replication, runs)
+    cohort = admit(scenario, values[scenario.baseline], seed, replication)
+    trajectories = {}
+    for name, arm in scenario.arms.items():
+        model = bind(arm.model, values[name])
+        trajectories[name] = ArmRun(name, model, scenario, cohort).run()
+    return Replication(replication, values, trajectories)
+
+
+# --- Who arrives: the same youths, at the same times, in every arm --------------------------------
+
+
+class Streams:
+    """Uniforms for each (youth, stream name): the same numbers in every arm.
+
+    Drawn a block at a time per stream name, so a replication makes a handful of generators
+    rather than one per youth; a stream depends only on (seed, replication, name, youth), so
+    adding a track or an arm changes no other draw.
+    """
+
+    def __init__(self, seed: int, replication: int, youths: int):
+        self.seed, self.replication, self.youths = seed, replication, youths
+        self._blocks: dict[str, np.ndarray] = {}
+        self._overflow: dict[tuple[str, int], list[float]] = {}
+
+    def uniform(self, name: str, youth: int, index: int) -> float:
+        if index < BLOCK:
+            block = self._blocks.get(name)
+            if block is None:
+                rng = rng_for(self.seed, self.replication, "youth", name)
+                block = self._blocks[name] = rng.random((self.youths, BLOCK))
+            return float(block[youth, index])
+        more = self._overflow.setdefault((name, youth), [])
+        if index - BLOCK >= len(more):
+            rng = rng_for(self.seed, self.replication, "youth", youth, name, "overflow")
+            more[:] = rng.random(max(4 * BLOCK, 2 * (index - BLOCK + 1))).tolist()
+        return more[index - BLOCK]
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The youths of one replication, shared by every arm."""
+
+    arrival: np.ndarray  # float64 (n,), sorted
+    attributes: np.ndarray  # int16 (n, n_attributes)
+    streams: Streams
+
+
+def admit(scenario: Scenario, values: Mapping[str, float], seed: int, replication: int) -> Cohort:
+    """Arrival times and attributes of every youth who arrives before the horizon."""
+    times, fixed = [], []
+    for index, stream in enumerate(bind(scenario.intake, values)):
+        arrivals = _arrival_times(stream, rng_for(seed, replication, "intake", index))
+        times.append(arrivals)
+        fixed += [stream.attributes] * len(arrivals)
+    all_times = np.concatenate(times) if times else np.zeros(0)
+    order = np.argsort(all_times, kind="stable")
+    arrival = all_times[order]
+    keep = arrival < scenario.horizon
+    order, arrival = order[keep], arrival[keep]
+    streams = Streams(seed, replication, len(arrival))
+    attributes = np.zeros((len(arrival), len(scenario.attributes)), dtype=np.int16)
+    for youth, source in enumerate(order):
+        for a, attribute in enumerate(scenario.attributes):
+            u = streams.uniform("arrival", youth, a)
+            given = fixed[source].get(attribute.name)
+            if given is not None:
+                attributes[youth, a] = attribute.values.index(given)
+            else:
+                shares = bind(attribute.shares, values)
+                attributes[youth, a] = _pick(np.cumsum(shares), u)
+    return Cohort(arrival, attributes, streams)
+
+
+def _arrival_times(stream: IntakeStream, rng: np.random.Generator) -> np.ndarray:
+    if isinstance(stream.arrivals, Poisson):
+        p = stream.arrivals
+        count = rng.poisson(p.rate_per_month * (p.until - p.start))
+        times = np.sort(rng.uniform(p.start, p.until, count))
+    else:
+        times = np.concatenate([np.full(int(count), at, dtype=float)
+                                for at, count in stream.arrivals.arrivals])
+        times = np.sort(times, kind="stable")
+    if stream.maximum is not None:
+        times = times[: int(stream.maximum)]
+    return times
+
+
+def _pick(cumulative: np.ndarray, u: float) -> int:
+    """Inverse CDF of a discrete distribution (the last index absorbs rounding)."""
+    return min(int(np.searchsorted(cumulative, u, side="right")), len(cumulative) - 1)
+
+
+# --- The compiled model of one arm ----------------------------------------------------------------
+
+
+@dataclass
+class CompiledTransition:
+    target: int
+    distribution: TimeDistribution
+    fixed: bool
+    modifiers: list[tuple[float, "CompiledCondition"]]
+
+
+@dataclass
+class CompiledCondition:
+    """A condition on other tracks (state codes) and attributes (value codes)."""
+
+    states: list[tuple[int, frozenset[int]]]
+    attributes: list[tuple[int, frozenset[int]]]
+
+    def holds(self, state: list[int], attributes: np.ndarray) -> bool:
+        for track, allowed in self.states:
+            if state[track] not in allowed:
+                return False
+        for attribute, allowed in self.attributes:
+            if attributes[attribute] not in allowed:
+                return False
+        return True
+
+
+@dataclass
+class CompiledJump:
+    track: int
+    sources: frozenset[int]
+    target: int
+    probability: float
+
+
+@dataclass
+class CompiledTrack:
+    name: str
+    states: tuple[str, ...]
+    initial: dict[int | None, np.ndarray]  # attribute value code (or None) -> cumulative shares
+    initial_by: int | None  # attribute code
+    transitions: list[list[CompiledTransition]]  # per state
+    holds: list[int | None]  # per state: resource code
+    on_enter: list[list[CompiledJump]]  # per state
+
+
+def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack], list[str], list[int]]:
+    """Index states, tracks and attribute values by code, once per (replication, arm)."""
+    track_codes = {track.name: k for k, track in enumerate(model.tracks)}
+    state_codes = [{s: i for i, s in enumerate(track.states)} for track in model.tracks]
+    attribute_codes = {a.name: i for i, a in enumerate(scenario.attributes)}
+    value_codes = [{v: i for i, v in enumerate(a.values)} for a in scenario.attributes]
+    resources = list(model.resources)
+    capacities = [int(model.resources[name].capacity) for name in resources]
+
+    def condition(c: Condition) -> CompiledCondition:
+        return CompiledCondition(
+            [(track_codes[t], frozenset(state_codes[track_codes[t]][s] for s in states))
+             for t, states in c.states.items()],
+            [(attribute_codes[a], frozenset(value_codes[attribute_codes[a]][v] for v in values))
+             for a, values in c.attributes.items()])
+
+    tracks = []
+    for k, track in enumerate(model.tracks):
+        codes = state_codes[k]
+        transitions: list[list[CompiledTransition]] = [[] for _ in track.states]
+        for t in track.transitions:
+            distribution = t.time.distribution()
+            transitions[codes[t.source]].append(CompiledTransition(
+                codes[t.target], distribution, isinstance(distribution, Fixed),
+                [(float(m.hazard_ratio), condition(m.when)) for m in t.modifiers]))
+        holds = [resources.index(track.holds[s]) if s in track.holds else None for s in track.states]
+        on_enter: list[list[CompiledJump]] = [[] for _ in track.states]
+        for state, jumps in track.on_enter.items():
+            for jump in jumps:
+                j = track_codes[jump.track]
+                on_enter[codes[state]].append(CompiledJump(
+                    j, frozenset(state_codes[j][s] for s in jump.sources), state_codes[j][jump.target],
+                    float(jump.probability)))
+        by = track.initial.by
+        initial = {}
+        for key, table in track.initial.shares.items():
+            shares = np.array([float(table.get(s, 0.0)) for s in track.states])
+            initial[value_codes[attribute_codes[by]][key] if by is not None else None] = np.cumsum(shares)
+        tracks.append(CompiledTrack(track.name, track.states, initial,
+                                    attribute_codes[by] if by is not None else None,
+                                    transitions, holds, on_enter))
+    return tracks, resources, capacities
+
+
+# --- A youth: states, clocks, and the process that moves them --------------------------------------
+
+
+@dataclass
+class Clock:
+    """One transition's hazard budget: it fires when ∫ HR dH0 reaches `budget`."""
+
+    transition: CompiledTransition
+    budget: float
+    used: float = 0.0  # hazard (or, for a fixed clock, active months) spent up to `since`
+    since: float = 0.0  # time of the last update
+    ratio: float = 1.0
+    due: float = INF
+
+    def advance(self, now: float, entered: float) -> None:
+        """Spend the hazard accrued since the last update at the current ratio."""
+        if self.ratio > 0.0 and now > self.since:
+            if self.transition.fixed:
+                self.used += now - self.since
+            else:
+                h = self.transition.distribution.cumulative_hazard
+                self.used += self.ratio * (h(now - entered) - h(self.since - entered))
+        self.since = now
+
+    def schedule(self, entered: float) -> None:
+        """When the clock fires if the ratio stays as it is."""
+        if self.ratio <= 0.0:
+            self.due = INF
+        elif self.transition.fixed:
+            self.due = self.since + max(0.0, self.transition.distribution.months - self.used)
+        else:
+            d = self.transition.distribution
+            target = d.cumulative_hazard(self.since - entered) + (self.budget - self.used) / self.ratio
+            self.due = entered + d.inverse_cumulative_hazard(target)
+
+
+@dataclass
+class Youth:
+    index: int
+    attributes: np.ndarray
+    arrival: float
+    departure: float
+    state: list[int]
+    entered: list[float]
+    entered_by_move: list[bool]
+    clocks: list[list[Clock]]
+    draws: list[int]  # uniforms used so far, per track stream
+    jumps_drawn: int = 0
+    waiting: dict[int, tuple[simpy.Resource, object, int, float]] = field(default_factory=dict)
+    holding: dict[int, tuple[simpy.Resource, object]] = field(default_factory=dict)
+
+
+class ArmRun:
+    """One arm of one replication: the SimPy environment, the youths and the record of spells."""
+
+    def __init__(self, arm: str, model: Model, scenario: Scenario, cohort: Cohort):
+        self.arm, self.scenario, self.cohort = arm, scenario, cohort
+        self.tracks, self.resource_names, capacities = compile_model(model, scenario)
+        self.env = simpy.Environment()
+        self.resources = [simpy.Resource(self.env, capacity) for capacity in capacities]
+        self.exit = model.exit.distribution() if model.exit is not None else None
+        self.horizon = scenario.horizon
+        self.spells: list[tuple[int, int, int, float, float, bool]] = []
+        self.waits: list[tuple[int, int, float, float]] = []
+        self.departure = np.full(len(cohort.arrival), INF)
+        self.present: dict[int, Youth] = {}
+
+    def run(self) -> Trajectories:
+        for index in range(len(self.cohort.arrival)):
+            self.env.process(self.live(index))
+        self.env.run(until=self.horizon)
+        return self.trajectories()
+
+    # The story of one youth.
+    def live(self, index: int):
+        yield self.env.timeout(self.cohort.arrival[index])
+        youth = self.arrive(index)
+        while True:
+            clock, track = self.earliest(youth)
+            due = clock.due if clock is not None else INF
+            if due >= youth.departure and youth.departure < INF:
+                yield self.env.timeout(max(0.0, youth.departure - self.env.now))
+                self.leave(youth)
+                return
+            sleep = self.env.timeout(max(0.0, due - self.env.now)) if due < INF else None
+            requests = [request for _, request, _, _ in youth.waiting.values()]
+            if sleep is None and not requests:
+                return  # absorbed in every track, and never leaves
+            yield self.env.any_of([e for e in (sleep, *requests) if e is not None])
+            granted = [k for k, (_, request, _, _) in youth.waiting.items() if request.triggered]
+            if granted:
+                for k in granted:
+                    self.take_unit(youth, k)
+            elif sleep is not None and sleep.processed:
+                self.fire(youth, track, clock)
+
+    def arrive(self, index: int) -> Youth:
+        now = self.env.now
+        attributes = self.cohort.attributes[index]
+        streams = self.cohort.streams
+        departure = INF
+        if self.exit is not None:
+            u = streams.uniform("arrival", index, len(self.scenario.attributes))
+            departure = now + self.exit.inverse_cumulative_hazard(-math.log1p(-u))
+        self.departure[index] = departure
+        state = []
+        for track in self.tracks:
+            key = None if track.initial_by is None else int(attributes[track.initial_by])
+            state.append(_pick(track.initial[key], streams.uniform(track.name, index, 0)))
+        n = len(self.tracks)
+        youth = Youth(index, attributes, now, departure, state, [now] * n, [False] * n,
+                      [[] for _ in range(n)], [1] * n)
+        for k in range(n):
+            self.start_clocks(youth, k)
+        self.rerate(youth)
+        self.present[index] = youth
+        return youth
+
+    def earliest(self, youth: Youth) -> tuple[Clock | None, int]:
+        best, best_track = None, -1
+        for k, clocks in enumerate(youth.clocks):
+            for clock in clocks:
+                if best is None or clock.due < best.due:
+                    best, best_track = clock, k
+        return best, best_track
+
+    def fire(self, youth: Youth, k: int, clock: Clock) -> None:
+        target = clock.transition.target
+        resource_code = self.tracks[k].holds[target]
+        if resource_code is None:
+            self.move(youth, k, target)
+            return
+        self.withdraw(youth, k)  # a request made earlier in this state gives way to the newer one
+        resource = self.resources[resource_code]
+        request = resource.request()
+        youth.clocks[k].remove(clock)  # it fired; the state's other clocks keep running
+        youth.waiting[k] = (resource, request, target, self.env.now)
+        if request.triggered:
+            self.take_unit(youth, k)
+
+    def take_unit(self, youth: Youth, k: int) -> None:
+        resource, request, target, requested = youth.waiting.pop(k)
+        self.waits.append((self.resources.index(resource), youth.index, requested, self.env.now))
+        self.move(youth, k, target)
+        youth.holding[k] = (resource, request)
+
+    def move(self, youth: Youth, k: int, target: int, depth: int = 0) -> None:
+        """Leave the current state of track k for `target`, then apply the target's jumps."""
+        now = self.env.now
+        self.close_spell(youth, k, now)
+        self.withdraw(youth, k)
+        if k in youth.holding:
+            resource, request = youth.holding.pop(k)
+            resource.release(request)
+        youth.state[k], youth.entered[k], youth.entered_by_move[k] = target, now, True
+        self.start_clocks(youth, k)
+        for jump in self.tracks[k].on_enter[target]:
+            u = self.cohort.streams.uniform("jump", youth.index, youth.jumps_drawn)
+            youth.jumps_drawn += 1
+            if youth.state[jump.track] in jump.sources and u < jump.probability:
+                if depth >= MAX_JUMP_DEPTH:
+                    raise RuntimeError("on_enter jumps keep triggering each other (a cycle)")
+                self.move(youth, jump.track, jump.target, depth + 1)
+        if depth == 0:
+            self.rerate(youth)
+
+    def withdraw(self, youth: Youth, k: int) -> None:
+        if k in youth.waiting:
+            resource, request, _, requested = youth.waiting.pop(k)
+            request.cancel()
+            self.waits.append((self.resources.index(resource), youth.index, requested, math.nan))
+
+    def start_clocks(self, youth: Youth, k: int) -> None:
+        """Fresh budgets E ~ Exp(1) for every transition out of the state just entered."""
+        now = self.env.now
+        clocks = []
+        for transition in self.tracks[k].transitions[youth.state[k]]:
+            u = self.cohort.streams.uniform(self.tracks[k].name, youth.index, youth.draws[k])
+            youth.draws[k] += 1
+            clocks.append(Clock(transition, -math.log1p(-u), since=now, ratio=-1.0))
+        youth.clocks[k] = clocks
+
+    def rerate(self, youth: Youth) -> None:
+        """Re-evaluate every clock's hazard ratio after a move; spend what accrued at the old one."""
+        now = self.env.now
+        for k, clocks in enumerate(youth.clocks):
+            for clock in clocks:
+                ratio = 1.0
+                for hazard_ratio, when in clock.transition.modifiers:
+                    if when.holds(youth.state, youth.attributes):
+                        ratio *= hazard_ratio
+                if ratio != clock.ratio:
+                    if clock.ratio >= 0.0:
+                        clock.advance(now, youth.entered[k])
+                    clock.since = now
+                    clock.ratio = ratio
+                    clock.schedule(youth.entered[k])
+
+    def leave(self, youth: Youth) -> None:
+        now = self.env.now
+        del self.present[youth.index]
+        for k in range(len(self.tracks)):
+            self.close_spell(youth, k, now)
+            self.withdraw(youth, k)
+            if k in youth.holding:
+                resource, request = youth.holding.pop(k)
+                resource.release(request)
+            youth.clocks[k] = []
+
+    def close_spell(self, youth: Youth, k: int, now: float) -> None:
+        self.spells.append((youth.index, k, youth.state[k], youth.entered[k], now,
+                            youth.entered_by_move[k]))
+
+    def trajectories(self) -> Trajectories:
+        """Close what is still open at the horizon and hand over the record as arrays."""
+        spells = list(self.spells)
+        for youth in self.present.values():
+            for k in range(len(self.tracks)):
+                spells.append((youth.index, k, youth.state[k], youth.entered[k], self.horizon,
+                               youth.entered_by_move[k]))
+            for k, (resource, _, _, requested) in youth.waiting.items():
+                self.waits.append((self.resources.index(resource), youth.index, requested, math.nan))
+        return Trajectories.from_records(
+            arm=self.arm, horizon=self.horizon, tracks=tuple(t.name for t in self.tracks),
+            states=tuple(t.states for t in self.tracks),
+            attributes=tuple(a.name for a in self.scenario.attributes),
+            attribute_values=tuple(a.values for a in self.scenario.attributes),
+            arrival=self.cohort.arrival, departure=self.departure,
+            youth_attributes=self.cohort.attributes, spells=spells, waits=self.waits,
+            resources=tuple(self.resource_names))
