@@ -1,0 +1,122 @@
+"""Named random streams (seeding.rng_for) and per-parameter uniforms (sampling.parameter_uniform):
+reproducible across processes, independent of each other, and Latin hypercube when asked."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from simulator.sampling import parameter_uniform
+from simulator.seeding import rng_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# --- rng_for --------------------------------------------------------------------------------------
+
+
+def test_same_key_gives_the_same_stream_in_a_fresh_process():
+    """Strings are hashed with blake2b, not hash(), so a different PYTHONHASHSEED changes nothing."""
+    code = ("import json; from simulator.seeding import rng_for; "
+            "from simulator.sampling import parameter_uniform; "
+            "print(json.dumps([rng_for(7, 3, 'param', 'hf_housing_hr').random(3).tolist(), "
+            "parameter_uniform(7, 12, 40, ('hf_housing_hr', 'housing_first'), True)]))")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=True).stdout
+    here = [rng_for(7, 3, "param", "hf_housing_hr").random(3).tolist(),
+            parameter_uniform(7, 12, 40, ("hf_housing_hr", "housing_first"), True)]
+    assert json.loads(output) == here
+
+
+def test_seed_zero_is_a_seed_and_differs_from_seed_one():
+    assert rng_for(0, 1, "param", "x").random() != rng_for(1, 1, "param", "x").random()
+    assert parameter_uniform(0, 0, 10, ("x",), lhs=False) != parameter_uniform(1, 0, 10, ("x",), lhs=False)
+    assert parameter_uniform(0, 0, 10, ("x",), lhs=True) != parameter_uniform(1, 0, 10, ("x",), lhs=True)
+
+
+def test_different_keys_give_different_streams():
+    keys = [(1, "param", "a"), (1, "param", "b"), (2, "param", "a"), (1, "param", "a", "arm"),
+            ("param", 1, "a"), (1, "youth", 0, "housing"), (1, "youth", 0, "health"),
+            (1, "youth", 1, "housing")]
+    draws = [rng_for(5, *key).random() for key in keys]
+    assert len(set(draws)) == len(keys)
+
+
+def test_numpy_integers_name_the_same_stream_as_python_integers():
+    assert rng_for(np.int64(3), np.int32(2), "x").random() == rng_for(3, 2, "x").random()
+
+
+@pytest.mark.parametrize(("seed", "key", "error"), [
+    (-1, (), ValueError),
+    (None, (), TypeError),  # None would mean fresh OS entropy: an irreproducible run
+    (1.5, (), TypeError),
+    (0, (-1,), ValueError),
+    (0, (1.0,), TypeError),
+])
+def test_bad_seeds_and_keys_are_rejected(seed, key, error):
+    with pytest.raises(error):
+        rng_for(seed, *key)
+
+
+# --- parameter_uniform ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lhs", [False, True], ids=["random", "lhs"])
+def test_adding_a_parameter_changes_no_other_draws(lhs):
+    runs = 30
+    alone = [parameter_uniform(11, r, runs, ("a",), lhs) for r in range(runs)]
+    together = [(parameter_uniform(11, r, runs, ("a",), lhs), parameter_uniform(11, r, runs, ("b",), lhs))
+                for r in range(runs)]
+    assert [a for a, _ in together] == alone
+    assert [b for _, b in together] != alone
+
+
+def test_an_arm_that_redefines_a_parameter_gets_its_own_draws():
+    assert parameter_uniform(11, 4, 10, ("a",), False) != parameter_uniform(11, 4, 10, ("a", "arm"), False)
+
+
+@pytest.mark.parametrize("runs", [1, 7, 200])
+@pytest.mark.parametrize("key", [("hf_housing_hr",), ("hf_housing_hr", "housing_first"), ("team_places",)])
+def test_lhs_puts_one_replication_in_each_stratum(runs, key):
+    u = np.array([parameter_uniform(3, r, runs, key, lhs=True) for r in range(runs)])
+    assert np.all((0 <= u) & (u < 1))
+    assert sorted(np.floor(u * runs).astype(int)) == list(range(runs))
+
+
+def test_lhs_strata_are_ordered_independently_per_parameter():
+    runs = 50
+    strata = {name: [int(parameter_uniform(3, r, runs, (name,), True) * runs) for r in range(runs)]
+              for name in ("a", "b")}
+    assert strata["a"] != strata["b"]
+
+
+def test_lhs_uses_the_same_within_stratum_draw_as_plain_sampling():
+    """The LHS value is the plain uniform moved into its stratum: (stratum + u) / runs."""
+    runs = 20
+    for r in range(runs):
+        plain = parameter_uniform(9, r, runs, ("x",), lhs=False)
+        lhs = parameter_uniform(9, r, runs, ("x",), lhs=True)
+        assert lhs * runs - int(lhs * runs) == pytest.approx(plain, abs=1e-12)
+
+
+def test_plain_uniforms_are_uniform():
+    u = [parameter_uniform(2, r, 2_000, ("x",), lhs=False) for r in range(2_000)]
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+
+
+@pytest.mark.parametrize("replication", [-1, 10])
+def test_replication_must_lie_in_range(replication):
+    with pytest.raises(ValueError):
+        parameter_uniform(0, replication, 10, ("x",), lhs=True)
+
+
+def test_key_must_be_a_tuple_not_a_bare_name():
+    with pytest.raises(TypeError):
+        parameter_uniform(0, 0, 10, "hf_housing_hr", lhs=False)
