@@ -66,7 +66,7 @@ class Streams:
 
     def __init__(self, seed: int, replication: int, youths: int):
         self.seed, self.replication, self.youths = seed, replication, youths
-        self._blocks: dict[str, np.ndarray] = {}
+        self._blocks: dict[str, list[list[float]]] = {}
         self._overflow: dict[tuple[str, int], list[float]] = {}
 
     def uniform(self, name: str, youth: int, index: int) -> float:
@@ -74,8 +74,8 @@ class Streams:
             block = self._blocks.get(name)
             if block is None:
                 rng = rng_for(self.seed, self.replication, "youth", name)
-                block = self._blocks[name] = rng.random((self.youths, BLOCK))
-            return float(block[youth, index])
+                block = self._blocks[name] = rng.random((self.youths, BLOCK)).tolist()
+            return block[youth][index]
         more = self._overflow.setdefault((name, youth), [])
         if index - BLOCK >= len(more):
             rng = rng_for(self.seed, self.replication, "youth", youth, name, "overflow")
@@ -140,15 +140,15 @@ def _pick(cumulative: np.ndarray, u: float) -> int:
 # --- The compiled model of one arm ----------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class CompiledTransition:
     target: int
     distribution: TimeDistribution
     fixed: bool
-    modifiers: list[tuple[float, "CompiledCondition"]]
+    modifiers: list[tuple[float, "CompiledCondition"]]  # empty: the hazard ratio is always 1
 
 
-@dataclass
+@dataclass(slots=True)
 class CompiledCondition:
     """A condition on other tracks (state codes) and attributes (value codes)."""
 
@@ -231,7 +231,7 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
 # --- A youth: states, clocks, and the process that moves them --------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Clock:
     """One transition's hazard budget: it fires when ∫ HR dH0 reaches `budget`."""
 
@@ -264,7 +264,7 @@ class Clock:
             self.due = entered + d.inverse_cumulative_hazard(target)
 
 
-@dataclass
+@dataclass(slots=True)
 class Youth:
     index: int
     attributes: np.ndarray
@@ -316,7 +316,10 @@ class ArmRun:
             requests = [request for _, request, _, _ in youth.waiting.values()]
             if sleep is None and not requests:
                 return  # absorbed in every track, and never leaves
-            yield self.env.any_of([e for e in (sleep, *requests) if e is not None])
+            if requests:
+                yield self.env.any_of([e for e in (sleep, *requests) if e is not None])
+            else:
+                yield sleep
             granted = [k for k, (_, request, _, _) in youth.waiting.items() if request.triggered]
             if granted:
                 for k in granted:
@@ -404,10 +407,15 @@ class ArmRun:
         """Fresh budgets E ~ Exp(1) for every transition out of the state just entered."""
         now = self.env.now
         clocks = []
+        name = self.tracks[k].name
         for transition in self.tracks[k].transitions[youth.state[k]]:
-            u = self.cohort.streams.uniform(self.tracks[k].name, youth.index, youth.draws[k])
+            budget = -math.log1p(-self.cohort.streams.uniform(name, youth.index, youth.draws[k]))
             youth.draws[k] += 1
-            clocks.append(Clock(transition, -math.log1p(-u), since=now, ratio=-1.0))
+            clock = Clock(transition, budget, since=now, ratio=-1.0)
+            if not transition.modifiers:  # a constant ratio of 1: the sojourn is known now
+                clock.ratio = 1.0
+                clock.schedule(now)
+            clocks.append(clock)
         youth.clocks[k] = clocks
 
     def rerate(self, youth: Youth) -> None:
@@ -415,6 +423,8 @@ class ArmRun:
         now = self.env.now
         for k, clocks in enumerate(youth.clocks):
             for clock in clocks:
+                if not clock.transition.modifiers:
+                    continue
                 ratio = 1.0
                 for hazard_ratio, when in clock.transition.modifiers:
                     if when.holds(youth.state, youth.attributes):
