@@ -1,0 +1,112 @@
+"""Per-replication records (small, fixed-shape arrays) and the statistics summarised from them.
+
+A replication's `Trajectories` are reduced to a record as soon as they are made, so memory does
+not grow with the number of replications beyond these records. Keys starting with `table_` hold
+variable-length tables (one row per event); every other key has the same shape in every
+replication.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.model import Replication
+from simulator.scenario import Scenario
+
+TABLE = "table_"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The shape of a record: which arm, track, state, resource and parameter sits where."""
+
+    arms: tuple[str, ...]
+    occupancy_rows: tuple[tuple[str, str], ...]  # (track, state), over every arm
+    months: int  # occupancy at months 0 … months
+    resources: tuple[str, ...]
+    parameters: tuple[tuple[str, str], ...]  # (arm, name); arm "" for a parameter shared by all
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "Layout":
+        rows: list[tuple[str, str]] = []
+        resources: list[str] = []
+        parameters: list[tuple[str, str]] = []
+        for arm in scenario.arms.values():
+            for track in arm.model.tracks:
+                rows += [(track.name, state) for state in track.states if (track.name, state) not in rows]
+            resources += [name for name in arm.model.resources if name not in resources]
+            for name, parameter in arm.model.parameters.items():
+                key = (arm.name if name in arm.own_parameters else "", name)
+                if parameter.uncertain and key not in parameters:
+                    parameters.append(key)
+        return cls(tuple(scenario.arms), tuple(rows), int(np.floor(scenario.horizon)),
+                   tuple(resources), tuple(parameters))
+
+    def parameter_column(self, arm: str, name: str) -> str:
+        return f"{name}@{arm}" if arm else name
+
+
+def record_replication(scenario: Scenario, layout: Layout, replication: Replication) -> dict[str, np.ndarray]:
+    """What one replication contributes to the results, as fixed-shape arrays."""
+    arms = len(layout.arms)
+    baseline = layout.arms[0]
+    occupancy = np.full((arms, len(layout.occupancy_rows), layout.months + 1), np.nan, dtype=np.float32)
+    youths = np.zeros(arms)
+    wait = np.full((arms, len(layout.resources)), np.nan)
+    months = np.arange(layout.months + 1, dtype=float)
+    row_index = {row: i for i, row in enumerate(layout.occupancy_rows)}
+    for a, arm in enumerate(layout.arms):
+        trajectories = replication.trajectories[arm]
+        youths[a] = trajectories.youths
+        for k, counts in enumerate(trajectories.occupancy(months)):
+            track = trajectories.tracks[k]
+            for s, state in enumerate(trajectories.states[k]):
+                occupancy[a, row_index[(track, state)]] = counts[s]
+        for r, resource in enumerate(trajectories.resources):
+            granted = trajectories.wait_granted[trajectories.wait_resource == r]
+            requested = trajectories.wait_requested[trajectories.wait_resource == r]
+            served = ~np.isnan(granted)
+            if served.any():
+                wait[a, layout.resources.index(resource)] = float(np.mean(granted[served] - requested[served]))
+    values = replication.parameters
+    parameters = np.array([values[arm or baseline][name] for arm, name in layout.parameters])
+    return {"parameters": parameters, "youths": youths, "occupancy": occupancy, "wait_months": wait}
+
+
+def stack_records(records: list[dict[str, np.ndarray]], replications: list[int]) -> dict[str, np.ndarray]:
+    """Records of consecutive work stacked along a first, replication axis (tables gain a column)."""
+    stacked: dict[str, np.ndarray] = {"replication": np.asarray(replications, dtype=np.int64)}
+    for key in records[0]:
+        if key.startswith(TABLE):
+            stacked[key] = np.concatenate([
+                np.column_stack([np.full(len(r[key]), rep, dtype=float), r[key]])
+                for rep, r in zip(replications, records)]) if records else np.zeros((0, 1))
+        else:
+            stacked[key] = np.stack([r[key] for r in records])
+    return stacked
+
+
+def concatenate_records(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Chunks joined and put in replication order, whatever order they finished in."""
+    joined = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    order = np.argsort(joined["replication"], kind="stable")
+    result = {}
+    for key, value in joined.items():
+        if key.startswith(TABLE):
+            result[key] = value[np.argsort(value[:, 0], kind="stable")] if len(value) else value
+        else:
+            result[key] = value[order]
+    return result
+
+
+def statistics(values: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
+    """Mean with its Monte Carlo standard error, sd and the 5th, 50th and 95th percentiles."""
+    values = np.asarray(values, dtype=float)
+    n = np.sum(~np.isnan(values), axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nanmean(values, axis=axis) if values.size else np.nan
+        sd = np.nanstd(values, axis=axis, ddof=1) if values.shape[axis] > 1 else np.zeros_like(mean)
+        se = sd / np.sqrt(n)
+        p05, p50, p95 = np.nanpercentile(values, [5, 50, 95], axis=axis) if values.size else (np.nan,) * 3
+    return {"mean": mean, "se": se, "sd": sd, "p05": p05, "p50": p50, "p95": p95}

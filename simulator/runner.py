@@ -1,0 +1,288 @@
+"""Monte Carlo replications, run in chunks on local processes or a Dask cluster, kept on disk as they finish.
+
+Replication r depends only on (seed, r), so the numbers are the same whatever the number of
+workers, the scheduler, or how often a run was interrupted and resumed. Each finished chunk is
+written atomically (write, then rename) into `chunks/` of the output folder; the manifest is
+written first with `complete: false` and rewritten after each chunk. Nothing is aggregated until
+every replication is on disk, and then always in replication order.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from simulator import __version__
+from simulator.analysis import Layout, concatenate_records, record_replication, stack_records
+from simulator.errors import Issue, ScenarioError
+from simulator.model import simulate_replication
+from simulator.scenario import Scenario
+
+CHUNKS = "chunks"
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    runs: int = 1000
+    seed: int = 0
+    workers: int | None = None  # None: every core
+    scheduler: str | None = None  # a Dask scheduler address, tcp://HOST:PORT
+    resume: bool = False
+    force: bool = False
+    chunk_size: int | None = None  # None: chosen from runs and workers
+    progress: bool = False
+
+
+def simulate_chunk(scenario: Scenario, seed: int, replications: list[int], runs: int) -> dict:
+    """The stacked records of some replications: the unit of work a worker does."""
+    layout = Layout.of(scenario)
+    records = [record_replication(scenario, layout, simulate_replication(scenario, seed, r, runs))
+               for r in replications]
+    return stack_records(records, replications)
+
+
+def run(scenario: Scenario, out: Path, options: RunOptions) -> dict:
+    """Run (or complete) the replications of `scenario` into `out`; returns the final manifest.
+
+    Raises ScenarioError when `out` holds another scenario's results (unless `force`) or when
+    `resume` does not match what is on disk. KeyboardInterrupt leaves every finished chunk and a
+    valid manifest behind.
+    """
+    out = Path(out)
+    manifest = _prepare(scenario, out, options)
+    done = completed_replications(out)
+    todo = [r for r in range(options.runs) if r not in done]
+    chunk_size = options.chunk_size or _chunk_size(len(todo), options)
+    chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
+    started = time.monotonic()
+    progress = _progress(options, total=options.runs, initial=len(done))
+    try:
+        for replications, records in _execute(scenario, chunks, options):
+            write_chunk(out, replications, records)
+            done.update(replications)
+            manifest["runs_done"] = len(done)
+            write_json_atomic(out / MANIFEST, manifest)
+            progress(len(replications))
+    finally:
+        progress(None)
+    manifest.update(runs_done=len(done), complete=len(done) == options.runs,
+                    finished=_now(), seconds=round(manifest.get("seconds", 0.0)
+                                                   + time.monotonic() - started, 3))
+    write_json_atomic(out / MANIFEST, manifest)
+    return manifest
+
+
+def _prepare(scenario: Scenario, out: Path, options: RunOptions) -> dict:
+    """The manifest to run under: a fresh one, or the one on disk when resuming the same run."""
+    identity = {"scenario": scenario.name, "files": dict(scenario.files), "seed": options.seed,
+                "runs_requested": options.runs}
+    existing = read_manifest(out)
+    if existing is not None:
+        same = all(existing.get(key) == value for key, value in identity.items())
+        if options.resume:
+            if not same:
+                raise ScenarioError([Issue(str(out / MANIFEST), "", _identity_text(identity),
+                                           _identity_text(existing) + " (start afresh without --resume)")])
+            existing.update(complete=False, started=existing.get("started") or _now())
+            existing.update(_where(options))
+            write_json_atomic(out / MANIFEST, existing)
+            return existing
+        if existing.get("files") != identity["files"] and not options.force:
+            raise ScenarioError([Issue(str(out / MANIFEST), "", "an empty folder or results of "
+                                       "this scenario (use --force to replace them, or --out)",
+                                       "results of " + _identity_text(existing))])
+    elif options.resume and out.exists() and any(out.iterdir()):
+        raise ScenarioError([Issue(str(out), "", "a folder with a manifest.json to resume", "none")])
+    clear_results(out)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {**identity, "resolved": scenario.resolved, "runs_done": 0, "complete": False,
+                "version": __version__, "started": _now(), "finished": None, "seconds": 0.0,
+                **_where(options)}
+    write_json_atomic(out / MANIFEST, manifest)
+    return manifest
+
+
+def _identity_text(manifest: dict) -> str:
+    return (f"scenario {manifest.get('scenario')!r} (seed {manifest.get('seed')}, "
+            f"{manifest.get('runs_requested')} runs, files {sorted(manifest.get('files') or {})})")
+
+
+def _where(options: RunOptions) -> dict:
+    if options.scheduler:
+        return {"scheduler": options.scheduler}
+    return {"workers": options.workers or os.cpu_count() or 1}
+
+
+def clear_results(out: Path) -> None:
+    """Remove what a previous run wrote, and only that."""
+    if not out.exists():
+        return
+    shutil.rmtree(out / CHUNKS, ignore_errors=True)
+    for name in os.listdir(out):
+        path = out / name
+        if path.is_file() and (name in RESULT_FILES or name.startswith("replications.")):
+            path.unlink()
+    shutil.rmtree(out / "figures", ignore_errors=True)
+
+
+RESULT_FILES = {MANIFEST, "summary.json", "occupancy.csv", "money.csv", "contracts.csv",
+                "report.html", "summary.xlsx", "sweep.csv"}
+
+
+def _chunk_size(todo: int, options: RunOptions) -> int:
+    """Big enough that overhead stays small, small enough that every worker stays busy and an
+    interruption loses little."""
+    workers = 8 if options.scheduler else (options.workers or os.cpu_count() or 1)
+    return max(1, min(50, -(-todo // (4 * workers))))
+
+
+def _execute(scenario: Scenario, chunks: list[list[int]], options: RunOptions
+             ) -> Iterator[tuple[list[int], dict]]:
+    if not chunks:
+        return
+    if options.scheduler:
+        yield from _execute_dask(scenario, chunks, options)
+        return
+    workers = options.workers or os.cpu_count() or 1
+    if workers == 1:
+        for replications in chunks:
+            yield replications, simulate_chunk(scenario, options.seed, replications, options.runs)
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_set_worker_scenario,
+                               initargs=(scenario,))
+    try:
+        pending = {pool.submit(_worker_chunk, options.seed, c, options.runs): c for c in chunks}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                replications = pending.pop(future)
+                yield replications, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_WORKER_SCENARIO: Scenario | None = None
+
+
+def _set_worker_scenario(scenario: Scenario) -> None:
+    """Each worker process receives the resolved scenario once, not a file path."""
+    global _WORKER_SCENARIO
+    _WORKER_SCENARIO = scenario
+
+
+def _worker_chunk(seed: int, replications: list[int], runs: int) -> dict:
+    return simulate_chunk(_WORKER_SCENARIO, seed, replications, runs)
+
+
+def _execute_dask(scenario: Scenario, chunks: list[list[int]], options: RunOptions
+                  ) -> Iterator[tuple[list[int], dict]]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ScenarioError([Issue("--scheduler", "", "Dask distributed installed "
+                                   "(pip install 'simulator[dask]')", "it is missing")]) from None
+    with Client(options.scheduler, timeout="10s") as client:
+        shared = client.scatter(scenario, broadcast=True)
+        futures = {client.submit(simulate_chunk, shared, options.seed, c, options.runs, pure=False): c
+                   for c in chunks}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        finally:
+            client.cancel(list(futures))
+
+
+# --- On disk --------------------------------------------------------------------------------------
+
+
+def write_chunk(out: Path, replications: list[int], records: dict) -> None:
+    folder = out / CHUNKS
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"chunk-{replications[0]:07d}-{replications[-1]:07d}-{len(replications)}.npz"
+    temporary = folder / (name + ".tmp")
+    with open(temporary, "wb") as handle:
+        np.savez(handle, **records)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, folder / name)
+
+
+def chunk_files(out: Path) -> list[Path]:
+    folder = Path(out) / CHUNKS
+    return sorted(folder.glob("chunk-*.npz")) if folder.exists() else []
+
+
+def completed_replications(out: Path) -> set[int]:
+    done: set[int] = set()
+    for path in chunk_files(out):
+        with np.load(path) as data:
+            done.update(int(r) for r in data["replication"])
+    return done
+
+
+def load_records(out: Path) -> dict | None:
+    """Every stored replication's records, in replication order (None if there are none)."""
+    parts = []
+    for path in chunk_files(out):
+        with np.load(path) as data:
+            parts.append({key: data[key] for key in data.files})
+    return concatenate_records(parts) if parts else None
+
+
+def read_manifest(out: Path) -> dict | None:
+    path = Path(out) / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(data, indent=2, default=_json_default), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _progress(options: RunOptions, total: int, initial: int) -> Callable[[int | None], None]:
+    """A progress bar on a terminal (replications done, rate, time left); silent otherwise."""
+    if not options.progress or not sys.stderr.isatty():
+        return lambda step: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, initial=initial, unit="rep", desc="replications", file=sys.stderr)
+
+    def update(step: int | None) -> None:
+        if step is None:
+            bar.close()
+        else:
+            bar.update(step)
+
+    return update
