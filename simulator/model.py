@@ -24,7 +24,7 @@ from simulator.trajectories import Trajectories
 
 INF = math.inf
 BLOCK = 64  # uniforms drawn per youth and stream up front; more come from an overflow stream
-MAX_JUMP_DEPTH = 100
+MAX_JUMP_DEPTH = 100  # moves one entry may cause through on_enter jumps
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,20 @@ class CompiledTransition:
     distribution: TimeDistribution
     fixed: bool
     modifiers: list[tuple[float, "CompiledCondition"]]  # empty: the hazard ratio is always 1
+    depends_on: frozenset[int]  # the tracks whose moves can change the hazard ratio
+    ratios: dict = field(default_factory=dict)  # memo: (states it depends on, attributes) -> ratio
+
+    def ratio(self, state: list[int], attributes: np.ndarray, attribute_key: tuple) -> float:
+        """The product of the hazard ratios of the modifiers that hold, memoised per situation."""
+        key = (tuple([state[t] for t in self.depends_on]), attribute_key)
+        ratio = self.ratios.get(key)
+        if ratio is None:
+            ratio = 1.0
+            for hazard_ratio, when in self.modifiers:
+                if when.holds(state, attributes):
+                    ratio *= hazard_ratio
+            self.ratios[key] = ratio
+        return ratio
 
 
 @dataclass(slots=True)
@@ -206,9 +220,10 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
         transitions: list[list[CompiledTransition]] = [[] for _ in track.states]
         for t in track.transitions:
             distribution = t.time.distribution()
+            modifiers = [(float(m.hazard_ratio), condition(m.when)) for m in t.modifiers]
+            depends_on = frozenset(track for _, c in modifiers for track, _ in c.states)
             transitions[codes[t.source]].append(CompiledTransition(
-                codes[t.target], distribution, isinstance(distribution, Fixed),
-                [(float(m.hazard_ratio), condition(m.when)) for m in t.modifiers]))
+                codes[t.target], distribution, isinstance(distribution, Fixed), modifiers, depends_on))
         holds = [resources.index(track.holds[s]) if s in track.holds else None for s in track.states]
         on_enter: list[list[CompiledJump]] = [[] for _ in track.states]
         for state, jumps in track.on_enter.items():
@@ -268,6 +283,7 @@ class Clock:
 class Youth:
     index: int
     attributes: np.ndarray
+    attribute_key: tuple[int, ...]
     arrival: float
     departure: float
     state: list[int]
@@ -341,7 +357,7 @@ class ArmRun:
             key = None if track.initial_by is None else int(attributes[track.initial_by])
             state.append(_pick(track.initial[key], streams.uniform(track.name, index, 0)))
         n = len(self.tracks)
-        youth = Youth(index, attributes, now, departure, state, [now] * n, [False] * n,
+        youth = Youth(index, attributes, tuple(attributes.tolist()), now, departure, state, [now] * n, [False] * n,
                       [[] for _ in range(n)], [1] * n)
         for k in range(n):
             self.start_clocks(youth, k)
@@ -377,8 +393,13 @@ class ArmRun:
         self.move(youth, k, target)
         youth.holding[k] = (resource, request)
 
-    def move(self, youth: Youth, k: int, target: int, depth: int = 0) -> None:
+    def move(self, youth: Youth, k: int, target: int, moved: set[int] | None = None,
+             depth: int = 0) -> None:
         """Leave the current state of track k for `target`, then apply the target's jumps."""
+        first = moved is None
+        moved = set() if first else moved
+        if depth > MAX_JUMP_DEPTH:
+            raise RuntimeError("on_enter jumps keep triggering each other (a cycle)")
         now = self.env.now
         self.close_spell(youth, k, now)
         self.withdraw(youth, k)
@@ -387,15 +408,14 @@ class ArmRun:
             resource.release(request)
         youth.state[k], youth.entered[k], youth.entered_by_move[k] = target, now, True
         self.start_clocks(youth, k)
+        moved.add(k)
         for jump in self.tracks[k].on_enter[target]:
             u = self.cohort.streams.uniform("jump", youth.index, youth.jumps_drawn)
             youth.jumps_drawn += 1
             if youth.state[jump.track] in jump.sources and u < jump.probability:
-                if depth >= MAX_JUMP_DEPTH:
-                    raise RuntimeError("on_enter jumps keep triggering each other (a cycle)")
-                self.move(youth, jump.track, jump.target, depth + 1)
-        if depth == 0:
-            self.rerate(youth)
+                self.move(youth, jump.track, jump.target, moved, depth + 1)
+        if first:
+            self.rerate(youth, moved)
 
     def withdraw(self, youth: Youth, k: int) -> None:
         if k in youth.waiting:
@@ -418,17 +438,18 @@ class ArmRun:
             clocks.append(clock)
         youth.clocks[k] = clocks
 
-    def rerate(self, youth: Youth) -> None:
-        """Re-evaluate every clock's hazard ratio after a move; spend what accrued at the old one."""
+    def rerate(self, youth: Youth, moved: set[int] | None = None) -> None:
+        """Re-evaluate the hazard ratios that the moved tracks can change (all, if None), and the
+        new clocks; each clock first spends what accrued at its old ratio."""
         now = self.env.now
         for k, clocks in enumerate(youth.clocks):
             for clock in clocks:
-                if not clock.transition.modifiers:
+                transition = clock.transition
+                if not transition.modifiers:
                     continue
-                ratio = 1.0
-                for hazard_ratio, when in clock.transition.modifiers:
-                    if when.holds(youth.state, youth.attributes):
-                        ratio *= hazard_ratio
+                if clock.ratio >= 0.0 and moved is not None and not (transition.depends_on & moved):
+                    continue
+                ratio = transition.ratio(youth.state, youth.attributes, youth.attribute_key)
                 if ratio != clock.ratio:
                     if clock.ratio >= 0.0:
                         clock.advance(now, youth.entered[k])
