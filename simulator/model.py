@@ -36,15 +36,23 @@ class Replication:
     trajectories: Mapping[str, Trajectories]  # arm -> trajectories
 
 
-def simulate(scenario: Scenario, seed: int, replications: Iterable[int], runs: int) -> Iterator[Replication]:
+def simulate(scenario: Scenario, seed: int, replications: Iterable[int], runs: int,
+             overrides: Mapping[str, float] | None = None) -> Iterator[Replication]:
     """Replications one by one; each depends only on (seed, replication), never on the others."""
     for replication in replications:
-        yield simulate_replication(scenario, seed, replication, runs)
+        yield simulate_replication(scenario, seed, replication, runs, overrides)
 
 
-def simulate_replication(scenario: Scenario, seed: int, replication: int, runs: int) -> Replication:
-    """Every arm of one replication, on common random numbers (spec §1.5)."""
+def simulate_replication(scenario: Scenario, seed: int, replication: int, runs: int,
+                         overrides: Mapping[str, float] | None = None) -> Replication:
+    """Every arm of one replication, on common random numbers (spec §1.5).
+
+    `overrides` fixes parameters at given values in every arm (sensitivity analysis); the
+    other parameters are drawn as usual, from the same streams.
+    """
     values = draw_parameters(scenario, seed, replication, runs)
+    for arm_values in values.values():
+        arm_values.update({k: float(v) for k, v in (overrides or {}).items() if k in arm_values})
     cohort = admit(scenario, values[scenario.baseline], seed, replication)
     trajectories = {}
     for name, arm in scenario.arms.items():

@@ -41,12 +41,15 @@ class RunOptions:
     force: bool = False
     chunk_size: int | None = None  # None: chosen from runs and workers
     progress: bool = False
+    overrides: tuple[tuple[str, float], ...] = ()  # parameters fixed at a value (sensitivity)
 
 
-def simulate_chunk(scenario: Scenario, seed: int, replications: list[int], runs: int) -> dict:
+def simulate_chunk(scenario: Scenario, seed: int, replications: list[int], runs: int,
+                   overrides: tuple[tuple[str, float], ...] = ()) -> dict:
     """The stacked records of some replications: the unit of work a worker does."""
     layout = Layout.of(scenario)
-    records = [record_replication(scenario, layout, simulate_replication(scenario, seed, r, runs))
+    records = [record_replication(scenario, layout,
+                                  simulate_replication(scenario, seed, r, runs, dict(overrides)))
                for r in replications]
     return stack_records(records, replications)
 
@@ -85,7 +88,7 @@ def run(scenario: Scenario, out: Path, options: RunOptions) -> dict:
 def _prepare(scenario: Scenario, out: Path, options: RunOptions) -> dict:
     """The manifest to run under: a fresh one, or the one on disk when resuming the same run."""
     identity = {"scenario": scenario.name, "files": dict(scenario.files), "seed": options.seed,
-                "runs_requested": options.runs}
+                "runs_requested": options.runs, "overrides": dict(options.overrides)}
     existing = read_manifest(out)
     if existing is not None:
         same = all(existing.get(key) == value for key, value in identity.items())
@@ -156,12 +159,14 @@ def _execute(scenario: Scenario, chunks: list[list[int]], options: RunOptions
     workers = options.workers or os.cpu_count() or 1
     if workers == 1:
         for replications in chunks:
-            yield replications, simulate_chunk(scenario, options.seed, replications, options.runs)
+            yield replications, simulate_chunk(scenario, options.seed, replications, options.runs,
+                                               options.overrides)
         return
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_set_worker_scenario,
                                initargs=(scenario,))
     try:
-        pending = {pool.submit(_worker_chunk, options.seed, c, options.runs): c for c in chunks}
+        pending = {pool.submit(_worker_chunk, options.seed, c, options.runs, options.overrides): c
+                   for c in chunks}
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -180,8 +185,8 @@ def _set_worker_scenario(scenario: Scenario) -> None:
     _WORKER_SCENARIO = scenario
 
 
-def _worker_chunk(seed: int, replications: list[int], runs: int) -> dict:
-    return simulate_chunk(_WORKER_SCENARIO, seed, replications, runs)
+def _worker_chunk(seed: int, replications: list[int], runs: int, overrides) -> dict:
+    return simulate_chunk(_WORKER_SCENARIO, seed, replications, runs, overrides)
 
 
 def _execute_dask(scenario: Scenario, chunks: list[list[int]], options: RunOptions
@@ -193,8 +198,8 @@ def _execute_dask(scenario: Scenario, chunks: list[list[int]], options: RunOptio
                                    "(pip install 'simulator[dask]')", "it is missing")]) from None
     with Client(options.scheduler, timeout="10s") as client:
         shared = client.scatter(scenario, broadcast=True)
-        futures = {client.submit(simulate_chunk, shared, options.seed, c, options.runs, pure=False): c
-                   for c in chunks}
+        futures = {client.submit(simulate_chunk, shared, options.seed, c, options.runs,
+                                 options.overrides, pure=False): c for c in chunks}
         try:
             for future in as_completed(futures):
                 yield futures[future], future.result()
