@@ -332,15 +332,13 @@ class ArmRun:
         while True:
             clock, track = self.earliest(youth)
             due = clock.due if clock is not None else INF
-            if due >= youth.departure and youth.departure < INF:
-                yield self.env.timeout(max(0.0, youth.departure - self.env.now))
-                self.leave(youth)
-                return
-            sleep = self.env.timeout(max(0.0, due - self.env.now)) if due < INF else None
+            leaving = youth.departure <= due
+            wake = youth.departure if leaving else due
             requests = [request for _, request, _, _ in youth.waiting.values()]
-            if sleep is None and not requests:
+            if wake == INF and not requests:
                 return  # absorbed in every track, and never leaves
-            if requests:
+            sleep = self.env.timeout(max(0.0, wake - self.env.now)) if wake < INF else None
+            if requests:  # a unit may be granted before the clock fires
                 yield self.env.any_of([e for e in (sleep, *requests) if e is not None])
             else:
                 yield sleep
@@ -348,7 +346,10 @@ class ArmRun:
             if granted:
                 for k in granted:
                     self.take_unit(youth, k)
-            elif sleep is not None and sleep.processed:
+            elif leaving:
+                self.leave(youth)
+                return
+            else:
                 self.fire(youth, track, clock)
 
     def arrive(self, index: int) -> Youth:
@@ -428,7 +429,10 @@ class ArmRun:
     def withdraw(self, youth: Youth, k: int) -> None:
         if k in youth.waiting:
             resource, request, _, requested = youth.waiting.pop(k)
-            request.cancel()
+            if request.triggered:  # granted this instant, not yet taken: give the unit back
+                resource.release(request)
+            else:
+                request.cancel()
             self.waits.append((self.resources.index(resource), youth.index, requested, math.nan))
 
     def start_clocks(self, youth: Youth, k: int) -> None:

@@ -338,3 +338,31 @@ def test_poisson_intake_counts_have_mean_and_variance_rate_times_duration(tmp_pa
     assert_mean_close(counts, 15.0, math.sqrt(15.0), what="arrivals")
     # The variance of a Poisson count equals its mean λ; the sample variance has SE ≈ √((λ + 2λ²)/n).
     assert abs(np.var(counts, ddof=1) - 15.0) <= Z * math.sqrt((15.0 + 2 * 15.0 ** 2) / 400)
+
+
+def test_a_unit_granted_while_waiting_is_taken_and_freed_when_the_youth_leaves(tmp_path):
+    """Capacity 1; each youth leaves the population 8 months after arrival, computed by hand."""
+    scenario = scenario_from(tmp_path, """
+        name: handover
+        horizon: 20
+        intake: {schedule: [{at: 0, count: 1}, {at: 1, count: 1}, {at: 2, count: 1}]}
+        exit: {time: {fixed: 8}}
+        tracks:
+          place:
+            states: [waiting, served, done]
+            initial: {waiting: 1.0}
+            holds: {served: unit}
+            transitions:
+              waiting->served: {time: {fixed: 0}}
+              served->done: {time: {fixed: 5}}
+        resources: {unit: {capacity: 1}}
+        arms: {only: {}}
+        """)
+    t = simulate_replication(scenario, 0, 0, 1).trajectories["only"]
+    spells = [(int(y), t.states[0][s], a, b) for y, s, a, b in
+              zip(t.spell_youth, t.spell_state, t.spell_start, t.spell_end)]
+    # Youth 0 gets the unit at once: its zero-length wait stays in the table as a spell.
+    assert spells == [(0, "waiting", 0, 0), (0, "served", 0, 5), (0, "done", 5, 8),
+                      (1, "waiting", 1, 5), (1, "served", 5, 9),
+                      (2, "waiting", 2, 9), (2, "served", 9, 10)]
+    assert list(t.departure) == [8, 9, 10]
