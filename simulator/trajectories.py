@@ -6,9 +6,12 @@ computation on this table, and it is small (a few thousand rows per arm and repl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from simulator.scenario import Condition
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,238 @@ class Trajectories:
             np.add.at(counts, self.spell_state[rows], present[rows])
             result.append(counts)
         return result
+
+    # --- Intervals in a condition: what flows and contracts are computed from ----------------------
+    #
+    # A Condition holds for a youth while the youth is present, every listed track is in one of its
+    # listed states, and the youth's attributes match. Its intervals are computed exactly from the
+    # spells: per track, runs of consecutive spells in the listed states merge into one interval;
+    # across tracks the intervals are intersected. A state entered and left at the same instant
+    # gives a zero-length interval, which is kept: it is still an entry.
+
+    def presence(self) -> tuple[np.ndarray, np.ndarray]:
+        """(start, end) of each youth's presence: [arrival, min(departure, horizon))."""
+        return self.arrival.astype(float), np.minimum(self.departure, self.horizon).astype(float)
+
+    def youths_matching(self, attributes: Mapping[str, Iterable[str]]) -> np.ndarray:
+        """Bool (n,): the youths whose attribute values are among the listed ones (all: `{}`)."""
+        mask = np.ones(self.youths, dtype=bool)
+        for name, values in attributes.items():
+            if name not in self.attributes:
+                raise ValueError(f"arm {self.arm}: no attribute {name!r} (attributes: "
+                                 f"{', '.join(self.attributes) or 'none'})")
+            a = self.attributes.index(name)
+            listed = np.zeros(len(self.attribute_values[a]), dtype=bool)
+            for value in values:
+                if value not in self.attribute_values[a]:
+                    raise ValueError(f"arm {self.arm}: attribute {name} has no value {value!r}")
+                listed[self.attribute_values[a].index(value)] = True
+            mask &= listed[self.youth_attributes[:, a]]
+        return mask
+
+    def stays(self, condition: "Condition", inside: bool = True) -> "Stays":
+        """The maximal intervals in which the condition holds (`inside=False`: does not hold).
+
+        With `inside=False` the intervals are the youth's presence minus the condition's
+        intervals; two condition intervals that touch (the youth left and came back at the same
+        instant) leave a zero-length interval between them.
+        """
+        stays = self._condition_stays(condition)
+        return stays if inside else self._complement(stays)
+
+    def intervals(self, condition: "Condition", inside: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(youth, start, end) of the maximal intervals in the condition, sorted by youth and start."""
+        s = self.stays(condition, inside)
+        return s.youth, s.start, s.end
+
+    def entries(self, condition: "Condition", inside: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(youth, time) of every entry into the condition: a transition or jump that makes it hold.
+
+        Holding the condition at arrival is not an entry; a transition at the arrival instant
+        (e.g. a `fixed: 0` clock) is. Zero-length visits are entries.
+        """
+        s = self.stays(condition, inside)
+        return s.youth[s.entered], s.start[s.entered]
+
+    def _track_code(self, name: str) -> int:
+        if name not in self.tracks:
+            raise ValueError(f"arm {self.arm}: no track {name!r} (tracks: {', '.join(self.tracks)})")
+        return self.tracks.index(name)
+
+    def _condition_stays(self, condition: "Condition") -> "Stays":
+        ok = self.youths_matching(condition.attributes)
+        per_track = []
+        for name, states in condition.states.items():
+            k = self._track_code(name)
+            unknown = sorted(set(states) - set(self.states[k]))
+            if unknown:
+                raise ValueError(f"arm {self.arm}: track {name} has no state {unknown[0]!r}")
+            codes = [self.states[k].index(s) for s in states]
+            per_track.append(self._track_stays(k, codes, ok))
+        if not per_track:
+            youth = np.flatnonzero(ok).astype(np.int32)
+            start, end = self.presence()
+            return Stays(youth, start[youth], end[youth], np.zeros(len(youth), dtype=bool))
+        if len(per_track) == 1:
+            return per_track[0]
+        return _intersect(per_track)
+
+    def _track_stays(self, k: int, codes: Sequence[int], ok: np.ndarray) -> "Stays":
+        """Runs of consecutive spells of track k in the given states, for the youths in `ok`."""
+        rows = np.flatnonzero(self.spell_track == k)
+        rows = rows[ok[self.spell_youth[rows]]]
+        youth = self.spell_youth[rows]
+        listed = np.zeros(len(self.states[k]), dtype=bool)
+        listed[list(codes)] = True
+        allowed = listed[self.spell_state[rows]]
+        same_youth = youth[1:] == youth[:-1]
+        joins_previous = np.zeros(len(rows), dtype=bool)
+        joins_previous[1:] = same_youth & allowed[:-1]
+        joins_next = np.zeros(len(rows), dtype=bool)
+        joins_next[:-1] = same_youth & allowed[1:]
+        first, last = rows[allowed & ~joins_previous], rows[allowed & ~joins_next]
+        return Stays(self.spell_youth[first].astype(np.int32), self.spell_start[first].astype(float),
+                     self.spell_end[last].astype(float), self.spell_entered[first].astype(bool))
+
+    def _complement(self, stays: "Stays") -> "Stays":
+        """Presence minus `stays`: the intervals in which the youth is present and out of them."""
+        arrival, leaving = self.presence()
+        y, s, e = stays.youth, stays.start, stays.end
+        same = y[1:] == y[:-1]
+        first = np.r_[True, ~same] if len(y) else np.zeros(0, dtype=bool)
+        last = np.r_[~same, True] if len(y) else np.zeros(0, dtype=bool)
+        head = first & (s > arrival[y])
+        tail = last & (e < leaving[y])
+        absent = np.ones(self.youths, dtype=bool)
+        absent[y] = False
+        whole = np.flatnonzero(absent & (leaving > arrival))
+        youth = np.concatenate([y[:-1][same], y[head], y[tail], whole]).astype(np.int32)
+        start = np.concatenate([e[:-1][same], arrival[y[head]], e[tail], arrival[whole]])
+        end = np.concatenate([s[1:][same], s[head], leaving[y[tail]], leaving[whole]])
+        entered = np.concatenate([np.ones(int(same.sum()), dtype=bool), np.zeros(int(head.sum()), dtype=bool),
+                                  np.ones(int(tail.sum()), dtype=bool), np.zeros(len(whole), dtype=bool)])
+        return Stays(youth, start, end, entered).sorted()
+
+
+@dataclass(frozen=True)
+class Stays:
+    """Intervals [start, end) of youths in a condition, sorted by (youth, start, end).
+
+    Within a youth they do not overlap; they may touch (a re-entry at the same instant) and may
+    have zero length (a state entered and left at once). `entered`: the interval began with a
+    transition or a jump, not with the states held at arrival.
+    """
+
+    youth: np.ndarray  # int32
+    start: np.ndarray  # float64
+    end: np.ndarray  # float64
+    entered: np.ndarray  # bool
+
+    def __len__(self) -> int:
+        return len(self.youth)
+
+    def sorted(self) -> "Stays":
+        order = np.lexsort((self.end, self.start, self.youth))
+        return Stays(self.youth[order], self.start[order], self.end[order], self.entered[order])
+
+    def covers(self, youth: np.ndarray, time: np.ndarray, horizon: float | None = None) -> np.ndarray:
+        """Bool: the youth is in one of the intervals at the instant `time` (start ≤ t < end).
+
+        A zero-length interval covers its instant. At t = `horizon` an interval that reaches the
+        horizon covers it (the state at the horizon is the state just before it).
+        """
+        youth, time = np.asarray(youth), np.asarray(time, dtype=float)
+        k = _last_at_or_before(self.youth, self.start, youth, time)
+        found = k >= 0
+        k = np.where(found, k, 0)
+        if len(self.youth) == 0:
+            return np.zeros(time.shape, dtype=bool)
+        s, e = self.start[k], self.end[k]
+        inside = (e > time) | (s == time) & (e == time)
+        if horizon is not None:
+            inside |= (time == horizon) & (e == horizon) & (s < e)
+        return found & (self.youth[k] == youth) & inside
+
+    def time_before(self, youth: np.ndarray, time: np.ndarray) -> np.ndarray:
+        """Months each youth has spent in the intervals before `time` (since arrival)."""
+        youth, time = np.asarray(youth), np.asarray(time, dtype=float)
+        if len(self.youth) == 0:
+            return np.zeros(time.shape)
+        length = self.end - self.start
+        total = np.cumsum(length) - length  # before each interval, over all youths
+        first = np.ones(len(length), dtype=bool)
+        first[1:] = self.youth[1:] != self.youth[:-1]
+        group_start = np.maximum.accumulate(np.where(first, np.arange(len(length)), 0))
+        before = total - total[group_start]  # before each interval, within its youth
+        k = _last_at_or_before(self.youth, self.start, youth, time)
+        found = k >= 0
+        k = np.where(found, k, 0)
+        here = before[k] + np.clip(time - self.start[k], 0.0, length[k])
+        return np.where(found & (self.youth[k] == youth), here, 0.0)
+
+
+def _last_at_or_before(key_youth: np.ndarray, key_time: np.ndarray, youth: np.ndarray,
+                       time: np.ndarray) -> np.ndarray:
+    """For each query (youth, time), the index of the last key with (youth, time) ≤ it, or −1.
+
+    Keys must be sorted by (youth, time). Exact (no combined float key): one lexsort of keys and
+    queries together, keys first at ties.
+    """
+    n, m = len(key_youth), len(youth)
+    every_youth = np.concatenate([key_youth, youth])
+    every_time = np.concatenate([key_time, time])
+    is_query = np.zeros(n + m, dtype=bool)
+    is_query[n:] = True
+    order = np.lexsort((is_query, every_time, every_youth))
+    position = np.where(is_query[order], -1, order)
+    latest = np.maximum.accumulate(position) if len(position) else position
+    result = np.empty(m, dtype=np.int64)
+    queries = is_query[order]
+    result[order[queries] - n] = latest[queries]
+    return result
+
+
+def _intersect(per_track: list[Stays]) -> Stays:
+    """The intervals in which every track's stays hold at once (a sweep over start/end events)."""
+    k = len(per_track)
+    parts = []
+    for s in per_track:
+        long = s.end > s.start
+        n = int(long.sum())
+        parts.append((np.r_[s.youth[long], s.youth[long]], np.r_[s.start[long], s.end[long]],
+                      np.r_[np.ones(n, dtype=np.int64), -np.ones(n, dtype=np.int64)],
+                      np.r_[s.entered[long], np.zeros(n, dtype=bool)]))
+    youth, time, delta, entered = (np.concatenate(column) for column in zip(*parts))
+    # At one instant, ends come before starts (intervals are half-open), and among starts an
+    # entered one last, so that the start completing the intersection carries the entry.
+    order = np.lexsort((entered, delta, time, youth))
+    youth, time, delta, entered = youth[order], time[order], delta[order], entered[order]
+    count = np.cumsum(delta)
+    opens = np.flatnonzero((delta == 1) & (count == k))
+    pieces = [Stays(youth[opens].astype(np.int32), time[opens], time[opens + 1], entered[opens])]
+    # Zero-length stays of one track count where every other track holds at that instant.
+    for i, s in enumerate(per_track):
+        point = s.end == s.start
+        if not np.any(point):
+            continue
+        y, t = s.youth[point], s.start[point]
+        held = np.ones(len(y), dtype=bool)
+        for j, other in enumerate(per_track):
+            if j != i:
+                held &= other.covers(y, t)
+        pieces.append(Stays(y[held], t[held], t[held], s.entered[point][held]))
+    youth = np.concatenate([p.youth for p in pieces]).astype(np.int32)
+    start = np.concatenate([p.start for p in pieces])
+    end = np.concatenate([p.end for p in pieces])
+    entered = np.concatenate([p.entered for p in pieces])
+    result = Stays(youth, start, end, entered).sorted()
+    if len(result) > 1:  # the same instant found from two tracks' zero-length stays
+        y, s, e = result.youth, result.start, result.end
+        duplicate = np.r_[False, (y[1:] == y[:-1]) & (s[1:] == s[:-1]) & (e[1:] == e[:-1]) & (e[1:] == s[1:])]
+        if np.any(duplicate):
+            keep = ~duplicate
+            group = np.cumsum(keep) - 1
+            entered = np.zeros(int(keep.sum()), dtype=bool)
+            np.logical_or.at(entered, group, result.entered)
+            result = Stays(y[keep], s[keep], e[keep], entered)
+    return result

@@ -1,0 +1,233 @@
+"""Department money from trajectories: what each flow costs each department in each month.
+
+Pure functions of one arm's `Trajectories` and its bound flows (spec §1.6): no SimPy, no random
+numbers. Money is counted when it occurs, exactly in continuous time: a `per_month_in` flow
+accrues over the intervals in which its condition holds, a `per_entry` flow at each entry, a
+`per_youth` flow at arrival, a `fixed` flow at a constant rate over its period. Each month bin
+[m, m + 1) gets its nominal amount and its amount discounted continuously to t = 0.
+
+This module does not aggregate over replications and does not know about contracts.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulator.finance import discount_factor, present_value_of_rate
+from simulator.scenario import Condition, Economics, Flow, Ref
+from simulator.trajectories import Trajectories
+
+Months = float
+
+
+@dataclass(frozen=True)
+class DepartmentCosts:
+    """Cost per department per month bin; positive = cost, negative = revenue.
+
+    `nominal[d, m]` and `discounted[d, m]` (to t = 0) are the money falling in [m, m + 1) for
+    department `departments[d]`, m = 0 … ceil(horizon) − 1.
+    """
+
+    departments: tuple[str, ...]
+    nominal: NDArray[np.float64]  # (n_departments, n_months)
+    discounted: NDArray[np.float64]  # (n_departments, n_months)
+
+    @property
+    def n_months(self) -> int:
+        return self.nominal.shape[1]
+
+    def index(self, department: str) -> int:
+        if department not in self.departments:
+            raise ValueError(f"no department {department!r} (departments: {', '.join(self.departments)})")
+        return self.departments.index(department)
+
+    def total(self, discounted: bool = True) -> NDArray[np.float64]:
+        """Per department, over the whole horizon."""
+        return (self.discounted if discounted else self.nominal).sum(axis=1)
+
+    def by_year(self, discounted: bool = True) -> NDArray[np.float64]:
+        """(n_departments, n_years): contract year k covers months [12(k−1), 12k)."""
+        return contract_years(self.discounted if discounted else self.nominal)
+
+    def by_level(self) -> "DepartmentCosts":
+        """The same money summed per level (the first dotted part of a department's name)."""
+        names, index = levels(self.departments)
+        nominal = np.zeros((len(names), self.n_months))
+        discounted = np.zeros((len(names), self.n_months))
+        np.add.at(nominal, index, self.nominal)
+        np.add.at(discounted, index, self.discounted)
+        return DepartmentCosts(names, nominal, discounted)
+
+
+def contract_years(by_month: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sum the last axis (months) into contract years of 12 months; a short last year is kept."""
+    by_month = np.asarray(by_month, dtype=float)
+    n_months = by_month.shape[-1]
+    n_years = max(1, math.ceil(n_months / 12))
+    padded = np.zeros(by_month.shape[:-1] + (12 * n_years,))
+    padded[..., :n_months] = by_month
+    return padded.reshape(by_month.shape[:-1] + (n_years, 12)).sum(axis=-1)
+
+
+def levels(departments: Sequence[str]) -> tuple[tuple[str, ...], NDArray[np.int64]]:
+    """The levels in order of first appearance, and each department's level index."""
+    names: list[str] = []
+    index = []
+    for department in departments:
+        level = department.split(".", 1)[0]
+        if level not in names:
+            names.append(level)
+        index.append(names.index(level))
+    return tuple(names), np.array(index, dtype=np.int64)
+
+
+def evaluate_flows(trajectories: Trajectories, flows: Sequence[Flow], economics: Economics,
+                   start: tuple[int, int] | None, horizon: Months) -> DepartmentCosts:
+    """Every flow's money per department and month bin, nominal and discounted to t = 0.
+
+    `flows` and `economics` must be bound (`scenario.bind` with the arm's parameter values);
+    `start` is the scenario's (year, month) of t = 0, needed by `max_months_per_year`.
+
+    References: spec §1.6.
+    """
+    rate = _plain(economics.annual_discount_rate, "economics.discount_rate")
+    departments = tuple(economics.departments)
+    n_months = math.ceil(horizon)
+    nominal = np.zeros((len(departments), n_months))
+    discounted = np.zeros((len(departments), n_months))
+    memo: dict[tuple, tuple] = {}
+    for flow in flows:
+        amount_nominal, amount_discounted = _flow_months(flow, trajectories, rate, start, horizon,
+                                                         n_months, memo)
+        amount = _plain(flow.amount, f"flows.{flow.name}.amount")
+        for department, share in flow.shares.items():
+            if department not in departments:
+                raise ValueError(f"flows.{flow.name}: department {department!r} is not in economics.departments")
+            d = departments.index(department)
+            weight = amount * _plain(share, f"flows.{flow.name} share of {department}")
+            nominal[d] += weight * amount_nominal
+            discounted[d] += weight * amount_discounted
+    return DepartmentCosts(departments, nominal, discounted)
+
+
+def _flow_months(flow: Flow, trajectories: Trajectories, rate: float, start: tuple[int, int] | None,
+                 horizon: Months, n_months: int, memo: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Per month bin, the flow's quantity per unit of `amount`: months accrued or events, nominal
+    and discounted."""
+    low = max(0.0, _plain(flow.start, f"flows.{flow.name}.from")) if flow.start is not None else 0.0
+    high = horizon if flow.until is None else min(horizon, _plain(flow.until, f"flows.{flow.name}.until"))
+    if flow.kind == "fixed":
+        if high <= low:
+            return np.zeros(n_months), np.zeros(n_months)
+        return accrual_by_month(np.array([low]), np.array([high]), n_months, rate)
+    if flow.kind not in ("per_month_in", "per_entry", "per_youth"):
+        raise ValueError(f"flows.{flow.name}: unknown kind {flow.kind!r}")
+    condition = flow.condition if flow.condition is not None else Condition()
+    key = _condition_key(condition)
+    if key not in memo:
+        memo[key] = trajectories.stays(condition)
+    stays = memo[key]
+    if flow.kind == "per_month_in":
+        a = np.clip(stays.start, low, high)
+        b = np.clip(stays.end, low, high)
+        keep = b > a
+        youth, a, b = stays.youth[keep], a[keep], b[keep]
+        if flow.max_months_per_year is not None:
+            if start is None:
+                raise ValueError(f"flows.{flow.name}: max_months_per_year needs the scenario's `start`")
+            limit = _plain(flow.max_months_per_year, f"flows.{flow.name}.max_months_per_year")
+            a, b = first_months_per_calendar_year(youth, a, b, limit, start[1])
+        return accrual_by_month(a, b, n_months, rate)
+    if flow.kind == "per_entry":
+        times = stays.start[stays.entered]
+    else:  # per_youth: at arrival, for the youths in the condition at that instant
+        at_arrival = stays.start == trajectories.arrival[stays.youth]
+        times = trajectories.arrival[np.unique(stays.youth[at_arrival])]
+    times = times[(times >= low) & (times < high)]
+    return events_by_month(times, n_months, rate)
+
+
+def accrual_by_month(start: np.ndarray, end: np.ndarray, n_months: int,
+                     annual_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Months accrued at rate 1 over the intervals [start, end), per month bin: nominal and
+    discounted to t = 0 (closed form per piece)."""
+    month, a, b = split_by_month(start, end)
+    keep = month < n_months
+    month, a, b = month[keep], a[keep], b[keep]
+    nominal = np.bincount(month, weights=b - a, minlength=n_months)
+    discounted = np.bincount(month, weights=present_value_of_rate(1.0, a, b, annual_rate),
+                             minlength=n_months)
+    return nominal, discounted
+
+
+def events_by_month(times: np.ndarray, n_months: int, annual_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Count of events per month bin, and their count discounted to t = 0."""
+    month = np.floor(times).astype(np.int64)
+    keep = (month >= 0) & (month < n_months)
+    nominal = np.bincount(month[keep], minlength=n_months).astype(float)
+    discounted = np.bincount(month[keep], weights=discount_factor(times[keep], annual_rate),
+                             minlength=n_months)
+    return nominal, discounted
+
+
+def split_by_month(start: np.ndarray, end: np.ndarray, *others: np.ndarray):
+    """Cut intervals [start, end) at whole months: (month, piece start, piece end, *others per piece).
+
+    Zero-length intervals give no piece. `others` (e.g. the youth) are repeated for each piece.
+    """
+    return split_periodic(start, end, 1.0, 0.0, *others)
+
+
+def split_periodic(start: np.ndarray, end: np.ndarray, period: float, phase: float, *others: np.ndarray):
+    """Cut intervals [start, end) at t = phase + period·j: (j, piece start, piece end, *others).
+
+    The cut points are computed as phase + period·j, so whole-month cuts are exact.
+    """
+    start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    long = end > start
+    start, end = start[long], end[long]
+    others = tuple(np.asarray(o)[long] for o in others)
+    first = np.floor((start - phase) / period).astype(np.int64)
+    count = np.maximum(np.ceil((end - phase) / period).astype(np.int64) - first, 1)
+    row = np.repeat(np.arange(len(start)), count)
+    j = first[row] + (np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count))
+    a = np.maximum(start[row], phase + period * j)
+    b = np.minimum(end[row], phase + period * (j + 1))
+    keep = b > a  # a cut that rounding placed on an interval's edge gives an empty piece
+    return (j[keep], a[keep], b[keep]) + tuple(o[row][keep] for o in others)
+
+
+def first_months_per_calendar_year(youth: np.ndarray, start: np.ndarray, end: np.ndarray,
+                                   limit: float, start_month: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keep, per youth and calendar year, only the first `limit` months of the intervals.
+
+    Intervals must be sorted by (youth, start) and disjoint per youth. Calendar years begin on
+    1 January, at t = 12j + 1 − start_month, start_month (1–12) being the calendar month of t = 0.
+    Returns the kept pieces (start, end), still in that order.
+    """
+    year, a, b, who = split_periodic(start, end, 12.0, float(1 - start_month), youth)
+    length = b - a
+    if len(length) == 0:
+        return a, b
+    first = np.r_[True, (who[1:] != who[:-1]) | (year[1:] != year[:-1])]
+    before = np.cumsum(length) - length
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(length)), 0))
+    used = before - before[group_start]  # months already counted this youth and calendar year
+    kept = np.clip(limit - used, 0.0, length)
+    keep = kept > 0
+    return a[keep], np.where(kept == length, b, a + kept)[keep]
+
+
+def _condition_key(condition: Condition) -> tuple:
+    return (tuple(sorted((k, tuple(sorted(v))) for k, v in condition.states.items())),
+            tuple(sorted((k, tuple(sorted(v))) for k, v in condition.attributes.items())))
+
+
+def _plain(value, what: str) -> float:
+    if isinstance(value, Ref):
+        raise ValueError(f"{what} is still ${value.name}: bind the flows with the arm's parameter values first")
+    return float(value)
