@@ -11,10 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.contracts import ContractResult, outcome_units, price
+from simulator.finance import discount_factor
+from simulator.flows import DepartmentCosts, evaluate_flows
 from simulator.model import Replication
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, bind
 
 TABLE = "table_"
+CONTRACT_METRICS = ("payments", "payments_discounted", "earned", "received", "irr", "multiple",
+                    "full_repayment", "expected_loss", "fund_draw", "fund_exhausted", "payer_net",
+                    "break_even_month")
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,10 @@ class Layout:
     months: int  # occupancy at months 0 … months
     resources: tuple[str, ...]
     parameters: tuple[tuple[str, str], ...]  # (arm, name); arm "" for a parameter shared by all
+    departments: tuple[str, ...]
+    money_months: int  # month bins [m, m+1) of money: ceil(horizon)
+    contracts: tuple[str, ...]
+    payers: tuple[tuple[str, ...], ...]  # per contract
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Layout":
@@ -41,7 +51,9 @@ class Layout:
                 if parameter.uncertain and key not in parameters:
                     parameters.append(key)
         return cls(tuple(scenario.arms), tuple(rows), int(np.floor(scenario.horizon)),
-                   tuple(resources), tuple(parameters))
+                   tuple(resources), tuple(parameters), scenario.economics.departments,
+                   int(np.ceil(scenario.horizon)), tuple(scenario.contracts),
+                   tuple(tuple(c.payers) for c in scenario.contracts.values()))
 
     def parameter_column(self, arm: str, name: str) -> str:
         return f"{name}@{arm}" if arm else name
@@ -71,9 +83,63 @@ def record_replication(scenario: Scenario, layout: Layout, replication: Replicat
                 wait[a, layout.resources.index(resource)] = float(np.mean(granted[served] - requested[served]))
     values = replication.parameters
     parameters = np.array([values[arm or baseline][name] for arm, name in layout.parameters])
-    return {"parameters": parameters, "youths": youths, "occupancy": occupancy, "wait_months": wait}
+    record = {"parameters": parameters, "youths": youths, "occupancy": occupancy, "wait_months": wait}
+    if layout.departments:
+        costs = department_costs(scenario, replication)
+        record["cost"] = np.stack([np.stack([costs[arm].nominal, costs[arm].discounted], axis=-1)
+                                   for arm in layout.arms])
+        for i, name in enumerate(layout.contracts):
+            record.update(_contract_record(scenario, layout, replication, costs, i, name))
+    return record
 
 
+def department_costs(scenario: Scenario, replication: Replication) -> dict[str, DepartmentCosts]:
+    """Each arm's money per department and month, with that arm's parameter values."""
+    costs = {}
+    for arm, model in ((name, arm.model) for name, arm in scenario.arms.items()):
+        values = replication.parameters[arm]
+        costs[arm] = evaluate_flows(replication.trajectories[arm], bind(model.flows, values),
+                                    bind(scenario.economics, values), scenario.start, scenario.horizon)
+    return costs
+
+
+def _contract_record(scenario: Scenario, layout: Layout, replication: Replication,
+                     costs: dict[str, DepartmentCosts], index: int, name: str) -> dict[str, np.ndarray]:
+    """A contract's results in one replication, and the outcome units that let a sweep re-price it."""
+    contract = bind(scenario.contracts[name], replication.parameters[scenario.contracts[name].arm])
+    months = layout.money_months
+    units = outcome_units(contract, replication.trajectories[contract.arm], months)
+    baseline_units = outcome_units(contract, replication.trajectories[scenario.baseline], months)
+    rate = bind(scenario.economics, replication.parameters[scenario.baseline]).annual_discount_rate
+    result = price(contract, units, baseline_units, costs, scenario.baseline, months, rate)
+    table = np.concatenate([
+        np.column_stack([np.full(len(u.units), flag), u.outcome, u.youth, u.month, u.units])
+        for flag, u in ((0, units), (1, baseline_units))]).reshape(-1, 5)
+    prefix = f"contract{index}_"
+    return {prefix + "metrics": np.array([result.metrics()[key] for key in CONTRACT_METRICS]),
+            prefix + "payers": np.array([result.payer_payments_discounted[d] for d in layout.payers[index]]),
+            prefix + "cash": contract_cash_flow(result, contract, costs, scenario.baseline, months, rate),
+            prefix + "youths": np.array([units.n_youths]),
+            f"{TABLE}units{index}": table}
+
+
+def contract_cash_flow(result: ContractResult, contract, costs: dict[str, DepartmentCosts],
+                       baseline: str, months: int, annual_rate: float) -> np.ndarray:
+    """Cumulative at each month end 0 … months: row 0 the payers' discounted net savings minus
+    their discounted payments, row 1 the investor's nominal cash (−disbursements, +settlements)."""
+    arm, base = costs[contract.arm], costs[baseline]
+    rows = [arm.index(d) for d in contract.payers]
+    saving = (base.discounted[rows] - arm.discounted[rows]).sum(axis=0)[:months]
+    end_of = lambda times: np.clip(np.ceil(np.asarray(times, dtype=float)).astype(int), 0, months)
+    paid = np.zeros(months + 1)
+    np.add.at(paid, end_of(result.settlement_times),
+              result.settlements * discount_factor(result.settlement_times, annual_rate))
+    investor = np.zeros(months + 1)
+    np.add.at(investor, end_of(result.settlement_times), result.settlements)
+    at, amount = zip(*contract.investor.disbursements)
+    np.add.at(investor, end_of(at), -np.asarray(amount, dtype=float))
+    payers = np.r_[0.0, np.cumsum(saving)] - np.cumsum(paid)
+    return np.stack([payers, np.cumsum(investor)])
 def stack_records(records: list[dict[str, np.ndarray]], replications: list[int]) -> dict[str, np.ndarray]:
     """Records of consecutive work stacked along a first, replication axis (tables gain a column)."""
     stacked: dict[str, np.ndarray] = {"replication": np.asarray(replications, dtype=np.int64)}

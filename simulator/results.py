@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.analysis import Layout, statistics
+from simulator.analysis import CONTRACT_METRICS, Layout, statistics
+from simulator.flows import contract_years, levels
 from simulator.runner import load_records, read_manifest, write_json_atomic
 from simulator.scenario import Scenario
 
@@ -30,6 +31,10 @@ def write_results(out: Path, scenario: Scenario) -> dict:
     write_json_atomic(out / "summary.json", summary)
     write_occupancy(out / "occupancy.csv", layout, records)
     write_replications(out / "replications.csv", layout, records)
+    if "cost" in records:
+        write_money(out / "money.csv", layout, records)
+    if layout.contracts:
+        write_contracts(out / "contracts.csv", layout, records)
     return summary
 
 
@@ -44,9 +49,84 @@ def summarize(scenario: Scenario, layout: Layout, records: dict, manifest: dict)
                  if not np.all(np.isnan(records["wait_months"][:, a, r]))}
         if waits:
             arms[arm]["wait_months"] = waits
-    return {"runs": int(len(records["replication"])), "seed": manifest.get("seed"),
-            "complete": manifest.get("complete"), "baseline": scenario.baseline,
-            "currency": scenario.economics.currency, "arms": arms}
+    if "cost" in records:
+        _add_money(arms, layout, records)
+    summary = {"runs": int(len(records["replication"])), "seed": manifest.get("seed"),
+               "complete": manifest.get("complete"), "baseline": scenario.baseline,
+               "currency": scenario.economics.currency, "arms": arms}
+    if layout.contracts:
+        summary["contracts"] = {name: _contract_summary(scenario, layout, records, i)
+                                for i, name in enumerate(layout.contracts)}
+    return summary
+
+
+def discounted_totals(records: dict) -> np.ndarray:
+    """Discounted cost over the horizon per replication, arm and department."""
+    return records["cost"][..., 1].sum(axis=-1)
+
+
+def _add_money(arms: dict, layout: Layout, records: dict) -> None:
+    """Cost, net gain versus the baseline (per department and per level), discounted to t = 0."""
+    totals = discounted_totals(records)  # (runs, arms, departments)
+    gains = totals[:, :1, :] - totals  # baseline (the first arm) minus each arm
+    level_names, level_of = levels(layout.departments)
+    for a, arm in enumerate(layout.arms):
+        cost = {d: _stat(totals[:, a, i]) for i, d in enumerate(layout.departments)}
+        cost["total"] = _stat(totals[:, a].sum(axis=1))
+        gain = {d: _stat(gains[:, a, i]) for i, d in enumerate(layout.departments)}
+        gain["total"] = _stat(gains[:, a].sum(axis=1))
+        by_level = {level: _stat(gains[:, a, level_of == j].sum(axis=1))
+                    for j, level in enumerate(level_names)}
+        arms[arm].update(cost=cost, net_gain_vs_baseline=gain, net_gain_by_level=by_level)
+
+
+def _contract_summary(scenario: Scenario, layout: Layout, records: dict, index: int) -> dict:
+    contract = scenario.contracts[layout.contracts[index]]
+    metrics = {key: records[f"contract{index}_metrics"][:, k] for k, key in enumerate(CONTRACT_METRICS)}
+    runs = len(metrics["payments"])
+    cash = records[f"contract{index}_cash"]  # (runs, 2, months + 1)
+    cash_stats = statistics(cash)
+    never = np.isnan(metrics["break_even_month"])
+    return {
+        "arm": contract.arm, "principal": _plain(contract.investor.principal),
+        "payers": {d: _plain(share) for d, share in contract.payers.items()},
+        "youths": _stat(records[f"contract{index}_youths"][:, 0], quantiles=False),
+        "payments": _stat(metrics["payments_discounted"]),
+        "payments_nominal": _stat(metrics["payments"]),
+        "p_full_repayment": _proportion(metrics["full_repayment"]),
+        "p_full_repayment_se": _proportion_se(metrics["full_repayment"]),
+        "irr": _stat(metrics["irr"]),
+        "multiple": _stat(metrics["multiple"]),
+        "expected_loss": _stat(metrics["expected_loss"]),
+        "outcome_fund_draw": _stat(metrics["fund_draw"]),
+        "p_fund_exhausted": _proportion(metrics["fund_exhausted"]),
+        "payer_net": _stat(metrics["payer_net"]),
+        "break_even_month": _stat(metrics["break_even_month"]),
+        "p_break_even": _proportion(~never),
+        "payments_by_payer": {d: _stat(records[f"contract{index}_payers"][:, p])
+                              for p, d in enumerate(layout.payers[index])},
+        "cash_flow": {"month": list(range(cash.shape[-1])),
+                      "payers_net_cumulative": {q: _list(cash_stats[q][0]) for q in ("p05", "p50", "p95")},
+                      "investor_cumulative": {q: _list(cash_stats[q][1]) for q in ("p05", "p50", "p95")}},
+        "runs": runs,
+    }
+
+
+def _plain(value) -> float | str:
+    return float(value) if isinstance(value, (int, float)) else f"${value.name}"
+
+
+def _proportion(flags: np.ndarray) -> float:
+    return float(np.mean(np.asarray(flags, dtype=float)))
+
+
+def _proportion_se(flags: np.ndarray) -> float:
+    p = _proportion(flags)
+    return float(np.sqrt(p * (1 - p) / len(flags)))
+
+
+def _list(values: np.ndarray) -> list:
+    return [_number(v) for v in values]
 
 
 def _stat(values: np.ndarray, quantiles: bool = True) -> dict:
@@ -74,11 +154,43 @@ def write_occupancy(path: Path, layout: Layout, records: dict) -> None:
 
 
 def write_replications(path: Path, layout: Layout, records: dict) -> None:
-    """One row per replication: its parameter draws and per-arm counts, for custom analysis."""
+    """One row per replication: its parameter draws, per-arm youths and discounted costs, and
+    each contract's results, for custom analysis."""
     header = ["replication"] + [layout.parameter_column(arm, name) for arm, name in layout.parameters]
     header += [f"youths@{arm}" for arm in layout.arms]
     columns = [records["replication"], *records["parameters"].T, *records["youths"].T]
+    if "cost" in records:
+        totals = discounted_totals(records)
+        for a, arm in enumerate(layout.arms):
+            header += [f"cost@{arm}@{d}" for d in layout.departments]
+            columns += list(totals[:, a].T)
+    for i, name in enumerate(layout.contracts):
+        header += [f"{name}@{key}" for key in CONTRACT_METRICS]
+        columns += list(records[f"contract{i}_metrics"].T)
     write_csv(path, header, [[_cell(v) for v in row] for row in zip(*columns)])
+
+
+def write_money(path: Path, layout: Layout, records: dict) -> None:
+    """Cost per arm, department and contract year (year 1 = months [0, 12)), nominal and discounted."""
+    years = contract_years(records["cost"].swapaxes(-1, -2))  # (runs, arms, departments, 2, years)
+    stats = statistics(years)
+    rows = []
+    for a, arm in enumerate(layout.arms):
+        for d, department in enumerate(layout.departments):
+            for year in range(years.shape[-1]):
+                for k, discounted in enumerate(("false", "true")):
+                    rows.append([arm, department, year + 1, discounted,
+                                 *(_cell(stats[key][a, d, k, year]) for key in QUANTILE_COLUMNS)])
+    write_csv(path, ["arm", "department", "year", "discounted", *QUANTILE_COLUMNS], rows)
+
+
+def write_contracts(path: Path, layout: Layout, records: dict) -> None:
+    rows = []
+    for i, name in enumerate(layout.contracts):
+        stats = statistics(records[f"contract{i}_metrics"])
+        for k, metric in enumerate(CONTRACT_METRICS):
+            rows.append([name, metric, *(_cell(stats[key][k]) for key in QUANTILE_COLUMNS)])
+    write_csv(path, ["contract", "metric", *QUANTILE_COLUMNS], rows)
 
 
 def _cell(value) -> str:
