@@ -12,6 +12,7 @@ from pathlib import Path
 from simulator.errors import Issue, ScenarioError
 
 EXIT_BAD_INPUT = 2
+LANGUAGES = ("en", "da")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +46,40 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", action="store_true", help="complete an interrupted run in --out")
     run.add_argument("--force", action="store_true", help="replace another scenario's results in --out")
     run.add_argument("--no-report", action="store_true", help="do not build report.html")
+    run.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
     run.set_defaults(command=_run)
+
+    sweep = commands.add_parser("sweep", help="price contract designs on stored replications")
+    sweep.add_argument("results", type=Path, help="a results folder written by `simulator run`")
+    sweep.add_argument("--contract", required=True, help="the contract to vary")
+    sweep.add_argument("--vary", action="append", required=True, metavar="KEY=START:STOP:STEPS",
+                       help="a contract field path and its range, e.g. cap=1e7:3e7:5 (repeatable)")
+    sweep.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    sweep.set_defaults(command=_sweep)
+
+    report = commands.add_parser("report", help="(re)build report.html and summary.xlsx from saved results")
+    report.add_argument("results", type=Path, help="a results folder written by simulator run")
+    report.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
+    report.set_defaults(command=_report_command)
+
+    sensitivity = commands.add_parser("sensitivity", help="which uncertain parameters move a contract "
+                                      "result most (tornado, switching values, or Sobol indices)")
+    sensitivity.add_argument("scenario", help="the scenario YAML file")
+    sensitivity.add_argument("--method", choices=("tornado", "sobol"), default="tornado",
+                             help="one parameter at a time (default), or Sobol indices (needs SALib)")
+    sensitivity.add_argument("--target", default="payer_net",
+                             help="payments, p_full_repayment, payer_net (default) or net_gain:LEVEL")
+    sensitivity.add_argument("--contract", default=None, help="the contract (default: the first)")
+    sensitivity.add_argument("--runs", type=int, default=200,
+                             help="replications per parameter setting (default 200)")
+    sensitivity.add_argument("--samples", type=int, default=64,
+                             help="Sobol base sample, a power of 2 (default 64; settings = samples × "
+                                  "(parameters + 2))")
+    sensitivity.add_argument("--seed", type=int, default=0, help="root seed, the same for every setting (default 0)")
+    sensitivity.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    sensitivity.add_argument("--out", type=Path, default=None,
+                             help="output folder (default results/<scenario>)")
+    sensitivity.set_defaults(command=_sensitivity)
     return parser
 
 
@@ -87,20 +121,47 @@ def _run(args: argparse.Namespace) -> int:
         return 130
     summary = write_results(out, scenario)
     if not args.no_report:
-        _report(out, scenario)
+        _report(out, args.lang)
     print(f"{manifest['runs_done']} replications of {scenario.name!r} in {manifest['seconds']:.1f} s "
           f"-> {out}{os.sep}")
     _print_headline(summary)
     return 0
 
 
-def _report(out: Path, scenario) -> None:
-    """report.html, once the report module exists."""
-    try:
-        from simulator.report import write_report
-    except ImportError:
-        return
-    write_report(out, scenario)
+def _report(out: Path, lang: str) -> None:
+    """report.html, figures/ and summary.xlsx, from the files just written."""
+    from simulator.report import write_report
+
+    write_report(out, lang=lang)
+
+
+def _report_command(args: argparse.Namespace) -> int:
+    from simulator.report import write_report
+
+    path = write_report(args.results, lang=args.lang)
+    print(f"{path} and {path.with_name('summary.xlsx')}")
+    return 0
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    from simulator.loading import load_scenario
+    from simulator.sensitivity import run_sensitivity
+
+    problems = []
+    for option, value in (("--runs", args.runs), ("--samples", args.samples)):
+        if value < 1:
+            problems.append(Issue(option, "", "a whole number >= 1", str(value)))
+    if args.seed < 0:
+        problems.append(Issue("--seed", "", "a whole number >= 0", str(args.seed)))
+    if args.workers is not None and args.workers < 1:
+        problems.append(Issue("--workers", "", "a whole number >= 1", str(args.workers)))
+    if problems:
+        raise ScenarioError(problems)
+    scenario = load_scenario(args.scenario)
+    out = args.out or Path("results") / Path(args.scenario).stem
+    print(run_sensitivity(scenario, out, method=args.method, target=args.target, contract=args.contract,
+                          runs=args.runs, samples=args.samples, seed=args.seed, workers=args.workers))
+    return 0
 
 
 def _print_headline(summary: dict) -> None:
@@ -108,3 +169,12 @@ def _print_headline(summary: dict) -> None:
         payments = contract["payments"]
         print(f"  {name}: P(full repayment) {contract['p_full_repayment']:.0%}, payments "
               f"{payments['mean']:,.0f} (90 % {payments['p05']:,.0f} to {payments['p95']:,.0f})")
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from simulator.sweep import Vary, sweep
+
+    varies = [Vary.parse(text) for text in args.vary]
+    path = sweep(args.results, args.contract, varies, args.workers)
+    print(f"{path} and {path.parent / 'figures' / 'sweep.png'}")
+    return 0

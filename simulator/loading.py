@@ -76,6 +76,26 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     return scenario
 
 
+def load_resolved(resolved: Mapping[str, Any], files: Mapping[str, str], name: str) -> Scenario:
+    """A scenario from its merged plain data, as a results folder's manifest keeps it."""
+    problems = Problems()
+    raw = json_copy(resolved)
+    raw["__files__"] = dict(files) or {name: ""}
+    scenario = build_scenario(raw, problems)
+    if problems.issues:
+        raise ScenarioError(problems.issues)
+    return scenario
+
+
+def json_copy(data: Any) -> Any:
+    """A deep copy of plain data (mappings, lists, scalars)."""
+    if isinstance(data, Mapping):
+        return {key: json_copy(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [json_copy(item) for item in data]
+    return data
+
+
 # --- Problems: where each field came from, and what is wrong with it ---------------------------
 
 
@@ -163,10 +183,6 @@ def read_scenario(path: str | os.PathLike, problems: Problems) -> dict[str, Any]
 def _read_chain(path: Path, shown_name: str, problems: Problems, files: dict[str, str],
                 stack: tuple[Path, ...]) -> dict[str, Any] | None:
     real = path.resolve()
-    if real in stack:
-        chain = " -> ".join(str(p.name) for p in (*stack, real))
-        problems.issues.append(Issue(shown_name, "extends", "no cycle of extends", chain))
-        return None
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -177,23 +193,46 @@ def _read_chain(path: Path, shown_name: str, problems: Problems, files: dict[str
         return None
     files[shown_name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     data = _parse_yaml(text, shown_name, problems)
-    if data is None:
+    if data is _NOT_YAML:
         return None
     if not isinstance(data, dict):
-        problems.issues.append(Issue(shown_name, "", "a mapping of scenario fields", shown(data)))
+        found = "an empty file" if data is None else shown(data)
+        problems.issues.append(Issue(shown_name, "", "a mapping of scenario fields", found))
         return None
     extends = data.pop("extends", None)
     if extends is None:
         return data
+    # Problems with `extends` are reported where it is written: in this file, at its line.
+    line, column = problems.sources[-1].positions.get("extends", (None, None))
+
+    def extends_issue(expected: str, found: str) -> None:
+        problems.issues.append(Issue(shown_name, "extends", expected, found, line, column))
+
     if not isinstance(extends, str) or not extends.strip():
-        problems.add("extends", "a path to another scenario file", shown(extends))
+        extends_issue("a path to another scenario file", shown(extends))
         return None
     base_path = path.parent / extends
+    try:
+        base_real = base_path.resolve()
+    except (OSError, ValueError, RuntimeError):
+        extends_issue("a path to another scenario file", shown(extends))
+        return None
+    if base_real in (*stack, real):
+        chain = " -> ".join(str(p.name) for p in (*stack, real, base_real))
+        extends_issue("no cycle of extends", chain)
+        return None
+    if not base_path.is_file():
+        extends_issue("an existing scenario file, relative to this file's folder",
+                      f"{shown(extends)}: no such file")
+        return None
     base_name = os.path.normpath(os.path.join(os.path.dirname(shown_name), extends))
     base = _read_chain(base_path, base_name, problems, files, (*stack, real))
     if base is None:
         return None
     return deep_merge(base, data)
+
+
+_NOT_YAML = object()  # what `_parse_yaml` returns for a syntax error (None is an empty file)
 
 
 def _parse_yaml(text: str, file: str, problems: Problems) -> Any:
@@ -202,10 +241,13 @@ def _parse_yaml(text: str, file: str, problems: Problems) -> Any:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        reason = getattr(error, "problem", None) or str(error)
+        reason = getattr(error, "problem", None) or str(error).splitlines()[0]  # one line
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        position = getattr(error, "position", None)  # a ReaderError (a control character) has no mark
+        if mark is None and isinstance(position, int):
+            line, column = text.count("\n", 0, position) + 1, position - text.rfind("\n", 0, position)
         problems.issues.append(Issue(file, "", "valid YAML", reason, line, column))
-        return None
+        return _NOT_YAML
     source = Source(file, {})
     if node is not None:
         _collect_positions(node, "", source, problems)
@@ -267,7 +309,7 @@ class Reader:
             self.issue(path, what, shown(raw))
             return None
         required, optional = tuple(required), tuple(optional)
-        allowed = required + optional
+        allowed = tuple(dict.fromkeys(required + optional))  # each key once in the message
         ok = True
         for key in raw:
             if key not in allowed:
@@ -443,15 +485,17 @@ def build_scenario(raw: dict[str, Any], problems: Problems) -> Scenario:
     arms_raw = raw.get("arms")
     base_model = _model(raw, reader, attributes, economics) if "tracks" in raw else None
     arms = _arms(arms_raw, raw, reader, attributes, economics, base_model) if "arms" in raw else {}
+    # Names are checked against the arms declared: an arm that failed to build is reported once.
+    declared_arms = tuple(map(str, arms_raw)) if isinstance(arms_raw, dict) else tuple(arms)
     baseline = next(iter(arms), "")
     if "baseline" in raw:
-        baseline = reader.one_of(raw["baseline"], "baseline", tuple(arms), "an arm") or ""
+        baseline = reader.one_of(raw["baseline"], "baseline", declared_arms, "an arm") or ""
     contracts = {}
     if "contracts" in raw and reader.mapping(raw["contracts"], "contracts", optional=raw["contracts"]
                                              if isinstance(raw["contracts"], dict) else ()):
         for contract_name, contract_raw in raw["contracts"].items():
             contract = _contract(contract_name, contract_raw, join("contracts", contract_name),
-                                 reader, arms, attributes, economics, horizon)
+                                 reader, arms, declared_arms, attributes, economics, horizon)
             if contract is not None:
                 contracts[contract_name] = contract
     _check_attributes_fixed(attributes, intake, reader)
@@ -759,6 +803,8 @@ def _model(raw: dict, reader: Reader, attributes: tuple[Attribute, ...],
         if reader.mapping(raw["exit"], "exit", required=("time",)) is not None:
             exit_time = _time(raw["exit"]["time"], "exit.time", reader)
     flows = _flows(raw.get("flows", {}), reader, scope, economics)
+    if len(tracks) != len(tracks_raw):
+        return None  # a track is broken (reported): no model, so no false alarms about its states
     return Model(tuple(tracks), resources, flows, exit_time, dict(reader.parameters))
 
 
@@ -1090,13 +1136,13 @@ def _payment(raw: dict, path: str, reader: Reader, economics: Economics,
 
 
 def _contract(name: str, raw: Any, path: str, reader: Reader, arms: Mapping[str, Arm],
-              attributes: tuple[Attribute, ...], economics: Economics,
-              horizon: float | None) -> Contract | None:
+              declared_arms: tuple[str, ...], attributes: tuple[Attribute, ...],
+              economics: Economics, horizon: float | None) -> Contract | None:
     optional = ("arm", "youths", "payers", "payer", "investor", "window", "settlement", "outcomes",
                 "versus_baseline", "cap", "max_per_youth", "max_multiple", "outcome_fund", "label")
     if reader.mapping(raw, path, required=("arm", "outcomes", "investor"), optional=optional) is None:
         return None
-    arm_name = reader.one_of(raw["arm"], join(path, "arm"), tuple(arms), "an arm")
+    arm_name = reader.one_of(raw["arm"], join(path, "arm"), declared_arms, "an arm")
     attribute_scope = Scope({}, {a.name: a.values for a in attributes}, reader)
     youths = attribute_scope.condition(raw.get("youths", {}), join(path, "youths"), attributes_only=True)
     payers: dict[str, Number] | None = None
@@ -1144,7 +1190,7 @@ def _contract(name: str, raw: Any, path: str, reader: Reader, arms: Mapping[str,
             reserve = reader.number(spec["reserve"], join(path, "outcome_fund.reserve"), 0.0)
     if None in (arm_name, youths, payers, investor, window_start, window_until, settlement, versus):
         return None
-    if len(outcomes) != len(raw["outcomes"]):
+    if not isinstance(raw["outcomes"], dict) or len(outcomes) != len(raw["outcomes"]):
         return None
     return Contract(name, arm_name, youths, payers, investor, window_start, window_until, settlement,
                     tuple(outcomes), versus, optional_numbers["cap"], optional_numbers["max_per_youth"],
