@@ -29,8 +29,9 @@ def describe(scenario: Scenario) -> str:
         changes = _changes(baseline, arm.model)
         lines += ["", f"Arm {name}: {arm.label}"]
         lines += [f"  changes {change}" for change in changes] or ["  as the baseline"]
-        if changes:
-            lines += ["  " + line for line in _tracks(arm.model, nominal[name]) if name != scenario.baseline]
+        changed = {t.name for t in arm.model.tracks if f"track {t.name}" in changes}
+        if changed and name != scenario.baseline:
+            lines += ["  " + line for line in _tracks(arm.model, nominal[name], changed)]
     parameters = scenario.parameters()
     if parameters:
         lines += ["", "Parameters (90 % interval)"]
@@ -78,9 +79,11 @@ def nominal_values(scenario: Scenario) -> dict[str, dict[str, float]]:
             for name, arm in scenario.arms.items()}
 
 
-def _tracks(model: Model, values: dict[str, float]) -> list[str]:
+def _tracks(model: Model, values: dict[str, float], only: set[str] | None = None) -> list[str]:
     lines = []
     for track in model.tracks:
+        if only is not None and track.name not in only:
+            continue
         holds = "".join(f", {s} holds {r}" for s, r in track.holds.items())
         lines.append(f"  {track.name}: {', '.join(track.states)}{holds}")
         for transition in track.transitions:

@@ -62,6 +62,7 @@ METRICS = ("achieved", "months_in", "entered", "status_at", "per_period")
 FLOW_KINDS = ("per_month_in", "per_entry", "per_youth", "fixed")
 SETTLEMENTS = ("yearly", "monthly", "at_end")
 SHARE_TOLERANCE = 1e-9
+NUMERIC_RANGE = "arguments within floating-point range (these overflow or underflow)"
 
 
 def load_scenario(path: str | os.PathLike) -> Scenario:
@@ -235,10 +236,19 @@ def _read_chain(path: Path, shown_name: str, problems: Problems, files: dict[str
 _NOT_YAML = object()  # what `_parse_yaml` returns for a syntax error (None is an empty file)
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML, except that `3e7` and `1e-3` are numbers (YAML 1.2) and not text (YAML 1.1)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*\.?[0-9_]*|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"))
+
+
 def _parse_yaml(text: str, file: str, problems: Problems) -> Any:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         reason = getattr(error, "problem", None) or str(error).splitlines()[0]  # one line
@@ -277,14 +287,25 @@ def _collect_positions(node: yaml.Node, path: str, source: Source, problems: Pro
             _collect_positions(item, child, source, problems)
 
 
-def deep_merge(base: Any, over: Any) -> Any:
-    """Mappings merge key by key (`over` wins); a list or a scalar is replaced whole."""
-    if isinstance(base, dict) and isinstance(over, dict):
-        merged = dict(base)
-        for key, value in over.items():
-            merged[key] = deep_merge(base[key], value) if key in base else value
-        return merged
-    return over
+REPLACED_WHOLE = ("initial",)  # a distribution over states is given whole, never merged
+ONE_KIND = ("time", "dist")  # {kind: args}: a different kind replaces, the same kind merges
+
+
+def deep_merge(base: Any, over: Any, key: str | None = None) -> Any:
+    """Mappings merge key by key (`over` wins); a list or a scalar is replaced whole.
+
+    Two exceptions keep patches meaningful: an `initial` distribution is replaced whole (merging
+    {none: 1} with {referred: 1} would sum to 2), and a `time` or `dist` of another kind
+    replaces the old one instead of sitting beside it.
+    """
+    if not (isinstance(base, dict) and isinstance(over, dict)) or key in REPLACED_WHOLE:
+        return over
+    if key in ONE_KIND and set(base) != set(over):
+        return over
+    merged = dict(base)
+    for name, value in over.items():
+        merged[name] = deep_merge(base[name], value, name) if name in base else value
+    return merged
 
 
 # --- Small readers: each checks one field and reports what it expected ------------------------
@@ -577,6 +598,9 @@ def _distribution(raw: Any, path: str, reader: Reader, forms: Mapping, make: Cal
     except InvalidArgument as error:
         where = join(join(path, kind), error.argument) if error.argument else join(path, kind)
         reader.issue(where, error.expected, error.found)
+        return None
+    except ArithmeticError:  # e.g. gamma {mean: 1e-300, sd: 1e300}: sd²/mean overflows
+        reader.issue(join(path, kind), NUMERIC_RANGE, shown(args))
         return None
 
 
@@ -1000,13 +1024,16 @@ def _time(raw: Any, path: str, reader: Reader) -> TimeSpec | None:
     choices = [[v] if not isinstance(v, Ref) else _parameter_extremes(reader.parameters[v.name])
                for v in values.values()]
     for combination in itertools.product(*choices):
+        refs = [f"${v.name}" for v in values.values() if isinstance(v, Ref)]
+        at_extreme = f" (at an extreme of {', '.join(refs)})" if refs else ""
         try:
-            time_distribution(kind, dict(zip(values, combination)))
+            time_distribution(kind, dict(zip(values, combination))).median()
         except InvalidArgument as error:
             where = join(here, error.argument) if error.argument else here
-            refs = [f"${v.name}" for v in values.values() if isinstance(v, Ref)]
-            found = error.found + (f" (at an extreme of {', '.join(refs)})" if refs else "")
-            reader.issue(where, error.expected, found)
+            reader.issue(where, error.expected, error.found + at_extreme)
+            return None
+        except ArithmeticError:  # e.g. weibull {shape: 1e-300}, or p so small that the rate is 0
+            reader.issue(here, NUMERIC_RANGE, shown(dict(zip(values, combination))) + at_extreme)
             return None
     return TimeSpec(kind, {k: (float(v) if not isinstance(v, Ref) else v) for k, v in values.items()})
 
