@@ -64,15 +64,22 @@ class Trajectories:
         """
         if months is None:
             months = np.arange(0, int(np.floor(self.horizon)) + 1, dtype=float)
-        start, end = self.spell_start[:, None], self.spell_end[:, None]
-        present = (start <= months) & ((months < end) | ((end >= self.horizon) & (months == self.horizon)
-                                        & (self.departure[self.spell_youth][:, None] > self.horizon)))
+        months = np.asarray(months, dtype=float)  # sorted
+        # Spell i covers the instants months[first[i]:last[i]]: start <= t < end, and t = horizon
+        # for a spell that reaches the horizon while the youth is still present.
+        first = np.searchsorted(months, self.spell_start, side="left")
+        at_horizon = (self.spell_end >= self.horizon) & (self.departure[self.spell_youth] > self.horizon)
+        last = np.where(at_horizon, np.searchsorted(months, self.spell_end, side="right"),
+                        np.searchsorted(months, self.spell_end, side="left"))
+        width = len(months) + 1
         result = []
-        for k, states in enumerate(self.tracks):
+        for k, states in enumerate(self.states):
             rows = self.spell_track == k
-            counts = np.zeros((len(self.states[k]), len(months)))
-            np.add.at(counts, self.spell_state[rows], present[rows])
-            result.append(counts)
+            base = self.spell_state[rows].astype(np.int64) * width
+            steps = np.bincount(np.r_[base + first[rows], base + last[rows]],
+                                weights=np.r_[np.ones(rows.sum()), -np.ones(rows.sum())],
+                                minlength=len(states) * width)
+            result.append(np.cumsum(steps.reshape(len(states), width), axis=1)[:, :-1])
         return result
 
     # --- Intervals in a condition: what flows and contracts are computed from ----------------------
