@@ -10,8 +10,9 @@ the `Trajectories` it records.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 import simpy
@@ -155,11 +156,12 @@ class CompiledTransition:
     fixed: bool
     modifiers: list[tuple[float, "CompiledCondition"]]  # empty: the hazard ratio is always 1
     depends_on: frozenset[int]  # the tracks whose moves can change the hazard ratio
+    states_of: Callable[[list[int]], object]  # the states of those tracks, as a memo key
     ratios: dict = field(default_factory=dict)  # memo: (states it depends on, attributes) -> ratio
 
     def ratio(self, state: list[int], attributes: np.ndarray, attribute_key: tuple) -> float:
         """The product of the hazard ratios of the modifiers that hold, memoised per situation."""
-        key = (tuple([state[t] for t in self.depends_on]), attribute_key)
+        key = (self.states_of(state), attribute_key)
         ratio = self.ratios.get(key)
         if ratio is None:
             ratio = 1.0
@@ -230,8 +232,10 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
             distribution = t.time.distribution()
             modifiers = [(float(m.hazard_ratio), condition(m.when)) for m in t.modifiers]
             depends_on = frozenset(track for _, c in modifiers for track, _ in c.states)
+            states_of = operator.itemgetter(*sorted(depends_on)) if depends_on else (lambda state: ())
             transitions[codes[t.source]].append(CompiledTransition(
-                codes[t.target], distribution, isinstance(distribution, Fixed), modifiers, depends_on))
+                codes[t.target], distribution, isinstance(distribution, Fixed), modifiers, depends_on,
+                states_of))
         holds = [resources.index(track.holds[s]) if s in track.holds else None for s in track.states]
         on_enter: list[list[CompiledJump]] = [[] for _ in track.states]
         for state, jumps in track.on_enter.items():
@@ -459,7 +463,7 @@ class ArmRun:
                 transition = clock.transition
                 if not transition.modifiers:
                     continue
-                if clock.ratio >= 0.0 and moved is not None and not (transition.depends_on & moved):
+                if clock.ratio >= 0.0 and moved is not None and transition.depends_on.isdisjoint(moved):
                     continue
                 ratio = transition.ratio(youth.state, youth.attributes, youth.attribute_key)
                 if ratio != clock.ratio:
