@@ -75,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--samples", type=int, default=64,
                              help="Sobol base sample, a power of 2 (default 64; settings = samples × "
                                   "(parameters + 2))")
-    sensitivity.add_argument("--seed", type=int, default=0, help="root seed, the same for every setting (default 0)")
+    sensitivity.add_argument("--seed", type=int, default=0,
+                             help="root seed, the same for every setting (default 0)")
     sensitivity.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
     sensitivity.add_argument("--out", type=Path, default=None,
                              help="output folder (default results/<scenario>)")

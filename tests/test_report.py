@@ -1,0 +1,368 @@
+"""report.html, figures/ and summary.xlsx: built by `simulator run` and rebuilt from the saved files alone.
+
+Two kinds of folder: a real run of a small scenario (money and a contract included), and copies
+of it in which the test writes summary.json, money.csv, contracts.csv and sensitivity.csv by hand,
+so that the numbers the report must show are known exactly.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import openpyxl
+import pytest
+from matplotlib.font_manager import FontProperties, findfont
+
+from simulator import plots
+from simulator.cli import main
+from simulator.loading import load_scenario
+from simulator.report import write_report
+
+SCENARIO = """
+    name: Small – Housing First for young homeless
+    description: "A test scenario: hjemløse unge i Århus, with æ, ø and å."
+    horizon: 24
+    start: 2022-01
+    parameters:
+      effect: {dist: {pert: {min: 1.5, mode: 2.5, max: 4}}, label: Housing First effect, source: a trial}
+      job_hr: {dist: {uniform: {min: 1.0, max: 2.0}}, label: Job effect, unit: hazard ratio}
+      shelter_cost: {value: 27000, label: Herberg pr. måned, source: Socialstyrelsen, unit: DKK per month}
+    intake: {poisson: {rate: 2, from: 0, until: 12}}
+    tracks:
+      housing:
+        states: [shelter, housed]
+        initial: {shelter: 1.0}
+        transitions:
+          shelter->housed: {time: {exponential: {mean: 12}}}
+          housed->shelter: {time: {exponential: {mean: 30}}}
+      activity:
+        states: [none, job]
+        initial: {none: 1.0}
+        transitions:
+          none->job: {time: {exponential: {mean: 24}}}
+    arms:
+      usual: {label: Som vanligt}
+      housing_first:
+        label: Housing First
+        patch:
+          tracks:
+            housing: {transitions: {shelter->housed: {time: {exponential: {mean: 12}},
+                                                      modifiers: [{when: {}, hazard_ratio: $effect}]}}}
+            activity: {transitions: {none->job: {time: {exponential: {mean: 24}},
+                                                 modifiers: [{when: {}, hazard_ratio: $job_hr}]}}}
+          flows:
+            team: {fixed: {per_month: 40000, from: 0, until: 24}, pays: municipality.social}
+    economics:
+      currency: DKK
+      discount_rate: 0.035
+      departments: [municipality.social, state.benefits]
+    flows:
+      shelter_stay: {per_month_in: {housing: shelter}, amount: $shelter_cost, pays: municipality.social}
+      benefits: {per_month_in: {activity: none}, amount: 6000, pays: state.benefits}
+    contracts:
+      bond:
+        arm: housing_first
+        payer: municipality.social
+        investor: {principal: 1000000, disbursed: [{at: 0, amount: 1000000}]}
+        window: {from: 0, until: 24}
+        settlement: yearly
+        outcomes:
+          housed_6m: {achieved: {in: {housing: housed}, for_months: 6}, price: 60000}
+    """
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def scenario_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("scenario") / "small.yaml"
+    path.write_text(textwrap.dedent(SCENARIO), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_folder(scenario_file, tmp_path_factory) -> Path:
+    """`simulator run` with its report (English)."""
+    out = tmp_path_factory.mktemp("run") / "small"
+    assert main(["run", str(scenario_file), "--runs", "20", "--workers", "1", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def danish_folder(run_folder, tmp_path_factory) -> Path:
+    """A copy of the run without its chunks or scenario file, reported in Danish by the installed command."""
+    out = tmp_path_factory.mktemp("danish") / "small"
+    shutil.copytree(run_folder, out, ignore=shutil.ignore_patterns("chunks", "report.html", "figures"))
+    completed = subprocess.run([sys.executable, "-m", "simulator", "report", str(out), "--lang", "da"],
+                               capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert "glyph" not in completed.stderr.lower(), completed.stderr  # a letter the font lacks
+    return out
+
+
+def html_of(folder: Path) -> str:
+    return (folder / "report.html").read_text(encoding="utf-8")
+
+
+def section(html: str, heading: str) -> str:
+    """The HTML from the <h2> with `heading` to the next <h2>."""
+    start = html.index(f"<h2>{heading}</h2>")
+    end = html.find("<h2>", start + 4)
+    return html[start:end if end >= 0 else len(html)]
+
+
+def assert_png_with_content(data: bytes, what: str) -> None:
+    """A PNG signature, and pixels that are not all one colour."""
+    assert data[:8] == PNG, f"{what} is not a PNG"
+    pixels = matplotlib.image.imread(io.BytesIO(data), format="png")[..., :3]
+    assert pixels.std() > 0.01, f"{what} is a single colour"
+
+
+# --- A real run ---------------------------------------------------------------------------------
+
+
+def test_a_run_writes_the_report_with_every_section(run_folder):
+    html = html_of(run_folder)
+    for heading in ("Headline", "Who pays and who gains", "Cash flow over time",
+                    "Youths in each state over time", "Outcome payments and the investor&#x27;s return",
+                    "Assumptions", "Provenance"):
+        assert f"<h2>{heading}</h2>" in html, heading
+    headline = section(html, "Headline")
+    assert "Chance the investor is repaid in full" in headline
+    assert "Expected net gain, municipality" in headline
+    assert (run_folder / "summary.xlsx").exists()
+
+
+def test_the_report_is_rebuilt_from_the_saved_files_alone(danish_folder):
+    html = html_of(danish_folder)
+    assert not (danish_folder / "chunks").exists()
+    assert '<html lang="da">' in html and "<h2>Hovedtal</h2>" in html
+    assert sorted(p.name for p in (danish_folder / "figures").glob("*.png")) == [
+        "cash_flow_bond.png", "irr_bond.png", "payments_bond.png", "states_housing_first.png",
+        "states_usual.png", "who_gains.png"]
+
+
+def test_every_figure_is_a_png_that_is_not_blank(run_folder):
+    figures = sorted((run_folder / "figures").glob("*.png"))
+    assert len(figures) == 6
+    for path in figures:
+        assert_png_with_content(path.read_bytes(), path.name)
+    embedded = re.findall(r'src="data:image/png;base64,([^"]+)"', html_of(run_folder))
+    assert len(embedded) == len(figures)
+    for i, data in enumerate(embedded):
+        assert_png_with_content(base64.b64decode(data), f"embedded image {i}")
+
+
+def test_every_parameter_is_in_the_assumptions_table(run_folder, scenario_file):
+    table = section(html_of(run_folder), "Assumptions")
+    for name, parameter in load_scenario(scenario_file).parameters().items():
+        assert f"<td>{name}</td>" in table, name
+        assert parameter.label in table, parameter.label
+    assert "pert(min 1.5; mode 2.5; max 4)" in table
+    assert "Socialstyrelsen" in table and "DKK per month" in table
+
+
+def test_the_report_needs_nothing_from_outside(run_folder, danish_folder):
+    for html in (html_of(run_folder), html_of(danish_folder)):
+        assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
+        assert "<script" not in html.lower()
+        assert "<link" not in html.lower()
+
+
+def test_the_danish_report_writes_aeoeaa(danish_folder):
+    """In the report's own words: the scenario's description and the assumptions are taken out."""
+    html = html_of(danish_folder)
+    own_words = re.sub(r'<p class="lead">.*?</p>', "", html.replace(section(html, "Antagelser"), ""))
+    for letter in "æøå":
+        assert letter in own_words, letter
+    assert "Sandsynlighed for at investor får hele beløbet tilbage" in own_words
+
+
+def test_figures_have_every_danish_letter(tmp_path):
+    """The figures' font has æ, ø and å: drawing them raises no 'Glyph … missing from font' warning."""
+    font = FontProperties(family=plots.STYLE["font.sans-serif"])
+    assert Path(findfont(font, fallback_to_default=False)).name == "DejaVuSans.ttf"
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*")
+        bands = {"p05": [0, 1], "p50": [1, 2], "p95": [2, 3]}
+        ax = plots.plot_fans([0, 1], {"Unge på herberg, ÆØÅ": bands}, title="Måned, år, kørsler, værdi",
+                             xlabel="Måned")
+        path = plots.save(ax.figure, tmp_path / "danish.png")
+    assert_png_with_content(path.read_bytes(), path.name)
+
+
+def test_the_workbook_holds_numbers_with_units(run_folder):
+    workbook = openpyxl.load_workbook(run_folder / "summary.xlsx")
+    assert workbook.sheetnames == ["Headline", "Who pays and gains", "Money by year", "Contract metrics"]
+    money = workbook["Money by year"]
+    header = [cell.value for cell in money[1]]
+    assert header[:4] == ["Arm", "Department", "Year", "Discounted"]
+    assert header[4] == "Cost, Mean (DKK)"
+    for row in money.iter_rows(min_row=2):
+        assert all(cell.data_type in ("n", "s", "b") for cell in row)
+        assert isinstance(row[4].value, (int, float))
+
+
+def test_a_folder_without_results_exits_2(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "summary.json" in capsys.readouterr().err
+
+
+# --- Hand-made files: the numbers the report must show are known -----------------------------------
+
+
+def stat(mean: float, p05: float, p95: float) -> dict:
+    return {"mean": mean, "se": abs(mean) / 100, "sd": abs(mean) / 10, "p05": p05, "p50": mean, "p95": p95}
+
+
+def hand_made_summary() -> dict:
+    months = list(range(25))
+    return {
+        "runs": 20, "seed": 0, "complete": True, "baseline": "usual", "currency": "DKK",
+        "arms": {
+            "usual": {"label": "Som vanligt", "youths": {"mean": 24.0, "se": 1.0},
+                      "cost": {"municipality.social": stat(8e6, 7e6, 9e6),
+                               "state.benefits": stat(2e6, 1.5e6, 2.5e6), "total": stat(10e6, 9e6, 11e6)}},
+            "housing_first": {
+                "label": "Housing First", "youths": {"mean": 24.0, "se": 1.0},
+                "cost": {"municipality.social": stat(5e6, 4e6, 6e6),
+                         "state.benefits": stat(1.6e6, 1.2e6, 2e6), "total": stat(6.6e6, 5.5e6, 7.7e6)},
+                "net_gain_vs_baseline": {"municipality.social": stat(3e6, 1.5e6, 4.5e6),
+                                         "state.benefits": stat(4e5, 1e5, 7e5),
+                                         "total": stat(3.4e6, 2e6, 5e6)},
+                "net_gain_by_level": {"municipality": stat(3e6, 1.5e6, 4.5e6),
+                                      "state": stat(4e5, 1e5, 7e5)}}},
+        "contracts": {"bond": {
+            "arm": "housing_first", "principal": 1e6, "payers": {"municipality.social": 1.0},
+            "payments": stat(1.2e6, 0.8e6, 1.6e6), "p_full_repayment": 0.35, "irr": stat(0.04, -0.2, 0.12),
+            "multiple": stat(1.2, 0.8, 1.6), "expected_loss": stat(1e5, 0, 3e5),
+            "outcome_fund_draw": stat(0, 0, 0), "p_fund_exhausted": 0.05,
+            "payer_net": stat(1.8e6, 0.5e6, 3e6),
+            "break_even_month": stat(30, 20, 40), "p_break_even": 0.8,
+            "payments_by_payer": {"municipality.social": stat(1.2e6, 0.8e6, 1.6e6)},
+            "cash_flow": {"month": months,
+                          "payers_net_cumulative": {q: [k * m * 5e4 for m in months]
+                                                    for q, k in (("p05", 0.5), ("p50", 1), ("p95", 1.5))},
+                          "investor_cumulative": {q: [-1e6 + k * m * 4e4 for m in months]
+                                                  for q, k in (("p05", 0.5), ("p50", 1), ("p95", 1.5))}}}},
+    }
+
+
+def write_rows(path: Path, header: list[str], rows: list[list]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@pytest.fixture(scope="module")
+def hand_made(run_folder, tmp_path_factory) -> Path:
+    """The run's folder with summary.json, money.csv, contracts.csv, replications.csv and
+    sensitivity.csv replaced by files whose numbers are chosen here."""
+    out = tmp_path_factory.mktemp("hand_made") / "small"
+    shutil.copytree(run_folder, out, ignore=shutil.ignore_patterns("chunks", "figures", "report.html"))
+    (out / "summary.json").write_text(json.dumps(hand_made_summary()), encoding="utf-8")
+    write_rows(out / "money.csv",
+               ["arm", "department", "year", "discounted", "mean", "sd", "p05", "p50", "p95"],
+               [[arm, department, year, discounted, mean, 1, mean - 1, mean, mean + 1]
+                for arm, scale in (("usual", 1.0), ("housing_first", 0.6))
+                for department, base in (("municipality.social", 4e6), ("state.benefits", 1e6))
+                for year in (1, 2) for discounted in ("false", "true") for mean in [base * scale]])
+    write_rows(out / "contracts.csv", ["contract", "metric", "mean", "sd", "p05", "p50", "p95"],
+               [["bond", "payments", 1.2e6, 2e5, 0.8e6, 1.2e6, 1.6e6],
+                ["bond", "irr", 0.04, 0.1, -0.2, 0.05, 0.12],
+                ["bond", "full_repayment", 0.35, 0.48, 0, 0, 1]])
+    rng = np.random.default_rng(1)
+    write_rows(out / "replications.csv", ["replication", "bond@payments", "bond@irr"],
+               [[r, p, i] for r, p, i in zip(range(20), rng.normal(1.2e6, 2e5, 20),
+                                             rng.normal(0.04, 0.1, 20))])
+    write_rows(out / "sensitivity.csv",
+               ["parameter", "label", "low_value", "high_value", "target", "contract", "target_at_medians",
+                "target_at_low", "target_at_high", "swing", "switching_value"],
+               [["effect", "Housing First effect", 1.8, 3.5, "payer_net", "bond", 1.8e6, -2e5, 3e6, 3.2e6,
+                 2.1],
+                ["job_hr", "Job effect", 1.05, 1.95, "payer_net", "bond", 1.8e6, 1.7e6, 1.9e6, 2e5, ""]])
+    write_report(out, lang="en")
+    return out
+
+
+def test_the_headline_shows_the_contract_numbers(hand_made):
+    headline = section(html_of(hand_made), "Headline")
+    assert "<td>Chance the investor is repaid in full</td><td>35%</td>" in headline
+    assert "1.2 million DKK (90 %: 0.8 million DKK to 1.6 million DKK)" in headline  # payments
+    assert "Expected net gain, municipality</td><td>3.0 million DKK" in headline
+    assert "Expected net gain, municipality.social (pays 100% of the outcome payments)" in headline
+    assert "<td>Chance the outcome fund is exhausted</td><td>5%</td>" in headline
+    # month 30 from January 2022 lies in June 2024: contract year 3
+    assert "month 30: contract year 3, 2024; 80% of runs break even within the horizon" in headline
+
+
+def test_who_pays_shows_departments_levels_and_years(hand_made):
+    who = section(html_of(hand_made), "Who pays and who gains")
+    assert "<td>municipality.social</td>" in who and "<td>state</td>" in who
+    # money.csv: per year the baseline's 4.0 million minus the arm's 2.4 million
+    assert '<td class="n">1.6 million DKK</td>' in who
+
+
+def test_the_tornado_and_its_switching_values_are_reported(hand_made):
+    tornado = section(html_of(hand_made), "What matters most: one parameter at a time")
+    assert "<td>effect</td>" in tornado and '<td class="n">2.1</td>' in tornado
+    assert "no crossing in range" in tornado
+    assert_png_with_content((hand_made / "figures" / "tornado.png").read_bytes(), "tornado.png")
+
+
+def test_the_hand_made_workbook_has_the_headline_numbers(hand_made):
+    sheet = openpyxl.load_workbook(hand_made / "summary.xlsx")["Headline"]
+    rows = {(row[0], row[1]): row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows[("bond", "p_full_repayment")][2:4] == ("probability", 0.35)
+    assert rows[("bond", "payments")][2:7] == ("DKK", 1.2e6, 0.8e6, 1.2e6, 1.6e6)
+    assert rows[("housing_first", "net_gain_by_level.municipality")][3] == 3e6
+
+
+def test_sections_without_data_are_left_out(run_folder, tmp_path):
+    """The files of a pure simulation (no money, no contracts, no sensitivity), from an unfinished run."""
+    out = tmp_path / "small"
+    shutil.copytree(run_folder, out, ignore=shutil.ignore_patterns("chunks", "figures", "report.html",
+                                                                   "money.csv", "contracts.csv"))
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    summary.pop("contracts")
+    summary["complete"] = False
+    for arm in summary["arms"].values():
+        for key in ("cost", "net_gain_vs_baseline", "net_gain_by_level"):
+            arm.pop(key)
+    (out / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    write_rows(out / "replications.csv", ["replication", "youths@usual"], [[r, 24] for r in range(20)])
+    html = write_report(out).read_text(encoding="utf-8")
+    assert '<p class="warning">Incomplete run' in html
+    assert "<h2>Who pays and who gains</h2>" not in html and "<h2>Cash flow over time</h2>" not in html
+    assert "This scenario has no money or contracts" in html
+    assert "<h2>Youths in each state over time</h2>" in html
+    assert openpyxl.load_workbook(out / "summary.xlsx").sheetnames == ["Headline"]
+
+
+# --- In a real browser -----------------------------------------------------------------------------
+
+
+def test_a_headless_browser_renders_the_report(hand_made, tmp_path):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium)")
+    screenshot = tmp_path / "report.png"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={screenshot}",
+                    "--window-size=1200,2000", (hand_made / "report.html").as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    assert_png_with_content(screenshot.read_bytes(), "the browser's screenshot")

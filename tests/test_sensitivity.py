@@ -1,0 +1,161 @@
+"""`simulator sensitivity`: tornado order, swings and switching values known by hand; Sobol indices of a
+function whose indices are known analytically.
+"""
+from __future__ import annotations
+
+import csv
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from simulator.cli import main
+from simulator.distributions import parameter_distribution
+from simulator.scenario import Parameter
+from simulator.sensitivity import crossing, sobol
+
+# Deterministic: 10 youths arrive at month 0 and stay in a shelter; in the programme every one
+# moves into a home at month 12 (a fixed clock). No discounting. Over the 24 months the social
+# department saves 10 × 12 shelter months and pays 10 × 12 housed months at `price`, so
+#     payer_net = 120 × (shelter_cost − price),
+# which is linear in both, and `team_cost` (paid by a fund) does not enter it at all.
+LINEAR = """
+    name: Linear contract
+    horizon: 24
+    start: 2022-01
+    parameters:
+      shelter_cost: {dist: {uniform: {min: 20000, max: 30000}}, label: Shelter cost per month}
+      price: {dist: {uniform: {min: 12000, max: 36000}}, label: Price per month housed}
+      team_cost: {dist: {uniform: {min: 1000, max: 3000}}, label: Team cost per month}
+    intake: {cohort: {count: 10, at: 0}}
+    tracks:
+      housing:
+        states: [shelter, housed]
+        initial: {shelter: 1.0}
+        transitions:
+          shelter->housed: {time: {fixed: 12}, modifiers: [{when: {}, hazard_ratio: 0}]}
+    arms:
+      usual: {}
+      programme:
+        patch:
+          tracks: {housing: {transitions: {shelter->housed: {time: {fixed: 12}, modifiers: []}}}}
+          flows:
+            team: {fixed: {per_month: $team_cost, from: 0, until: 24}, pays: fund.development}
+    economics:
+      currency: DKK
+      discount_rate: 0
+      departments: [municipality.social, fund.development]
+    flows:
+      shelter_stay: {per_month_in: {housing: shelter}, amount: $shelter_cost, pays: municipality.social}
+    contracts:
+      outcomes:
+        arm: programme
+        payer: municipality.social
+        investor: {principal: 1000000, disbursed: [{at: 0, amount: 1000000}]}
+        window: {from: 0, until: 24}
+        settlement: yearly
+        outcomes:
+          housed_months: {months_in: {housing: housed}, price: $price}
+    """
+
+
+@pytest.fixture
+def linear(tmp_path):
+    path = tmp_path / "linear.yaml"
+    path.write_text(textwrap.dedent(LINEAR), encoding="utf-8")
+    return path
+
+
+def read_rows(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_crossing_interpolates_the_first_sign_change():
+    """Exact: y is linear between the points."""
+    assert crossing([0.0, 1.0, 2.0], [2.0, 1.0, -1.0]) == 1.5
+    assert crossing([0.0, 1.0, 2.0], [-3.0, 0.0, 3.0]) == 1.0
+    assert crossing([0.0, 1.0, 2.0], [1.0, 2.0, 3.0]) is None
+    assert crossing([0.0, 1.0], [1.0, 0.0]) == 1.0
+
+
+def test_tornado_and_switching_values_of_a_contract_known_by_hand(linear, tmp_path, capsys):
+    """Exact: payer_net = 120 × (shelter_cost − price), the 5–95 % ranges are those of uniforms.
+
+    price in U(12000, 36000): 13200 … 34800, swing 120 × 21600; shelter_cost in U(20000, 30000):
+    20500 … 29500, swing 120 × 9000; team_cost: swing 0. payer_net = 0 at price = shelter_cost's
+    median 25000, and at shelter_cost = price's median 24000; never for team_cost.
+    """
+    out = tmp_path / "results"
+    assert main(["run", str(linear), "--runs", "2", "--workers", "1", "--out", str(out), "--no-report"]) == 0
+    assert main(["sensitivity", str(linear), "--runs", "2", "--workers", "1", "--out", str(out)]) == 0
+    assert "no crossing in range" in capsys.readouterr().out
+    rows = read_rows(out / "sensitivity.csv")
+    assert [row["parameter"] for row in rows] == ["price", "shelter_cost", "team_cost"]
+    expected = {"price": (13200, 34800, 120 * (25000 - 13200), 120 * (25000 - 34800), 25000),
+                "shelter_cost": (20500, 29500, 120 * (20500 - 24000), 120 * (29500 - 24000), 24000),
+                "team_cost": (1100, 2900, 120 * 1000, 120 * 1000, None)}
+    for row in rows:
+        low, high, at_low, at_high, switching = expected[row["parameter"]]
+        assert float(row["low_value"]) == pytest.approx(low, rel=1e-12)
+        assert float(row["high_value"]) == pytest.approx(high, rel=1e-12)
+        assert float(row["target_at_low"]) == pytest.approx(at_low, rel=1e-9)
+        assert float(row["target_at_high"]) == pytest.approx(at_high, rel=1e-9)
+        assert float(row["swing"]) == pytest.approx(abs(at_high - at_low), rel=1e-9)
+        assert float(row["target_at_medians"]) == pytest.approx(120 * 1000, rel=1e-9)
+        assert (row["switching_value"] == "") == (switching is None)
+        if switching is not None:
+            assert float(row["switching_value"]) == pytest.approx(switching, rel=1e-9)
+    assert (out / "figures" / "tornado.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    assert main(["report", str(out)]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    tornado = html[html.index("<h2>What matters most"):html.index("<h2>Assumptions")]
+    order = [tornado.index(f"<td>{name}</td>") for name in ("price", "shelter_cost", "team_cost")]
+    assert order == sorted(order)
+    assert '<td class="n">25,000</td>' in tornado and '<td class="n">24,000</td>' in tornado
+
+
+def test_a_net_gain_target_by_level(linear, tmp_path):
+    """Exact: the fund pays team_cost for 24 months, so its net gain is −24 × team_cost."""
+    out = tmp_path / "results"
+    assert main(["sensitivity", str(linear), "--target", "net_gain:fund", "--runs", "1", "--workers", "1",
+                 "--out", str(out)]) == 0
+    rows = {row["parameter"]: row for row in read_rows(out / "sensitivity.csv")}
+    assert list(rows)[0] == "team_cost"
+    assert float(rows["team_cost"]["target_at_low"]) == pytest.approx(-24 * 1100, rel=1e-9)
+    assert float(rows["team_cost"]["target_at_high"]) == pytest.approx(-24 * 2900, rel=1e-9)
+    assert float(rows["price"]["swing"]) == 0
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--target", "net_gain:nowhere", "net_gain: followed by one of municipality, fund"),
+    ("--target", "profit", "payments, p_full_repayment, payer_net or net_gain:LEVEL"),
+    ("--contract", "other", "one of outcomes"),
+])
+def test_a_bad_target_or_contract_exits_2_naming_the_option(linear, tmp_path, capsys, option, value, message):
+    assert main(["sensitivity", str(linear), option, value, "--out", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(option) and message in error
+
+
+def test_sobol_without_salib_exits_2_saying_how_to_install_it(linear, tmp_path, capsys, monkeypatch):
+    for name in ("SALib", "SALib.analyze", "SALib.sample"):
+        monkeypatch.setitem(sys.modules, name, None)  # import fails as if it were not installed
+    assert main(["sensitivity", str(linear), "--method", "sobol", "--out", str(tmp_path)]) == 2
+    assert "pip install 'simulator[sobol]'" in capsys.readouterr().err
+
+
+def test_sobol_indices_of_a_linear_function_match_theory():
+    """Statistical, against theory: for Y = 3·X1 + 1·X2 + 0·X3 with X1, X2, X3 uniform of equal
+    width, S1 = ST = (9, 1, 0) / 10. Each index must lie within twice SALib's own 95 % half-width
+    (about 4 standard errors)."""
+    pytest.importorskip("SALib", reason="the sobol extra is not installed")
+    parameters = {name: Parameter(name, None, parameter_distribution("uniform", {"min": 0, "max": 1}))
+                  for name in ("x1", "x2", "x3")}
+    indices = sobol(parameters, lambda s: 3 * s["x1"] + s["x2"], samples=1024, seed=0)
+    for index, expected in zip(indices, (0.9, 0.1, 0.0)):
+        assert abs(index.S1 - expected) <= 2 * index.S1_conf + 1e-12, index
+        assert abs(index.ST - expected) <= 2 * index.ST_conf + 1e-12, index
+    assert np.argmax([i.S1 for i in indices]) == 0
