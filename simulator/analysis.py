@@ -7,6 +7,7 @@ replication.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,7 +171,8 @@ def statistics(values: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
     """Mean with its Monte Carlo standard error, sd and the 5th, 50th and 95th percentiles."""
     values = np.asarray(values, dtype=float)
     n = np.sum(~np.isnan(values), axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column is NaN, not news
         mean = np.nanmean(values, axis=axis) if values.size else np.nan
         sd = np.nanstd(values, axis=axis, ddof=1) if values.shape[axis] > 1 else np.zeros_like(mean)
         se = sd / np.sqrt(n)

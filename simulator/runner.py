@@ -139,7 +139,7 @@ def clear_results(out: Path) -> None:
 
 
 RESULT_FILES = {MANIFEST, "summary.json", "occupancy.csv", "money.csv", "contracts.csv",
-                "report.html", "summary.xlsx", "sweep.csv"}
+                "report.html", "summary.xlsx", "sweep.csv", "sensitivity.csv", "sobol.csv"}
 
 
 def _chunk_size(todo: int, options: RunOptions) -> int:
