@@ -97,15 +97,7 @@ def _run(args: argparse.Namespace) -> int:
     from simulator.results import write_results
     from simulator.runner import RunOptions, run
 
-    problems = []
-    if args.runs < 1:
-        problems.append(Issue("--runs", "", "a whole number >= 1", str(args.runs)))
-    if args.seed < 0:
-        problems.append(Issue("--seed", "", "a whole number >= 0", str(args.seed)))
-    if args.workers is not None and args.workers < 1:
-        problems.append(Issue("--workers", "", "a whole number >= 1", str(args.workers)))
-    if problems:
-        raise ScenarioError(problems)
+    _check_minimums(runs=(args.runs, 1), seed=(args.seed, 0), workers=(args.workers, 1))
     scenario = load_scenario(args.scenario)
     out = args.out or Path("results") / Path(args.scenario).stem
     options = RunOptions(runs=args.runs, seed=args.seed, workers=args.workers,
@@ -129,6 +121,14 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_minimums(**options: tuple[int | None, int]) -> None:
+    """Whole-number options below their minimum (None: not given) exit 2, naming each option."""
+    problems = [Issue(f"--{name}", "", f"a whole number >= {minimum}", str(value))
+                for name, (value, minimum) in options.items() if value is not None and value < minimum]
+    if problems:
+        raise ScenarioError(problems)
+
+
 def _report(out: Path, lang: str) -> None:
     """report.html, figures/ and summary.xlsx, from the files just written."""
     from simulator.report import write_report
@@ -148,16 +148,8 @@ def _sensitivity(args: argparse.Namespace) -> int:
     from simulator.loading import load_scenario
     from simulator.sensitivity import run_sensitivity
 
-    problems = []
-    for option, value in (("--runs", args.runs), ("--samples", args.samples)):
-        if value < 1:
-            problems.append(Issue(option, "", "a whole number >= 1", str(value)))
-    if args.seed < 0:
-        problems.append(Issue("--seed", "", "a whole number >= 0", str(args.seed)))
-    if args.workers is not None and args.workers < 1:
-        problems.append(Issue("--workers", "", "a whole number >= 1", str(args.workers)))
-    if problems:
-        raise ScenarioError(problems)
+    _check_minimums(runs=(args.runs, 1), samples=(args.samples, 1), seed=(args.seed, 0),
+                    workers=(args.workers, 1))
     scenario = load_scenario(args.scenario)
     out = args.out or Path("results") / Path(args.scenario).stem
     print(run_sensitivity(scenario, out, method=args.method, target=args.target, contract=args.contract,
@@ -175,6 +167,7 @@ def _print_headline(summary: dict) -> None:
 def _sweep(args: argparse.Namespace) -> int:
     from simulator.sweep import Vary, sweep
 
+    _check_minimums(workers=(args.workers, 1))
     varies = [Vary.parse(text) for text in args.vary]
     path = sweep(args.results, args.contract, varies, args.workers)
     print(f"{path} and {path.parent / 'figures' / 'sweep.png'}")
