@@ -23,7 +23,7 @@ def write_results(out: Path, scenario: Scenario) -> dict:
     """summary.json, occupancy.csv and replications.csv from the chunks in `out`; returns the summary."""
     out = Path(out)
     layout = Layout.of(scenario)
-    records = load_records(out)
+    records = load_records(out, tables=False)
     manifest = read_manifest(out) or {}
     if records is None:
         return {}

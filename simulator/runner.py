@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from simulator import __version__
-from simulator.analysis import Layout, concatenate_records, record_replication, stack_records
+from simulator.analysis import TABLE, Layout, concatenate_records, record_replication, stack_records
 from simulator.errors import Issue, ScenarioError
 from simulator.model import simulate_replication
 from simulator.scenario import Scenario
@@ -235,12 +235,17 @@ def completed_replications(out: Path) -> set[int]:
     return done
 
 
-def load_records(out: Path) -> dict | None:
-    """Every stored replication's records, in replication order (None if there are none)."""
+def load_records(out: Path, tables: bool = True) -> dict | None:
+    """Every stored replication's records, in replication order (None if there are none).
+
+    The outcome-unit tables are the bulk of a chunk and only a sweep needs them: `tables=False`
+    leaves them on disk.
+    """
     parts = []
     for path in chunk_files(out):
         with np.load(path) as data:
-            parts.append({key: data[key] for key in data.files})
+            parts.append({key: data[key] for key in data.files
+                          if tables or not key.startswith(TABLE)})
     return concatenate_records(parts) if parts else None
 
 
