@@ -23,19 +23,28 @@ def write_results(out: Path, scenario: Scenario) -> dict:
     """summary.json, occupancy.csv and replications.csv from the chunks in `out`; returns the summary."""
     out = Path(out)
     layout = Layout.of(scenario)
-    records = load_records(out, tables=False)
+    records = load_records(out, tables=False, reduce=_without_monthly_detail)
     manifest = read_manifest(out) or {}
     if records is None:
         return {}
     summary = summarize(scenario, layout, records, manifest)
     write_json_atomic(out / "summary.json", summary)
-    write_occupancy(out / "occupancy.csv", layout, records)
+    write_occupancy(out / "occupancy.csv", layout, out)
     write_replications(out / "replications.csv", layout, records)
-    if "cost" in records:
+    if "cost_year" in records:
         write_money(out / "money.csv", layout, records)
     if layout.contracts:
         write_contracts(out / "contracts.csv", layout, records)
     return summary
+
+
+def _without_monthly_detail(chunk: dict) -> dict:
+    """A chunk's records with money summed to contract years and occupancy left out (it is read
+    arm by arm), so that memory per replication stays small."""
+    reduced = {key: value for key, value in chunk.items() if key not in ("occupancy", "cost")}
+    if "cost" in chunk:  # (runs, arms, departments, months, nominal|discounted)
+        reduced["cost_year"] = contract_years(chunk["cost"].swapaxes(-1, -2))  # (…, 2, years)
+    return reduced
 
 
 def summarize(scenario: Scenario, layout: Layout, records: dict, manifest: dict) -> dict:
@@ -49,7 +58,7 @@ def summarize(scenario: Scenario, layout: Layout, records: dict, manifest: dict)
                  if not np.all(np.isnan(records["wait_months"][:, a, r]))}
         if waits:
             arms[arm]["wait_months"] = waits
-    if "cost" in records:
+    if "cost_year" in records:
         _add_money(arms, layout, records)
     summary = {"runs": int(len(records["replication"])), "seed": manifest.get("seed"),
                "complete": manifest.get("complete"), "baseline": scenario.baseline,
@@ -62,7 +71,7 @@ def summarize(scenario: Scenario, layout: Layout, records: dict, manifest: dict)
 
 def discounted_totals(records: dict) -> np.ndarray:
     """Discounted cost over the horizon per replication, arm and department."""
-    return records["cost"][..., 1].sum(axis=-1)
+    return records["cost_year"][..., 1, :].sum(axis=-1)
 
 
 def _add_money(arms: dict, layout: Layout, records: dict) -> None:
@@ -140,16 +149,19 @@ def _number(value) -> float | None:
     return None if np.isnan(value) else value
 
 
-def write_occupancy(path: Path, layout: Layout, records: dict) -> None:
-    stats = statistics(records["occupancy"])  # (arms, rows, months)
+def write_occupancy(path: Path, layout: Layout, out: Path) -> None:
+    """Youths per state at each whole month, over replications; read one arm at a time."""
     rows = []
     for a, arm in enumerate(layout.arms):
+        records = load_records(out, tables=False, reduce=lambda chunk: {
+            "replication": chunk["replication"], "occupancy": chunk["occupancy"][:, a]})
+        stats = statistics(records["occupancy"])  # (rows, months)
         for r, (track, state) in enumerate(layout.occupancy_rows):
-            if np.isnan(stats["mean"][a, r]).all():
+            if np.isnan(stats["mean"][r]).all():
                 continue  # this arm has no such state
             for month in range(layout.months + 1):
                 rows.append([arm, track, state, month,
-                             *(_cell(stats[key][a, r, month]) for key in QUANTILE_COLUMNS)])
+                             *(_cell(stats[key][r, month]) for key in QUANTILE_COLUMNS)])
     write_csv(path, ["arm", "track", "state", "month", *QUANTILE_COLUMNS], rows)
 
 
@@ -159,7 +171,7 @@ def write_replications(path: Path, layout: Layout, records: dict) -> None:
     header = ["replication"] + [layout.parameter_column(arm, name) for arm, name in layout.parameters]
     header += [f"youths@{arm}" for arm in layout.arms]
     columns = [records["replication"], *records["parameters"].T, *records["youths"].T]
-    if "cost" in records:
+    if "cost_year" in records:
         totals = discounted_totals(records)
         for a, arm in enumerate(layout.arms):
             header += [f"cost@{arm}@{d}" for d in layout.departments]
@@ -172,7 +184,7 @@ def write_replications(path: Path, layout: Layout, records: dict) -> None:
 
 def write_money(path: Path, layout: Layout, records: dict) -> None:
     """Cost per arm, department and contract year (year 1 = months [0, 12)), nominal and discounted."""
-    years = contract_years(records["cost"].swapaxes(-1, -2))  # (runs, arms, departments, 2, years)
+    years = records["cost_year"]  # (runs, arms, departments, nominal|discounted, years)
     stats = statistics(years)
     rows = []
     for a, arm in enumerate(layout.arms):

@@ -235,17 +235,19 @@ def completed_replications(out: Path) -> set[int]:
     return done
 
 
-def load_records(out: Path, tables: bool = True) -> dict | None:
+def load_records(out: Path, tables: bool = True,
+                 reduce: Callable[[dict], dict] | None = None) -> dict | None:
     """Every stored replication's records, in replication order (None if there are none).
 
     The outcome-unit tables are the bulk of a chunk and only a sweep needs them: `tables=False`
-    leaves them on disk.
+    leaves them on disk. `reduce` maps each chunk's records to what the caller needs before
+    the chunks are joined, so memory holds only that.
     """
     parts = []
     for path in chunk_files(out):
         with np.load(path) as data:
-            parts.append({key: data[key] for key in data.files
-                          if tables or not key.startswith(TABLE)})
+            part = {key: data[key] for key in data.files if tables or not key.startswith(TABLE)}
+        parts.append(reduce(part) if reduce else part)
     return concatenate_records(parts) if parts else None
 
 
