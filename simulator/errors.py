@@ -18,7 +18,9 @@ class Issue:
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}:{self.column or 1}"
         field = f" {self.path}:" if self.path else ""
-        return f"{where}:{field} expected {self.expected}, found {self.found}"
+        text = f"{where}:{field} expected {self.expected}, found {self.found}"
+        # One problem, one line: a name with a newline in it is shown escaped, as repr would.
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ScenarioError(Exception):

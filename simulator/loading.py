@@ -13,6 +13,7 @@ import itertools
 import math
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -249,6 +250,10 @@ def _parse_yaml(text: str, file: str, problems: Problems) -> Any:
     try:
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)
+    except RecursionError:
+        problems.issues.append(Issue(file, "", "valid YAML nested at most a few hundred levels deep",
+                                     "deeper nesting"))
+        return _NOT_YAML
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         reason = getattr(error, "problem", None) or str(error).splitlines()[0]  # one line
@@ -395,6 +400,11 @@ class Reader:
                 extra = f" (did you mean '${hint[0]}'?)" if hint else ""
                 self.issue(path, f"a declared parameter{extra}", shown(raw))
                 return None
+            if integer and parameter.distribution is not None and \
+                    getattr(parameter.distribution, "values", None) is None:
+                self.issue(path, f"a parameter whose every value is {expected} (a fixed value or a "
+                           "choice)", f"${name}, which is continuous")
+                return None
             for value in _parameter_extremes(parameter):
                 if not _within(value, low, high, low_open, integer):
                     self.issue(path, f"a parameter whose every value is {expected}",
@@ -454,19 +464,36 @@ def _describe_bounds(low, high, low_open, integer) -> str:
 
 
 def _within(value: float, low, high, low_open, integer) -> bool:
-    if integer and float(value) != int(value):
+    if math.isnan(value) or integer and (math.isinf(value) or float(value) != int(value)):
         return False
     if low is not None and (value <= low if low_open else value < low):
         return False
     return high is None or value <= high
 
 
+TAIL = 2.0**-53  # the smallest u > 0 that a draw uses; 1 − TAIL is the largest below 1
+
+
 def _parameter_extremes(parameter: Parameter) -> list[float]:
+    """The most extreme values a draw can take.
+
+    For a continuous distribution these are ppf(2⁻⁵³) and ppf(1 − 2⁻⁵³), the values at the
+    smallest and largest uniforms a draw uses, rather than the ends of its support: a lognormal
+    or gamma never draws its lower end 0, and no draw is infinite, so the ends would reject a
+    lognormal mean, or any unbounded parameter in a `time`. A normal that can go below zero
+    still fails a positive field (ppf(2⁻⁵³) is 8.2 sd below the mean). Where scipy cannot
+    compute so far into a tail, the end of the support stands in.
+    """
     if parameter.distribution is None:
         return [parameter.value]
-    low, high = parameter.distribution.support()
     values = getattr(parameter.distribution, "values", None)
-    return list(values) if values is not None else [low, high]
+    if values is not None:
+        return list(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scipy warns where it gives up; the support stands in
+        tails = [float(parameter.distribution.ppf(u)) for u in (TAIL, 1 - TAIL)]
+    return [end if math.isnan(tail) else tail
+            for tail, end in zip(tails, parameter.distribution.support())]
 
 
 def _fmt(value: float) -> str:
@@ -816,7 +843,8 @@ def _model(raw: dict, reader: Reader, attributes: tuple[Attribute, ...],
     holding = {str(name): frozenset(k for k in spec["holds"] if isinstance(k, str))
                for name, spec in tracks_raw.items()
                if isinstance(spec, dict) and isinstance(spec.get("holds"), dict)}
-    scope = Scope(states, {a.name: a.values for a in attributes}, reader, holding)
+    broken = frozenset(str(name) for name in tracks_raw) - set(states)  # states reported above
+    scope = Scope(states, {a.name: a.values for a in attributes}, reader, holding, broken)
     tracks = []
     for name, spec in tracks_raw.items():
         track = _track(str(name), spec, join("tracks", str(name)), reader, scope, resources, attributes)
@@ -840,6 +868,7 @@ class Scope:
     attributes: dict[str, tuple[str, ...]]
     reader: Reader
     holding: dict[str, frozenset[str]] = field(default_factory=dict)  # states that hold a resource
+    broken: frozenset[str] = frozenset()  # tracks whose states are invalid: not checked again here
 
     def condition(self, raw: Any, path: str, attributes_only: bool = False) -> Condition | None:
         if not isinstance(raw, dict):
@@ -851,7 +880,9 @@ class Scope:
         states, attributes, ok = {}, {}, True
         for key, value in raw.items():
             here = join(path, str(key))
-            if key not in allowed:
+            if key in self.broken and not attributes_only:
+                ok = False
+            elif key not in allowed:
                 self.reader.unknown(here, key, allowed)
                 ok = False
             elif key in self.states and not attributes_only:
@@ -1040,6 +1071,8 @@ def _time(raw: Any, path: str, reader: Reader) -> TimeSpec | None:
 
 def _jump(raw: Any, path: str, reader: Reader, scope: Scope, own_track: str) -> Jump | None:
     if reader.mapping(raw, path, required=("track", "from", "to"), optional=("probability",)) is None:
+        return None
+    if isinstance(raw["track"], str) and raw["track"] in scope.broken:
         return None
     track = reader.one_of(raw["track"], join(path, "track"), tuple(scope.states), "a track")
     probability = reader.number(raw.get("probability", 1.0), join(path, "probability"), 0.0, 1.0)

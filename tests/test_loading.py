@@ -1,0 +1,433 @@
+"""The loader: YAML → `extends` → deep merge → per-arm `patch` → `$name` → typed model (exact tests).
+
+Everything here is deterministic: no simulation, no tolerance except the spec's own (shares sum
+to 1 within 1e-9). The error catalogue, run through the command line, is in test_cli_errors.py;
+random broken files are in test_properties.py.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import textwrap
+from pathlib import Path
+
+import pytest
+from scipy import stats
+
+from simulator.describe import describe
+from simulator.errors import ScenarioError
+from simulator.loading import deep_merge, load_scenario
+from simulator.scenario import Ref, bind
+from tests.helpers import scenario_from
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+SMALL = """\
+name: small
+horizon: 24
+start: 2021-07
+intake: {cohort: 10}
+tracks:
+  housing:
+    states: [street, shelter, housed]
+    initial: {street: 0.5, shelter: 0.5}
+    transitions:
+      street->shelter: {time: {exponential: {mean: 2}}}
+      shelter->housed:
+        time: {weibull: {shape: 0.8, median: 12}}
+        modifiers: [{when: {health: crisis}, hazard_ratio: 0.5}]
+      housed->street: {time: {exponential: {mean: 40}}}
+  health:
+    states: [stable, crisis]
+    initial: {stable: 1.0}
+    transitions:
+      stable->crisis: {time: {exponential: {mean: 24}}}
+arms: {usual: {}}
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def transition(scenario, source: str, target: str, arm: str | None = None, track: str = "housing"):
+    model = scenario.arms[arm or scenario.baseline].model
+    return next(t for t in model.track(track).transitions if (t.source, t.target) == (source, target))
+
+
+def problems(error: ScenarioError) -> list[str]:
+    return [str(issue) for issue in error.issues]
+
+
+def refs_in(obj) -> list[Ref]:
+    """Every `Ref` left anywhere in a bound or unbound scenario object."""
+    if isinstance(obj, Ref):
+        return [obj]
+    if isinstance(obj, (str, bytes, int, float, bool, type(None), frozenset)):
+        return []
+    if isinstance(obj, dict):
+        return [r for value in obj.values() for r in refs_in(value)]
+    if isinstance(obj, (tuple, list)):
+        return [r for item in obj for r in refs_in(item)]
+    if dataclasses.is_dataclass(obj):
+        return [r for f in dataclasses.fields(obj) for r in refs_in(getattr(obj, f.name))]
+    return []
+
+
+# --- deep_merge -------------------------------------------------------------------------------
+
+
+def test_deep_merge_merges_mappings_key_by_key_and_replaces_lists_and_scalars():
+    base = {"a": {"x": 1, "y": [1, 2], "z": {"deep": 1, "keep": 2}}, "b": 2, "c": [1, 2, 3], "e": "text"}
+    over = {"a": {"y": [3], "z": {"deep": 9}}, "b": {"now": "a mapping"}, "c": 5, "d": None}
+    before = copy.deepcopy((base, over))
+    assert deep_merge(base, over) == {
+        "a": {"x": 1, "y": [3], "z": {"deep": 9, "keep": 2}},  # mappings merged at every depth
+        "b": {"now": "a mapping"},  # a scalar replaced by a mapping
+        "c": 5,  # a list replaced whole, here by a scalar
+        "d": None,  # a new key added
+        "e": "text",  # an untouched key kept
+    }
+    assert (base, over) == before, "deep_merge must not change its arguments"
+
+
+def test_deep_merge_replaces_a_list_whole_even_when_it_is_shorter():
+    assert deep_merge({"states": ["a", "b", "c"]}, {"states": ["a"]}) == {"states": ["a"]}
+
+
+def test_deep_merge_replaces_initial_whole_and_a_time_of_another_kind():
+    """docs/scenario-language.md, Merging: the two exceptions to key-by-key merging."""
+    base = {"initial": {"none": 1.0}, "time": {"weibull": {"shape": 0.8, "median": 30}}}
+    assert deep_merge(base, {"initial": {"referred": 1.0}})["initial"] == {"referred": 1.0}
+    assert deep_merge(base, {"time": {"exponential": {"mean": 3}}})["time"] == {"exponential": {"mean": 3}}
+    assert deep_merge(base, {"time": {"weibull": {"median": 8}}})["time"] == {
+        "weibull": {"shape": 0.8, "median": 8}}  # the same kind merges its arguments
+
+
+# --- extends ------------------------------------------------------------------------------------
+
+
+def test_a_three_file_extends_chain_merges_with_the_extending_file_winning(tmp_path):
+    write(tmp_path, "grand.yaml", SMALL)
+    write(tmp_path, "parent.yaml", """\
+        extends: grand.yaml
+        name: parent
+        horizon: 36
+        """)
+    child = write(tmp_path, "child.yaml", """\
+        extends: parent.yaml
+        name: child
+        tracks:
+          housing:
+            transitions:
+              shelter->housed: {time: {weibull: {median: 6}}}
+        """)
+    scenario = load_scenario(child)
+    assert scenario.name == "child"  # the child wins over parent and grandparent
+    assert scenario.horizon == 36  # from the parent
+    changed = transition(scenario, "shelter", "housed")
+    assert changed.time.kind == "weibull"
+    assert dict(changed.time.args) == {"shape": 0.8, "median": 6.0}  # shape kept from the grandparent
+    assert len(changed.modifiers) == 1 and changed.modifiers[0].hazard_ratio == 0.5  # kept
+    # every other transition, and the other track, exactly as in the grandparent
+    grand = load_scenario(tmp_path / "grand.yaml")
+    for source, target in [("street", "shelter"), ("housed", "street")]:
+        assert transition(scenario, source, target) == transition(grand, source, target)
+    assert scenario.arms["usual"].model.track("health") == grand.arms["usual"].model.track("health")
+    assert len(scenario.files) == 3 and all(len(digest) == 64 for digest in scenario.files.values())
+
+
+def test_extends_paths_are_relative_to_the_extending_file_also_from_a_subfolder(tmp_path, monkeypatch):
+    write(tmp_path, "base/parts/core.yaml", SMALL)
+    write(tmp_path, "base/common.yaml", """\
+        extends: parts/core.yaml
+        horizon: 48
+        """)
+    child = write(tmp_path, "variants/deep/child.yaml", """\
+        extends: ../../base/common.yaml
+        name: from a subfolder
+        """)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the working folder plays no part
+    scenario = load_scenario(child)
+    assert (scenario.name, scenario.horizon) == ("from a subfolder", 48)
+    assert len(scenario.files) == 3
+    monkeypatch.chdir(tmp_path / "variants")  # and a relative path on the command line works too
+    assert load_scenario(Path("deep/child.yaml")).horizon == 48
+
+
+def test_an_extends_cycle_is_reported_with_the_file_and_the_chain(tmp_path):
+    write(tmp_path, "a.yaml", "extends: b.yaml\n" + SMALL)
+    write(tmp_path, "b.yaml", "horizon: 12\nextends: a.yaml\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(tmp_path / "a.yaml")
+    (issue,) = caught.value.issues
+    assert issue.file.endswith("b.yaml") and issue.path == "extends"
+    assert (issue.line, issue.column) == (2, 1)  # where b.yaml writes `extends`
+    assert issue.expected == "no cycle of extends"
+    assert issue.found == "a.yaml -> b.yaml -> a.yaml"
+
+
+def test_a_missing_extends_file_is_reported_where_extends_is_written(tmp_path):
+    path = write(tmp_path, "child.yaml", "name: child\nextends: nowhere.yaml\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    (issue,) = caught.value.issues
+    assert (issue.file, issue.path, issue.line) == (str(path), "extends", 2)
+    assert "no such file" in issue.found
+
+
+# --- patches and arms ---------------------------------------------------------------------------
+
+PATCHED = SMALL.replace("arms: {usual: {}}\n", """\
+parameters:
+  cost: 100
+arms:
+  usual: {}
+  faster:
+    label: Faster housing
+    patch:
+      parameters: {cost: 250}
+      tracks:
+        housing:
+          transitions:
+            shelter->housed: {time: {weibull: {median: 3}}}
+""")
+
+
+def test_a_patch_changes_one_transition_of_its_arm_and_nothing_else(tmp_path):
+    scenario = scenario_from(tmp_path, PATCHED)
+    assert transition(scenario, "shelter", "housed", "faster").time.args["median"] == 3.0
+    assert transition(scenario, "shelter", "housed", "faster").time.args["shape"] == 0.8
+    assert transition(scenario, "shelter", "housed", "usual").time.args["median"] == 12.0
+    for source, target in [("street", "shelter"), ("housed", "street")]:
+        assert transition(scenario, source, target, "faster") == transition(scenario, source, target, "usual")
+    assert scenario.arms["faster"].label == "Faster housing"
+
+
+def test_the_baseline_arm_is_the_scenario_without_any_patch(tmp_path):
+    patched = scenario_from(tmp_path, PATCHED, "patched.yaml")
+    without_arm = SMALL.replace("arms: {usual: {}}\n", "parameters: {cost: 100}\narms: {usual: {}}\n")
+    plain = scenario_from(tmp_path, without_arm, "plain.yaml")
+    assert patched.baseline == "usual"  # the first arm, when `baseline` is not given
+    assert patched.arms["usual"].model == plain.arms["usual"].model
+    assert patched.arms["usual"].own_parameters == frozenset()
+
+
+def test_an_arm_that_redefines_a_parameter_owns_it(tmp_path):
+    scenario = scenario_from(tmp_path, PATCHED)
+    assert scenario.arms["faster"].own_parameters == frozenset({"cost"})
+    assert scenario.arms["faster"].model.parameters["cost"].value == 250
+    assert scenario.arms["usual"].model.parameters["cost"].value == 100
+
+
+# --- $name references ----------------------------------------------------------------------------
+
+
+def test_dollar_names_become_refs_and_bind_replaces_every_one(tmp_path):
+    scenario = scenario_from(tmp_path, SMALL.replace("{exponential: {mean: 2}}", "{exponential: {mean: $wait}}")
+                             .replace("hazard_ratio: 0.5", "hazard_ratio: $effect")
+                             .replace("arms: {usual: {}}\n", """\
+parameters:
+  wait: {dist: {lognormal: {median: 2, sigma: 0.3}}, label: months on the street}
+  effect: {value: 0.5, source: an assumption}
+arms: {usual: {}}
+"""))
+    assert transition(scenario, "street", "shelter").time.args["mean"] == Ref("wait")
+    assert transition(scenario, "shelter", "housed").modifiers[0].hazard_ratio == Ref("effect")
+    model = scenario.arms["usual"].model
+    assert set(refs_in(model)) == {Ref("wait"), Ref("effect")}
+    bound = bind(model, {"wait": 2.5, "effect": 0.4})
+    assert refs_in(bound) == []
+    assert bound.track("housing").transitions[0].time.args["mean"] == 2.5
+    assert bound.track("housing").transitions[1].modifiers[0].hazard_ratio == 0.4
+    assert bound.track("housing").transitions[0].time.distribution().mean() == pytest.approx(2.5)
+    assert refs_in(model) != [], "bind returns a new object and leaves the loaded scenario as it was"
+
+
+# --- flows: calendar months ---------------------------------------------------------------------
+
+FLOWS = SMALL.replace("arms: {usual: {}}\n", """\
+arms: {usual: {}}
+economics: {departments: [municipality.social, state.benefits]}
+flows:
+  before_reform:
+    per_month_in: {housing: shelter}
+    until: 2023-10
+    amount: 1000
+    pays: municipality.social
+  after_reform:
+    per_month_in: {housing: shelter}
+    from: 2022-01
+    max_months_per_year: 4
+    amount: 1000
+    transfer: {from: state.benefits, to: municipality.social, share: 0.5}
+  programme:
+    fixed: {per_month: 5000, from: 2021-01, until: 2022-07}
+    pays: municipality.social
+""")
+
+
+def test_calendar_months_in_flows_count_from_start(tmp_path):
+    """12·(year − start year) + (month − start month), start = 2021-07 (docs/architecture.md)."""
+    scenario = scenario_from(tmp_path, FLOWS)
+    flows = {flow.name: flow for flow in scenario.arms["usual"].model.flows}
+    assert flows["before_reform"].until == 27.0  # 2023-10
+    assert flows["after_reform"].start == 6.0  # 2022-01
+    assert flows["after_reform"].max_months_per_year == 4.0
+    assert dict(flows["after_reform"].shares) == {"state.benefits": 0.5, "municipality.social": -0.5}
+    assert (flows["programme"].start, flows["programme"].until) == (-6.0, 12.0)  # before start: negative
+
+
+def test_a_calendar_month_without_start_is_an_error(tmp_path):
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from(tmp_path, FLOWS.replace("start: 2021-07\n", ""))
+    paths = {issue.path for issue in caught.value.issues}
+    assert {"flows.before_reform.until", "flows.after_reform.from",
+            "flows.after_reform.max_months_per_year", "flows.programme.fixed.from"} <= paths
+
+
+def test_month_13_is_not_a_calendar_month(tmp_path):
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from(tmp_path, FLOWS.replace("until: 2023-10", "until: 2023-13"))
+    assert [issue.path for issue in caught.value.issues] == ["flows.before_reform.until"]
+
+
+# --- numbers and shares -------------------------------------------------------------------------
+
+
+def test_initial_must_sum_to_1_within_1e_9(tmp_path):
+    """Spec §1.1: a rounding error in the sum is not a mistake; a missing share is."""
+    scenario = scenario_from(tmp_path, SMALL.replace("{street: 0.5, shelter: 0.5}",
+                                                     "{street: 0.7, shelter: 0.2, housed: 0.1}"))
+    assert sum(scenario.arms["usual"].model.track("housing").initial.shares[None].values()) != 1.0
+    scenario_from(tmp_path, SMALL.replace("shelter: 0.5}", "shelter: 0.4999999995}"))  # 5e-10 short
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from(tmp_path, SMALL.replace("shelter: 0.5}", "shelter: 0.499999998}"))  # 2e-9 short
+    assert [issue.path for issue in caught.value.issues] == ["tracks.housing.initial"]
+
+
+REFERENCED = SMALL.replace("{exponential: {mean: 40}}", "{exponential: {mean: $stay}}").replace(
+    "arms: {usual: {}}\n", """\
+parameters:
+  stay: {dist: {DIST}}
+  places: {dist: {PLACES}}
+resources: {flats: {capacity: $places}}
+arms: {usual: {}}
+""")
+
+
+@pytest.mark.parametrize("dist", ["lognormal: {median: 40, sigma: 0.5}", "gamma: {mean: 40, sd: 10}",
+                                  "uniform: {min: 0, max: 80}", "pert: {min: 10, mode: 40, max: 90}"])
+def test_a_parameter_that_is_always_positive_may_be_a_mean(tmp_path, dist):
+    """A lognormal or gamma never draws its support's end 0, nor anything infinite."""
+    text = REFERENCED.replace("{DIST}", "{" + dist + "}").replace("{PLACES}", "{choice: {values: [10, 20]}}")
+    scenario = scenario_from(tmp_path, text)
+    assert transition(scenario, "housed", "street").time.args["mean"] == Ref("stay")
+
+
+def test_a_normal_that_can_go_below_zero_may_not_be_a_mean(tmp_path):
+    text = (REFERENCED.replace("{DIST}", "{normal: {mean: 40, sd: 10}}")
+            .replace("{PLACES}", "{choice: {values: [10, 20]}}"))
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from(tmp_path, text)
+    (issue,) = caught.value.issues
+    assert issue.path == "tracks.housing.transitions.housed->street.time.exponential.mean"
+    assert issue.expected == "a positive number" and "$stay" in issue.found
+
+
+def test_a_whole_number_may_refer_to_a_choice_but_not_to_a_continuous_parameter(tmp_path):
+    """A capacity of 27.4 places means nothing, even when the range's ends are whole numbers."""
+    text = REFERENCED.replace("{DIST}", "{lognormal: {median: 40, sigma: 0.5}}")
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from(tmp_path, text.replace("{PLACES}", "{pert: {min: 10, mode: 20, max: 30}}"))
+    (issue,) = caught.value.issues
+    assert issue.path == "resources.flats.capacity" and "continuous" in issue.found
+    with pytest.raises(ScenarioError):
+        scenario_from(tmp_path, text.replace("{PLACES}", "{choice: {values: [10, 20.5]}}"))
+
+
+def test_exponent_notation_is_a_number(tmp_path):
+    """YAML 1.1 (PyYAML's default) reads 3e7 as text; users mean a number, as YAML 1.2 says."""
+    scenario = scenario_from(tmp_path, SMALL.replace("{exponential: {mean: 40}}", "{exponential: {mean: 4e1}}"))
+    assert transition(scenario, "housed", "street").time.args["mean"] == 40.0
+
+
+def test_every_problem_is_collected_before_raising(tmp_path):
+    text = (SMALL.replace("horizon: 24", "horizon: -1")
+            .replace("{exponential: {mean: 2}}", "{exponential: {mean: -2}}")
+            .replace("arms: {usual: {}}", "arms: {usual: {}}\nbaseline: nobody"))
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from(tmp_path, text)
+    assert [issue.path for issue in caught.value.issues] == [
+        "horizon", "tracks.housing.transitions.street->shelter.time.exponential.mean", "baseline"]
+    for line in problems(caught.value):
+        assert line.startswith(str(tmp_path / "scenario.yaml") + ":") and "expected" in line and "found" in line
+
+
+def test_an_unknown_key_gets_a_did_you_mean_hint(tmp_path):
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from(tmp_path, SMALL.replace("transitions:\n      street", "transitons:\n      street"))
+    (issue,) = caught.value.issues
+    assert issue.path == "tracks.housing.transitons"
+    assert "did you mean 'transitions'?" in issue.expected
+    assert issue.line == 9
+
+
+def test_an_empty_file_is_reported_as_such(tmp_path):
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from(tmp_path, "# only a comment\n")
+    assert problems(caught.value) == [f"{tmp_path / 'scenario.yaml'}: expected a mapping of scenario fields, "
+                                      "found an empty file"]
+
+
+# --- describe -----------------------------------------------------------------------------------
+
+
+def test_describe_mentions_tracks_medians_intervals_flows_and_contracts():
+    """The catalogue base has every kind of thing; the numbers are checked against closed forms."""
+    scenario = load_scenario(Path(__file__).parent / "data" / "base.yaml")
+    text = describe(scenario)
+    for track in ("housing", "activity", "health", "support"):
+        assert f"  {track}: " in text
+    # medians: exponential mean 3 → 3 ln 2; probability 0.25 within 12 → 12 ln 2 / −ln 0.75
+    assert f"exponential mean 3, median {3 * math.log(2):.3g} months" in text
+    assert f"median {12 * math.log(2) / -math.log(0.75):.3g} months" in text
+    # 90 % interval of pert(2, 4, 8): a beta(1 + 4·2/6, 1 + 4·4/6) on [2, 8]
+    pert = stats.beta(1 + 4 * 2 / 6, 1 + 4 * 4 / 6, loc=2, scale=6)
+    low, high = pert.interval(0.90)
+    assert f"hf_hr: median {pert.median():.4g}, [{low:.4g}, {high:.4g}]" in text
+    low, high = stats.norm(1, 0.5).interval(0.90)
+    assert f"effect_shift: median 1, [{low:.4g}, {high:.4g}]" in text
+    for flow in ("shelter_stay", "shelter_reimbursement", "shelter_reimbursement_after_reform",
+                 "income_tax", "psychiatric_admission", "welcome_pack", "team_salaries"):
+        assert f"  {flow}: " in text
+    assert "Contract sif: arm housing_first" in text
+    for outcome in ("housed_12m: achieved", "job_months: months_in", "first_job: entered",
+                    "off_shelter: status_at", "attached: per_period"):
+        assert outcome in text
+
+
+# --- the scenarios we ship ------------------------------------------------------------------------
+
+SHIPPED = sorted(SCENARIOS.rglob("*.yaml")) if SCENARIOS.is_dir() else []
+
+
+@pytest.mark.parametrize("path", SHIPPED or [None], ids=[str(p.relative_to(SCENARIOS)) for p in SHIPPED] or ["none"])
+def test_every_shipped_scenario_loads_and_describes(path):
+    if path is None:
+        pytest.skip("no scenarios/*.yaml yet")
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as error:
+        pytest.fail(f"{path} does not validate:\n" + "\n".join(problems(error)))
+    text = describe(scenario)
+    assert scenario.name in text
+    for arm in scenario.arms.values():
+        for track in arm.model.tracks:
+            assert track.name in text
