@@ -28,6 +28,7 @@ from simulator.distributions import (
     time_distribution,
 )
 from simulator.errors import Issue, ScenarioError, shown
+from simulator.sampling import UNIFORM_EDGE
 from simulator.scenario import (
     Arm,
     Attribute,
@@ -471,7 +472,7 @@ def _within(value: float, low, high, low_open, integer) -> bool:
     return high is None or value <= high
 
 
-TAIL = 2.0**-53  # the smallest u > 0 that a draw uses; 1 − TAIL is the largest below 1
+TAIL = UNIFORM_EDGE  # the smallest u that a draw uses; 1 − TAIL is the largest
 
 
 def _parameter_extremes(parameter: Parameter) -> list[float]:
@@ -1155,6 +1156,10 @@ def _flow(name: str, raw: Any, path: str, reader: Reader, scope: Scope,
             return None
         maximum = reader.number(raw["max_months_per_year"], join(path, "max_months_per_year"),
                                 0.0, 12.0)
+    if isinstance(start, float) and isinstance(until, float) and until <= start:
+        where = join(path, "fixed.until" if kind == "fixed" else "until")
+        reader.issue(where, f"a month after `from` ({_fmt(start)})", _fmt(until))
+        return None
     shares = _payment(raw, path, reader, economics, payments)
     if None in (amount, shares) or (kind != "fixed" and condition is None):
         return None

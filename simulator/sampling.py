@@ -13,6 +13,8 @@ import numpy as np
 
 from simulator.seeding import rng_for
 
+UNIFORM_EDGE = 2.0**-53  # draws use u in [UNIFORM_EDGE, 1 - UNIFORM_EDGE]; the loader checks both ends
+
 
 def parameter_uniform(seed: int, replication: int, runs: int, key: tuple[str, ...], lhs: bool) -> float:
     """The uniform that places parameter `key` (its name, plus the arm name when an arm redefines it) in replication `replication`.
@@ -27,9 +29,11 @@ def parameter_uniform(seed: int, replication: int, runs: int, key: tuple[str, ..
     if not 0 <= replication < runs:
         raise ValueError(f"replication must lie in [0, {runs}), got {replication}")
     u = rng_for(seed, replication, "param", *key).random()
-    if not lhs:
-        return u
-    return float((_strata(seed, runs, key)[replication] + u) / runs)
+    if lhs:
+        u = (_strata(seed, runs, key)[replication] + u) / runs
+    # random() can return exactly 0 and (s + u) / runs can round to 1, where an unbounded
+    # distribution's ppf is infinite: keep u where the loader checked the values (2^-53, 1 - 2^-53).
+    return float(min(max(u, UNIFORM_EDGE), 1.0 - UNIFORM_EDGE))
 
 
 @functools.lru_cache(maxsize=256)
