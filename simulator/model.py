@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 import numpy as np
 import simpy
 
-from simulator.distributions import Fixed, TimeDistribution
+from simulator.distributions import Exponential, Fixed, TimeDistribution
 from simulator.sampling import draw_parameters
 from simulator.scenario import Condition, IntakeStream, Model, Poisson, Scenario, bind
 from simulator.seeding import rng_for
@@ -154,6 +154,7 @@ class CompiledTransition:
     target: int
     distribution: TimeDistribution
     fixed: bool
+    rate: float | None  # an exponential clock's constant hazard: the hot path needs no H0 calls
     modifiers: list[tuple[float, "CompiledCondition"]]  # empty: the hazard ratio is always 1
     depends_on: frozenset[int]  # the tracks whose moves can change the hazard ratio
     states_of: Callable[[list[int]], object]  # the states of those tracks, as a memo key
@@ -233,9 +234,10 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
             modifiers = [(float(m.hazard_ratio), condition(m.when)) for m in t.modifiers]
             depends_on = frozenset(track for _, c in modifiers for track, _ in c.states)
             states_of = operator.itemgetter(*sorted(depends_on)) if depends_on else (lambda state: ())
+            rate = distribution.rate if isinstance(distribution, Exponential) else None
             transitions[codes[t.source]].append(CompiledTransition(
-                codes[t.target], distribution, isinstance(distribution, Fixed), modifiers, depends_on,
-                states_of))
+                codes[t.target], distribution, isinstance(distribution, Fixed), rate, modifiers,
+                depends_on, states_of))
         holds = [resources.index(track.holds[s]) if s in track.holds else None for s in track.states]
         on_enter: list[list[CompiledJump]] = [[] for _ in track.states]
         for state, jumps in track.on_enter.items():
@@ -274,6 +276,8 @@ class Clock:
         if self.ratio > 0.0 and now > self.since:
             if self.transition.fixed:
                 self.used += now - self.since
+            elif self.transition.rate is not None:
+                self.used += self.ratio * self.transition.rate * (now - self.since)
             else:
                 h = self.transition.distribution.cumulative_hazard
                 self.used += self.ratio * (h(now - entered) - h(self.since - entered))
@@ -285,6 +289,8 @@ class Clock:
             self.due = INF
         elif self.transition.fixed:
             self.due = self.since + max(0.0, self.transition.distribution.months - self.used)
+        elif self.transition.rate is not None:
+            self.due = self.since + (self.budget - self.used) / (self.ratio * self.transition.rate)
         else:
             d = self.transition.distribution
             target = d.cumulative_hazard(self.since - entered) + (self.budget - self.used) / self.ratio
