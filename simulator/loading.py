@@ -348,6 +348,14 @@ class Reader:
                 ok = False
         return raw if ok else None
 
+    def exactly_one(self, raw: dict, path: str, choices: tuple[str, ...]) -> str | None:
+        """The one key of `choices` that `raw` has; an issue when it has none or several."""
+        chosen = [key for key in choices if key in raw]
+        if len(chosen) == 1:
+            return chosen[0]
+        self.issue(path, "exactly one of " + ", ".join(choices), ", ".join(chosen) or "none")
+        return None
+
     def unknown(self, path: str, key: Any, allowed: Iterable[str]) -> None:
         allowed = tuple(allowed)
         hint = difflib.get_close_matches(str(key), allowed, n=1)
@@ -699,12 +707,9 @@ def _intake_stream(raw: Any, path: str, reader: Reader,
     kinds = ("poisson", "cohort", "schedule")
     if reader.mapping(raw, path, optional=kinds + ("max", "attributes")) is None:
         return None
-    chosen = [kind for kind in kinds if kind in raw]
-    if len(chosen) != 1:
-        reader.issue(path, "exactly one of poisson, cohort, schedule",
-                     ", ".join(chosen) if chosen else "none")
+    kind = reader.exactly_one(raw, path, kinds)
+    if kind is None:
         return None
-    kind = chosen[0]
     here = join(path, kind)
     arrivals: Poisson | Schedule | None = None
     if kind == "poisson":
@@ -1115,11 +1120,9 @@ def _flow(name: str, raw: Any, path: str, reader: Reader, scope: Scope,
     optional = FLOW_KINDS + payments + ("amount", "from", "until", "max_months_per_year", "label", "source")
     if reader.mapping(raw, path, optional=optional) is None:
         return None
-    kinds = [k for k in FLOW_KINDS if k in raw]
-    if len(kinds) != 1:
-        reader.issue(path, "exactly one of " + ", ".join(FLOW_KINDS), ", ".join(kinds) or "none")
+    kind = reader.exactly_one(raw, path, FLOW_KINDS)
+    if kind is None:
         return None
-    kind = kinds[0]
     condition, start, until = None, None, None
     if kind == "fixed":
         spec = reader.mapping(raw["fixed"], join(path, "fixed"), required=("per_month",),
@@ -1168,12 +1171,10 @@ def _flow(name: str, raw: Any, path: str, reader: Reader, scope: Scope,
 
 def _payment(raw: dict, path: str, reader: Reader, economics: Economics,
              payments: tuple[str, ...]) -> dict[str, Number] | None:
-    chosen = [p for p in payments if p in raw]
-    if len(chosen) != 1:
-        reader.issue(path, "exactly one of pays, split, transfer", ", ".join(chosen) or "none")
+    kind = reader.exactly_one(raw, path, payments)
+    if kind is None:
         return None
     departments = economics.departments
-    kind = chosen[0]
     here = join(path, kind)
     if kind == "pays":
         department = reader.one_of(raw["pays"], here, departments, "a department in economics.departments")
@@ -1294,11 +1295,9 @@ def _investor(raw: Any, path: str, reader: Reader) -> Investor | None:
 def _outcome(name: str, raw: Any, path: str, reader: Reader, scope: Scope) -> Outcome | None:
     if reader.mapping(raw, path, optional=METRICS + ("price", "max_months", "max_periods", "label")) is None:
         return None
-    metrics = [m for m in METRICS if m in raw]
-    if len(metrics) != 1:
-        reader.issue(path, "exactly one of " + ", ".join(METRICS), ", ".join(metrics) or "none")
+    metric = reader.exactly_one(raw, path, METRICS)
+    if metric is None:
         return None
-    metric = metrics[0]
     here = join(path, metric)
     if "price" not in raw:
         reader.issue(join(path, "price"), "a value for `price` (required)", "nothing")
