@@ -344,15 +344,16 @@ class ArmRun:
             due = clock.due if clock is not None else INF
             leaving = youth.departure <= due
             wake = youth.departure if leaving else due
-            requests = [request for _, request, _, _ in youth.waiting.values()]
-            if wake == INF and not requests:
+            if wake == INF and not youth.waiting:
                 return  # absorbed in every track, and never leaves
             sleep = self.env.timeout(max(0.0, wake - self.env.now)) if wake < INF else None
-            if requests:  # a unit may be granted before the clock fires
+            if youth.waiting:  # a unit may be granted before the clock fires
+                requests = [request for _, request, _, _ in youth.waiting.values()]
                 yield self.env.any_of([e for e in (sleep, *requests) if e is not None])
             else:
                 yield sleep
-            granted = [k for k, (_, request, _, _) in youth.waiting.items() if request.triggered]
+            granted = youth.waiting and [k for k, (_, request, _, _) in youth.waiting.items()
+                                         if request.triggered]
             if granted:
                 for k in granted:
                     self.take_unit(youth, k)
@@ -450,12 +451,16 @@ class ArmRun:
         now = self.env.now
         clocks = []
         name = self.tracks[k].name
+        uniform = self.cohort.streams.uniform
         for transition in self.tracks[k].transitions[youth.state[k]]:
-            budget = -math.log1p(-self.cohort.streams.uniform(name, youth.index, youth.draws[k]))
+            budget = -math.log1p(-uniform(name, youth.index, youth.draws[k]))
             youth.draws[k] += 1
-            clock = Clock(transition, budget, since=now, ratio=-1.0)
-            if not transition.modifiers:  # a constant ratio of 1: the sojourn is known now
-                clock.ratio = 1.0
+            if transition.modifiers:
+                clock = Clock(transition, budget, 0.0, now, -1.0)  # rated by `rerate`
+            elif transition.rate is not None:  # a constant ratio of 1: the sojourn is known now
+                clock = Clock(transition, budget, 0.0, now, 1.0, now + budget / transition.rate)
+            else:
+                clock = Clock(transition, budget, 0.0, now, 1.0)
                 clock.schedule(now)
             clocks.append(clock)
         youth.clocks[k] = clocks
