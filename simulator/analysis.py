@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.contracts import ContractResult, outcome_units, price
+from simulator.contracts import ContractResult, OutcomeUnits, definitions, outcome_units, price
 from simulator.finance import discount_factor
 from simulator.flows import DepartmentCosts, evaluate_flows
 from simulator.model import Replication
@@ -97,10 +97,10 @@ def record_replication(scenario: Scenario, layout: Layout, replication: Replicat
 def department_costs(scenario: Scenario, replication: Replication) -> dict[str, DepartmentCosts]:
     """Each arm's money per department and month, with that arm's parameter values."""
     costs = {}
-    for arm, model in ((name, arm.model) for name, arm in scenario.arms.items()):
-        values = replication.parameters[arm]
-        costs[arm] = evaluate_flows(replication.trajectories[arm], bind(model.flows, values),
-                                    bind(scenario.economics, values), scenario.start, scenario.horizon)
+    for name, arm in scenario.arms.items():
+        values = replication.parameters[name]
+        costs[name] = evaluate_flows(replication.trajectories[name], bind(arm.model.flows, values),
+                                     bind(scenario.economics, values), scenario.start, scenario.horizon)
     return costs
 
 
@@ -113,15 +113,29 @@ def _contract_record(scenario: Scenario, layout: Layout, replication: Replicatio
     baseline_units = outcome_units(contract, replication.trajectories[scenario.baseline], months)
     rate = bind(scenario.economics, replication.parameters[scenario.baseline]).annual_discount_rate
     result = price(contract, units, baseline_units, costs, scenario.baseline, months, rate)
-    table = np.concatenate([
-        np.column_stack([np.full(len(u.units), flag), u.outcome, u.youth, u.month, u.units])
-        for flag, u in ((0, units), (1, baseline_units))]).reshape(-1, 5)
     prefix = f"contract{index}_"
     return {prefix + "metrics": np.array([result.metrics()[key] for key in CONTRACT_METRICS]),
             prefix + "payers": np.array([result.payer_payments_discounted[d] for d in layout.payers[index]]),
             prefix + "cash": contract_cash_flow(result, contract, costs, scenario.baseline, months, rate),
             prefix + "youths": np.array([units.n_youths]),
-            f"{TABLE}units{index}": table}
+            f"{TABLE}units{index}": units_table(units, baseline_units)}
+
+
+def units_table(units: OutcomeUnits, baseline_units: OutcomeUnits) -> np.ndarray:
+    """Both arms' outcome units as one table: arm (0 the contract's, 1 the baseline), outcome,
+    youth, month, units — what a chunk stores so that a sweep can re-price the contract."""
+    return np.concatenate([
+        np.column_stack([np.full(len(u.units), flag), u.outcome, u.youth, u.month, u.units])
+        for flag, u in ((0, units), (1, baseline_units))]).reshape(-1, 5)
+
+
+def units_from_table(contract, arms: tuple[str, str], table: np.ndarray, months: int,
+                     youths: int) -> list[OutcomeUnits]:
+    """The inverse of `units_table`, for a bound contract: its arm's units, then the baseline's."""
+    return [OutcomeUnits(contract.name, arm, tuple(o.name for o in contract.outcomes),
+                         definitions(contract), months, youths, rows[:, 1].astype(np.int16),
+                         rows[:, 2].astype(np.int32), rows[:, 3].astype(np.int32), rows[:, 4].copy())
+            for flag, arm in enumerate(arms) for rows in [table[table[:, 0] == flag]]]
 
 
 def contract_cash_flow(result: ContractResult, contract, costs: dict[str, DepartmentCosts],
@@ -141,6 +155,8 @@ def contract_cash_flow(result: ContractResult, contract, costs: dict[str, Depart
     np.add.at(investor, end_of(at), -np.asarray(amount, dtype=float))
     payers = np.r_[0.0, np.cumsum(saving)] - np.cumsum(paid)
     return np.stack([payers, np.cumsum(investor)])
+
+
 def stack_records(records: list[dict[str, np.ndarray]], replications: list[int]) -> dict[str, np.ndarray]:
     """Records of consecutive work stacked along a first, replication axis (tables gain a column)."""
     stacked: dict[str, np.ndarray] = {"replication": np.asarray(replications, dtype=np.int64)}

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.analysis import Layout, statistics
-from simulator.contracts import OutcomeUnits, definitions, price, with_terms
+from simulator.analysis import Layout, statistics, units_from_table
+from simulator.contracts import price, with_terms
 from simulator.errors import Issue, ScenarioError
 from simulator.flows import DepartmentCosts
 from simulator.loading import load_resolved
@@ -65,11 +65,11 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
     designs = [dict(zip([v.key for v in varies], combination))
                for combination in itertools.product(*[v.values for v in varies])]
     base = scenario.contracts[contract]
-    for key in {v.key for v in varies}:  # a bad key fails once, clearly, before any work
+    for vary in varies:  # a bad key fails once, clearly, before any work
         try:
-            with_terms(base, {key: varies[[v.key for v in varies].index(key)].values[0]})
+            with_terms(base, {vary.key: vary.values[0]})
         except ValueError as error:
-            raise ScenarioError([Issue("--vary", key, "a contract field path such as "
+            raise ScenarioError([Issue("--vary", vary.key, "a contract field path such as "
                                        "outcomes.NAME.price, cap, max_multiple or window.until",
                                        str(error))]) from None
     layout = Layout.of(scenario)
@@ -118,13 +118,12 @@ def _price_designs(scenario: Scenario, layout: Layout, name: str, designs: list[
            ("payments", "full_repayment", "irr", "payer_net", "fund_exhausted", "fund_draw",
             "expected_loss")}
     for r, replication in enumerate(records["replication"]):
-        values = _parameter_values(scenario, layout, records["parameters"][r], contract.arm)
-        bound = bind(contract, values)
-        rate = bind(scenario.economics, values).annual_discount_rate
-        rows = table[table[:, 0] == replication]
+        drawn = records["parameters"][r]
+        bound = bind(contract, _parameter_values(scenario, layout, drawn, contract.arm))
+        baseline_values = _parameter_values(scenario, layout, drawn, scenario.baseline)
+        rate = bind(scenario.economics, baseline_values).annual_discount_rate  # as the run had it
         youths = int(records[f"contract{index}_youths"][r, 0])
-        units = [_units(bound, arm, rows[rows[:, 1] == flag], months, youths)
-                 for flag, arm in enumerate(arms)]
+        units = units_from_table(bound, arms, table[table[:, 0] == replication][:, 1:], months, youths)
         costs = {arm: DepartmentCosts(layout.departments, records["cost"][r, layout.arms.index(arm), :, :, 0],
                                       records["cost"][r, layout.arms.index(arm), :, :, 1])
                  for arm in set(arms)}
@@ -148,12 +147,6 @@ def _parameter_values(scenario: Scenario, layout: Layout, drawn: np.ndarray, arm
         if owner in ("", arm):
             values[name] = float(value)
     return values
-
-
-def _units(contract, arm: str, rows: np.ndarray, months: int, youths: int) -> OutcomeUnits:
-    return OutcomeUnits(contract.name, arm, tuple(o.name for o in contract.outcomes),
-                        definitions(contract), months, youths, rows[:, 2].astype(np.int16),
-                        rows[:, 3].astype(np.int32), rows[:, 4].astype(np.int32), rows[:, 5].copy())
 
 
 def _design_summary(metrics: dict[str, np.ndarray]) -> list[float]:
