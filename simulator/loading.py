@@ -509,10 +509,6 @@ def _fmt(value: float) -> str:
     return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
-def _nominal(parameter: Parameter) -> float:
-    return parameter.value if parameter.distribution is None else parameter.distribution.median()
-
-
 # --- Step 2: merged data → Scenario --------------------------------------------------------------
 
 

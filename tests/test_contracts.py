@@ -55,7 +55,7 @@ def priced(c, traj, n_months, baseline_traj=None, costs_by_arm=None, rate=0.0):
 
 def in_job(*periods, arrival=0.0, departure=math.inf):
     """A youth in a job over the given [start, end) periods, otherwise not."""
-    path, t = [("none", arrival)], arrival
+    path = [("none", arrival)]
     for a, b in periods:
         path += [("job", a), ("none", b)]
     if path[1][1] == arrival:
