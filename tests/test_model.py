@@ -365,3 +365,24 @@ def test_a_unit_granted_while_waiting_is_taken_and_freed_when_the_youth_leaves(t
                       (1, "waiting", 1, 5), (1, "served", 5, 9),
                       (2, "waiting", 2, 9), (2, "served", 9, 10)]
     assert list(t.departure) == [8, 9, 10]
+
+
+def test_simulate_yields_the_same_replications_as_one_by_one(tmp_path):
+    from simulator.model import simulate
+
+    scenario = scenario_from(tmp_path, """
+        name: api
+        horizon: 12
+        intake: {poisson: {rate: 3, from: 0, until: 6}}
+        tracks:
+          housing:
+            states: [street, housed]
+            initial: {street: 1.0}
+            transitions: {street->housed: {time: {exponential: {mean: 5}}}}
+        arms: {only: {}}
+        """)
+    together = list(simulate(scenario, 5, [2, 0], 3))
+    assert [r.replication for r in together] == [2, 0]
+    for result in together:
+        alone = simulate_replication(scenario, 5, result.replication, 3).trajectories["only"]
+        np.testing.assert_array_equal(result.trajectories["only"].spell_end, alone.spell_end)
