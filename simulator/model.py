@@ -328,6 +328,10 @@ class ArmRun:
         self.waits: list[tuple[int, int, float, float]] = []
         self.departure = np.full(len(cohort.arrival), INF)
         self.present: dict[int, Youth] = {}
+        # Per track: the tracks with a clock whose hazard ratio depends on it.
+        self.watchers = [tuple(j for j, other in enumerate(self.tracks)
+                               if any(k in t.depends_on for ts in other.transitions for t in ts))
+                         for k in range(len(self.tracks))]
 
     def run(self) -> Trajectories:
         for index in range(len(self.cohort.arrival)):
@@ -381,7 +385,6 @@ class ArmRun:
                       [[] for _ in range(n)], [1] * n)
         for k in range(n):
             self.start_clocks(youth, k)
-        self.rerate(youth)
         self.present[index] = youth
         return youth
 
@@ -447,7 +450,8 @@ class ArmRun:
             self.waits.append((self.resources.index(resource), youth.index, requested, math.nan))
 
     def start_clocks(self, youth: Youth, k: int) -> None:
-        """Fresh budgets E ~ Exp(1) for every transition out of the state just entered."""
+        """Fresh budgets E ~ Exp(1) for every transition out of the state just entered, rated
+        in the current situation (a later move in the same instant re-rates them)."""
         now = self.env.now
         clocks = []
         name = self.tracks[k].name
@@ -456,7 +460,9 @@ class ArmRun:
             budget = -math.log1p(-uniform(name, youth.index, youth.draws[k]))
             youth.draws[k] += 1
             if transition.modifiers:
-                clock = Clock(transition, budget, 0.0, now, -1.0)  # rated by `rerate`
+                clock = Clock(transition, budget, 0.0, now,
+                              transition.ratio(youth.state, youth.attributes, youth.attribute_key))
+                clock.schedule(now)
             elif transition.rate is not None:  # a constant ratio of 1: the sojourn is known now
                 clock = Clock(transition, budget, 0.0, now, 1.0, now + budget / transition.rate)
             else:
@@ -465,24 +471,22 @@ class ArmRun:
             clocks.append(clock)
         youth.clocks[k] = clocks
 
-    def rerate(self, youth: Youth, moved: set[int] | None = None) -> None:
-        """Re-evaluate the hazard ratios that the moved tracks can change (all, if None), and the
-        new clocks; each clock first spends what accrued at its old ratio."""
+    def rerate(self, youth: Youth, moved: set[int]) -> None:
+        """Re-evaluate the hazard ratios that the moved tracks can change; each clock first
+        spends what accrued at its old ratio."""
         now = self.env.now
-        for k, clocks in enumerate(youth.clocks):
-            for clock in clocks:
+        watching = self.watchers[next(iter(moved))] if len(moved) == 1 else \
+            sorted({j for k in moved for j in self.watchers[k]})
+        for j in watching:
+            for clock in youth.clocks[j]:
                 transition = clock.transition
-                if not transition.modifiers:
-                    continue
-                if clock.ratio >= 0.0 and moved is not None and transition.depends_on.isdisjoint(moved):
+                if not transition.modifiers or transition.depends_on.isdisjoint(moved):
                     continue
                 ratio = transition.ratio(youth.state, youth.attributes, youth.attribute_key)
                 if ratio != clock.ratio:
-                    if clock.ratio >= 0.0:
-                        clock.advance(now, youth.entered[k])
-                    clock.since = now
+                    clock.advance(now, youth.entered[j])
                     clock.ratio = ratio
-                    clock.schedule(youth.entered[k])
+                    clock.schedule(youth.entered[j])
 
     def leave(self, youth: Youth) -> None:
         now = self.env.now
