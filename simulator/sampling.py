@@ -52,14 +52,19 @@ def draw_parameters(scenario, seed: int, replication: int, runs: int) -> dict[st
     """
     lhs = scenario.sampling == "lhs"
     values: dict[str, dict[str, float]] = {}
+    shared: dict[str, float] = {}  # the draws of parameters that no arm redefines, made once
     for arm in scenario.arms.values():
         drawn = {}
         for name, parameter in arm.model.parameters.items():
             if parameter.distribution is None:
                 drawn[name] = float(parameter.value)
-                continue
-            key = (name, arm.name) if name in arm.own_parameters else (name,)
-            u = parameter_uniform(seed, replication, runs, key, lhs)
-            drawn[name] = float(parameter.distribution.ppf(u))
+            elif name in arm.own_parameters:
+                u = parameter_uniform(seed, replication, runs, (name, arm.name), lhs)
+                drawn[name] = float(parameter.distribution.ppf(u))
+            else:
+                if name not in shared:
+                    u = parameter_uniform(seed, replication, runs, (name,), lhs)
+                    shared[name] = float(parameter.distribution.ppf(u))
+                drawn[name] = shared[name]
         values[arm.name] = drawn
     return values
