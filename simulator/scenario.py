@@ -258,18 +258,42 @@ class Scenario:
 
 
 def bind(obj: Any, values: Mapping[str, float]) -> Any:
-    """`obj` with every `Ref` replaced by its value: one replication's concrete terms."""
-    if isinstance(obj, Ref):
+    """`obj` with every `Ref` replaced by its value: one replication's concrete terms.
+
+    What holds no Ref comes back as the same object: most of a model has none, and every
+    replication binds every arm's model.
+    """
+    kind = type(obj)
+    if kind is Ref:
         return values[obj.name]
-    if isinstance(obj, (str, int, float, bool, type(None), frozenset)):
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = _fields_to_bind(kind)
+    if fields is _AS_IS:
         return obj
-    if isinstance(obj, tuple):
-        return tuple(bind(item, values) for item in obj)
-    if isinstance(obj, Mapping):
-        return {key: bind(item, values) for key, item in obj.items()}
-    if isinstance(obj, (Parameter, ParameterDistribution, TimeDistribution)):
-        return obj
-    if dataclasses.is_dataclass(obj):
-        changes = {f.name: bind(getattr(obj, f.name), values) for f in dataclasses.fields(obj)}
-        return dataclasses.replace(obj, **changes)
-    return obj
+    if fields is _TUPLE:
+        items = tuple(bind(item, values) for item in obj)
+        return obj if all(a is b for a, b in zip(items, obj)) else items
+    if fields is _MAPPING:
+        items = {key: bind(item, values) for key, item in obj.items()}
+        return obj if all(items[key] is item for key, item in obj.items()) else items
+    changes = {}
+    for name in fields:
+        value = getattr(obj, name)
+        bound = bind(value, values)
+        if bound is not value:
+            changes[name] = bound
+    return dataclasses.replace(obj, **changes) if changes else obj
+
+
+_AS_IS, _TUPLE, _MAPPING = ("<as is>",), ("<tuple>",), ("<mapping>",)
+_FIELDS: dict[type, tuple[str, ...]] = {tuple: _TUPLE}  # per type: the fields `bind` looks into
+
+
+def _fields_to_bind(kind: type) -> tuple[str, ...]:
+    if issubclass(kind, Mapping):
+        return _MAPPING
+    if dataclasses.is_dataclass(kind) and not issubclass(
+            kind, (Parameter, ParameterDistribution, TimeDistribution)):
+        return tuple(f.name for f in dataclasses.fields(kind))
+    return _AS_IS  # numbers, strings, frozensets, distributions: nothing to bind inside
