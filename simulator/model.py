@@ -9,7 +9,7 @@ the `Trajectories` it records.
 """
 from __future__ import annotations
 
-import gc
+import bisect
 import math
 import operator
 from dataclasses import dataclass, field
@@ -128,7 +128,7 @@ def admit(scenario: Scenario, values: Mapping[str, float], seed: int, replicatio
                 attributes[youth, a] = attribute.values.index(given)
             else:
                 shares = bind(attribute.shares, values)
-                attributes[youth, a] = _pick(np.cumsum(shares), u)
+                attributes[youth, a] = _pick(np.cumsum(shares).tolist(), u)
     return Cohort(arrival, attributes, streams)
 
 
@@ -146,9 +146,9 @@ def _arrival_times(stream: IntakeStream, rng: np.random.Generator) -> np.ndarray
     return times
 
 
-def _pick(cumulative: np.ndarray, u: float) -> int:
+def _pick(cumulative: list[float], u: float) -> int:
     """Inverse CDF of a discrete distribution (the last index absorbs rounding)."""
-    return min(int(np.searchsorted(cumulative, u, side="right")), len(cumulative) - 1)
+    return min(bisect.bisect_right(cumulative, u), len(cumulative) - 1)
 
 
 # --- The compiled model of one arm ----------------------------------------------------------------
@@ -207,7 +207,7 @@ class CompiledJump:
 class CompiledTrack:
     name: str
     states: tuple[str, ...]
-    initial: dict[int | None, np.ndarray]  # attribute value code (or None) -> cumulative shares
+    initial: dict[int | None, list[float]]  # attribute value code (or None) -> cumulative shares
     initial_by: int | None  # attribute code
     transitions: list[list[CompiledTransition]]  # per state
     holds: list[int | None]  # per state: resource code
@@ -255,7 +255,7 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
         initial = {}
         for key, table in track.initial.shares.items():
             shares = np.array([float(table.get(s, 0.0)) for s in track.states])
-            initial[value_codes[attribute_codes[by]][key] if by is not None else None] = np.cumsum(shares)
+            initial[value_codes[attribute_codes[by]][key] if by is not None else None] = np.cumsum(shares).tolist()
         tracks.append(CompiledTrack(track.name, track.states, initial,
                                     attribute_codes[by] if by is not None else None,
                                     transitions, holds, on_enter))
@@ -338,23 +338,21 @@ class ArmRun:
                          for k in range(len(self.tracks))]
 
     def run(self) -> Trajectories:
-        for index in range(len(self.cohort.arrival)):
-            self.env.process(self.live(index))
-        # The run allocates clocks and events by the thousand and frees them by reference
-        # counting; the cycle collector would only rescan them (~7 % of the run). It collects
-        # SimPy's cycles once it is back on.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            self.env.run(until=self.horizon)
-        finally:
-            if collecting:
-                gc.enable()
+        lives = [self.live(index) for index in range(len(self.cohort.arrival))]
+        for life in lives:
+            self.env.process(life)
+        self.env.run(until=self.horizon)
+        for life in lives:
+            # A youth still present at the horizon is a suspended generator that refers to this
+            # run: closing it lets reference counting free the replication now, rather than
+            # leaving the whole run to the cycle collector.
+            life.close()
         return self.trajectories()
 
     # The story of one youth.
     def live(self, index: int):
-        yield self.env.timeout(self.cohort.arrival[index])
+        env = self.env
+        yield env.timeout(self.cohort.arrival[index])
         youth = self.arrive(index)
         while True:
             clock, track = self.earliest(youth)
@@ -363,10 +361,10 @@ class ArmRun:
             wake = youth.departure if leaving else due
             if wake == INF and not youth.waiting:
                 return  # absorbed in every track, and never leaves
-            sleep = self.env.timeout(max(0.0, wake - self.env.now)) if wake < INF else None
+            sleep = env.timeout(max(0.0, wake - env.now)) if wake < INF else None
             if youth.waiting:  # a unit may be granted before the clock fires
                 requests = [request for _, request, _, _ in youth.waiting.values()]
-                yield self.env.any_of([e for e in (sleep, *requests) if e is not None])
+                yield env.any_of([e for e in (sleep, *requests) if e is not None])
             else:
                 yield sleep
             granted = youth.waiting and [k for k, (_, request, _, _) in youth.waiting.items()
@@ -440,8 +438,9 @@ class ArmRun:
             raise RuntimeError("on_enter jumps keep triggering each other (a cycle)")
         now = self.env.now
         self.close_spell(youth, k, now)
-        self.withdraw(youth, k)
-        if k in youth.holding:
+        if youth.waiting:
+            self.withdraw(youth, k)
+        if youth.holding and k in youth.holding:
             resource, request = youth.holding.pop(k)
             resource.release(request)
         youth.state[k], youth.entered[k], youth.entered_by_move[k] = target, now, True
@@ -511,7 +510,7 @@ class ArmRun:
 
     def trajectories(self) -> Trajectories:
         """Close what is still open at the horizon and hand over the record as arrays."""
-        spells = list(self.spells)
+        spells = self.spells
         for youth in self.present.values():
             for k in range(len(self.tracks)):
                 spells.append((youth.index, k, youth.state[k], youth.entered[k], self.horizon,

@@ -5,6 +5,7 @@ computation on this table, and it is small (a few thousand rows per arm and repl
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -40,7 +41,7 @@ class Trajectories:
     @classmethod
     def from_records(cls, *, spells: Sequence[tuple], waits: Sequence[tuple], **fields) -> "Trajectories":
         """Arrays from the engine's lists of (youth, track, state, start, end, entered) and waits."""
-        table = np.array(spells, dtype=float).reshape(-1, 6)
+        table = np.fromiter(itertools.chain.from_iterable(spells), dtype=float, count=6 * len(spells)).reshape(-1, 6)
         # A state left the instant it was entered stays in the table: it was still an entry.
         order = np.lexsort((table[:, 3], table[:, 1], table[:, 0]))
         table = table[order]
