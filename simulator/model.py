@@ -353,7 +353,7 @@ class ArmRun:
     def live(self, index: int):
         env = self.env
         yield env.timeout(self.cohort.arrival[index])
-        youth = self.arrive(index)
+        youth = self.arrive(index, env.now)
         while True:
             clock, track = self.earliest(youth)
             due = clock.due if clock is not None else INF
@@ -367,19 +367,19 @@ class ArmRun:
                 yield env.any_of([e for e in (sleep, *requests) if e is not None])
             else:
                 yield sleep
+            now = env.now
             granted = youth.waiting and [k for k, (_, request, _, _) in youth.waiting.items()
                                          if request.triggered]
             if granted:
                 for k in granted:
-                    self.take_unit(youth, k)
+                    self.take_unit(youth, k, now)
             elif leaving:
-                self.leave(youth)
+                self.leave(youth, now)
                 return
             else:
-                self.fire(youth, track, clock)
+                self.fire(youth, track, clock, now)
 
-    def arrive(self, index: int) -> Youth:
-        now = self.env.now
+    def arrive(self, index: int, now: float) -> Youth:
         attributes = self.cohort.attributes[index]
         streams = self.cohort.streams
         departure = INF
@@ -396,7 +396,7 @@ class ArmRun:
         youth = Youth(index, attributes, tuple(attributes.tolist()), now, departure, state, [now] * n, [False] * n,
                       [[] for _ in range(n)], uniforms, [1] * n)
         for k in range(n):
-            self.start_clocks(youth, k)
+            self.start_clocks(youth, k, now)
         self.present[index] = youth
         return youth
 
@@ -409,34 +409,33 @@ class ArmRun:
                     best, best_due, best_track = clock, clock.due, k
         return best, best_track
 
-    def fire(self, youth: Youth, k: int, clock: Clock) -> None:
+    def fire(self, youth: Youth, k: int, clock: Clock, now: float) -> None:
         target = clock.transition.target
         resource_code = self.tracks[k].holds[target]
         if resource_code is None:
-            self.move(youth, k, target)
+            self.move(youth, k, target, now)
             return
         self.withdraw(youth, k)  # a request made earlier in this state gives way to the newer one
         resource = self.resources[resource_code]
         request = resource.request()
         youth.clocks[k].remove(clock)  # it fired; the state's other clocks keep running
-        youth.waiting[k] = (resource, request, target, self.env.now)
+        youth.waiting[k] = (resource, request, target, now)
         if request.triggered:
-            self.take_unit(youth, k)
+            self.take_unit(youth, k, now)
 
-    def take_unit(self, youth: Youth, k: int) -> None:
+    def take_unit(self, youth: Youth, k: int, now: float) -> None:
         resource, request, target, requested = youth.waiting.pop(k)
-        self.waits.append((self.resources.index(resource), youth.index, requested, self.env.now))
-        self.move(youth, k, target)
+        self.waits.append((self.resources.index(resource), youth.index, requested, now))
+        self.move(youth, k, target, now)
         youth.holding[k] = (resource, request)
 
-    def move(self, youth: Youth, k: int, target: int, moved: set[int] | None = None,
+    def move(self, youth: Youth, k: int, target: int, now: float, moved: set[int] | None = None,
              depth: int = 0) -> None:
         """Leave the current state of track k for `target`, then apply the target's jumps."""
         first = moved is None
         moved = set() if first else moved
         if depth > MAX_JUMP_DEPTH:
             raise RuntimeError("on_enter jumps keep triggering each other (a cycle)")
-        now = self.env.now
         self.close_spell(youth, k, now)
         if youth.waiting:
             self.withdraw(youth, k)
@@ -444,15 +443,15 @@ class ArmRun:
             resource, request = youth.holding.pop(k)
             resource.release(request)
         youth.state[k], youth.entered[k], youth.entered_by_move[k] = target, now, True
-        self.start_clocks(youth, k)
+        self.start_clocks(youth, k, now)
         moved.add(k)
         for jump in self.tracks[k].on_enter[target]:
             u = self.cohort.streams.uniform("jump", youth.index, youth.jumps_drawn)
             youth.jumps_drawn += 1
             if youth.state[jump.track] in jump.sources and u < jump.probability:
-                self.move(youth, jump.track, jump.target, moved, depth + 1)
+                self.move(youth, jump.track, jump.target, now, moved, depth + 1)
         if first:
-            self.rerate(youth, moved)
+            self.rerate(youth, moved, now)
 
     def withdraw(self, youth: Youth, k: int) -> None:
         if k in youth.waiting:
@@ -463,25 +462,28 @@ class ArmRun:
                 request.cancel()
             self.waits.append((self.resources.index(resource), youth.index, requested, math.nan))
 
-    def start_clocks(self, youth: Youth, k: int) -> None:
+    def start_clocks(self, youth: Youth, k: int, now: float) -> None:
         """Fresh budgets E ~ Exp(1) for every transition out of the state just entered, rated
         in the current situation (a later move in the same instant re-rates them)."""
-        now = self.env.now
         clocks = []
         uniforms, drawn = youth.uniforms[k], youth.draws[k]
         for transition in self.tracks[k].transitions[youth.state[k]]:
             u = uniforms[drawn] if drawn < BLOCK else \
                 self.cohort.streams.uniform(self.tracks[k].name, youth.index, drawn)
             drawn += 1
-            clock = Clock(transition, -math.log1p(-u), now)
-            clock.rerate(now, now, transition.ratio(youth.state, youth.attributes, youth.attribute_key)
-                         if transition.modifiers else 1.0)
-            clocks.append(clock)
+            budget = -math.log1p(-u)
+            ratio = transition.ratio(youth.state, youth.attributes, youth.attribute_key) \
+                if transition.modifiers else 1.0
+            if transition.rate is not None and ratio > 0.0:  # most clocks: Clock.rerate's sum, inline
+                clocks.append(Clock(transition, budget, now, 0.0, ratio, now + budget / (ratio * transition.rate)))
+            else:
+                clock = Clock(transition, budget, now)
+                clock.rerate(now, now, ratio)
+                clocks.append(clock)
         youth.clocks[k], youth.draws[k] = clocks, drawn
 
-    def rerate(self, youth: Youth, moved: set[int]) -> None:
+    def rerate(self, youth: Youth, moved: set[int], now: float) -> None:
         """Re-evaluate the hazard ratios that the moved tracks can change."""
-        now = self.env.now
         watching = self.watchers[next(iter(moved))] if len(moved) == 1 else \
             sorted({j for k in moved for j in self.watchers[k]})
         for j in watching:
@@ -493,8 +495,7 @@ class ArmRun:
                 if ratio != clock.ratio:
                     clock.rerate(now, youth.entered[j], ratio)
 
-    def leave(self, youth: Youth) -> None:
-        now = self.env.now
+    def leave(self, youth: Youth, now: float) -> None:
         del self.present[youth.index]
         for k in range(len(self.tracks)):
             self.close_spell(youth, k, now)
