@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from simulator.finance import discount_factor, present_value_of_rate
 from simulator.scenario import Condition, Economics, Flow, Ref
-from simulator.trajectories import Trajectories
+from simulator.trajectories import Stays, Trajectories
 
 Months = float
 
@@ -97,33 +97,34 @@ def evaluate_flows(trajectories: Trajectories, flows: Sequence[Flow], economics:
     rate = _plain(economics.annual_discount_rate, "economics.discount_rate")
     departments = tuple(economics.departments)
     n_months = math.ceil(horizon)
+    memo: dict[tuple, Stays] = {}
+    accruing, events = [], []
+    for row, flow in enumerate(flows):
+        kind, *when = _flow_quantity(flow, trajectories, start, horizon, memo)
+        (accruing if kind == "accrual" else events).append((row, *when))
+    per_flow_nominal, per_flow_discounted = _by_flow_and_month(accruing, events, len(flows), n_months, rate)
     nominal = np.zeros((len(departments), n_months))
     discounted = np.zeros((len(departments), n_months))
-    memo: dict[tuple, tuple] = {}
-    for flow in flows:
-        amount_nominal, amount_discounted = _flow_months(flow, trajectories, rate, start, horizon,
-                                                         n_months, memo)
+    for row, flow in enumerate(flows):
         amount = _plain(flow.amount, f"flows.{flow.name}.amount")
         for department, share in flow.shares.items():
             if department not in departments:
                 raise ValueError(f"flows.{flow.name}: department {department!r} is not in economics.departments")
             d = departments.index(department)
             weight = amount * _plain(share, f"flows.{flow.name} share of {department}")
-            nominal[d] += weight * amount_nominal
-            discounted[d] += weight * amount_discounted
+            nominal[d] += weight * per_flow_nominal[row]
+            discounted[d] += weight * per_flow_discounted[row]
     return DepartmentCosts(departments, nominal, discounted)
 
 
-def _flow_months(flow: Flow, trajectories: Trajectories, rate: float, start: tuple[int, int] | None,
-                 horizon: Months, n_months: int, memo: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Per month bin, the flow's quantity per unit of `amount`: months accrued or events, nominal
-    and discounted."""
+def _flow_quantity(flow: Flow, trajectories: Trajectories, start: tuple[int, int] | None,
+                   horizon: Months, memo: dict) -> tuple:
+    """What a flow pays for, per unit of `amount`: ("accrual", starts, ends) of the intervals in
+    which it accrues at one a month, or ("events", times) of the events it pays for once."""
     low = max(0.0, _plain(flow.start, f"flows.{flow.name}.from")) if flow.start is not None else 0.0
     high = horizon if flow.until is None else min(horizon, _plain(flow.until, f"flows.{flow.name}.until"))
     if flow.kind == "fixed":
-        if high <= low:
-            return np.zeros(n_months), np.zeros(n_months)
-        return accrual_by_month(np.array([low]), np.array([high]), n_months, rate)
+        return ("accrual", np.array([low]), np.array([high])) if high > low else ("events", np.zeros(0))
     if flow.kind not in ("per_month_in", "per_entry", "per_youth"):
         raise ValueError(f"flows.{flow.name}: unknown kind {flow.kind!r}")
     condition = flow.condition if flow.condition is not None else Condition()
@@ -141,37 +142,41 @@ def _flow_months(flow: Flow, trajectories: Trajectories, rate: float, start: tup
                 raise ValueError(f"flows.{flow.name}: max_months_per_year needs the scenario's `start`")
             limit = _plain(flow.max_months_per_year, f"flows.{flow.name}.max_months_per_year")
             a, b = first_months_per_calendar_year(youth, a, b, limit, start[1])
-        return accrual_by_month(a, b, n_months, rate)
+        return "accrual", a, b
     if flow.kind == "per_entry":
         times = stays.start[stays.entered]
     else:  # per_youth: at arrival, for the youths in the condition at that instant
         at_arrival = stays.start == trajectories.arrival[stays.youth]
         times = trajectories.arrival[np.unique(stays.youth[at_arrival])]
-    times = times[(times >= low) & (times < high)]
-    return events_by_month(times, n_months, rate)
+    return "events", times[(times >= low) & (times < high)]
 
 
-def accrual_by_month(start: np.ndarray, end: np.ndarray, n_months: int,
-                     annual_rate: float) -> tuple[np.ndarray, np.ndarray]:
-    """Months accrued at rate 1 over the intervals [start, end), per month bin: nominal and
-    discounted to t = 0 (closed form per piece)."""
-    month, a, b = split_by_month(start, end)
-    keep = month < n_months
-    month, a, b = month[keep], a[keep], b[keep]
-    nominal = np.bincount(month, weights=b - a, minlength=n_months)
-    discounted = np.bincount(month, weights=present_value_of_rate(1.0, a, b, annual_rate),
-                             minlength=n_months)
-    return nominal, discounted
-
-
-def events_by_month(times: np.ndarray, n_months: int, annual_rate: float) -> tuple[np.ndarray, np.ndarray]:
-    """Count of events per month bin, and their count discounted to t = 0."""
-    month = np.floor(times).astype(np.int64)
-    keep = (month >= 0) & (month < n_months)
-    nominal = np.bincount(month[keep], minlength=n_months).astype(float)
-    discounted = np.bincount(month[keep], weights=discount_factor(times[keep], annual_rate),
-                             minlength=n_months)
-    return nominal, discounted
+def _by_flow_and_month(accruing: list[tuple], events: list[tuple], n_flows: int, n_months: int,
+                       annual_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """(n_flows, n_months) quantities, nominal and discounted: months accrued at rate 1 over the
+    intervals (closed form per piece) plus events counted. All flows at once, as a handful of
+    array operations rather than a handful per flow; each bin sums its pieces in the same order
+    as a flow computed alone."""
+    size = n_flows * n_months
+    nominal, discounted = np.zeros(size), np.zeros(size)
+    if accruing:
+        rows = np.concatenate([np.full(len(a), row) for row, a, _ in accruing])
+        month, a, b, rows = split_by_month(np.concatenate([a for _, a, _ in accruing]),
+                                           np.concatenate([b for _, _, b in accruing]), rows)
+        keep = month < n_months
+        bins = rows[keep] * n_months + month[keep]
+        a, b = a[keep], b[keep]
+        nominal += np.bincount(bins, weights=b - a, minlength=size)
+        discounted += np.bincount(bins, weights=present_value_of_rate(1.0, a, b, annual_rate), minlength=size)
+    if events:
+        rows = np.concatenate([np.full(len(t), row) for row, t in events])
+        times = np.concatenate([t for _, t in events])
+        month = np.floor(times).astype(np.int64)
+        keep = (month >= 0) & (month < n_months)
+        bins, times = rows[keep] * n_months + month[keep], times[keep]
+        nominal += np.bincount(bins, minlength=size)
+        discounted += np.bincount(bins, weights=discount_factor(times, annual_rate), minlength=size)
+    return nominal.reshape(n_flows, n_months), discounted.reshape(n_flows, n_months)
 
 
 def split_by_month(start: np.ndarray, end: np.ndarray, *others: np.ndarray):
