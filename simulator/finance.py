@@ -89,8 +89,8 @@ def irr_by_row(times_in_months: ArrayLike, amounts: ArrayLike) -> NDArray[np.flo
     a = a[solve]
     years = (t - t.mean()) / 12.0  # centring keeps exp() finite over the whole grid
     discount = np.exp(-np.outer(_GRID, years))  # (grid, times): the NPV at x_k is Σ a·discount[k]
-    exact_row, exact_at, row, at, value_at = _sign_changes(a, years, discount)
-    roots = np.r_[_GRID[exact_at], _root_between(a[row], years, _GRID[at], _GRID[at + 1], value_at)]
+    exact_row, exact_at, row, at, value_low, value_high = _sign_changes(a, years, discount)
+    roots = np.r_[_GRID[exact_at], _root_between(a[row], years, _GRID[at], _GRID[at + 1], value_low, value_high)]
     rows = np.r_[exact_row, row]
     rates = np.expm1(roots)
     # Rows without a root: the NPV keeps one sign over the whole grid.
@@ -104,7 +104,7 @@ def irr_by_row(times_in_months: ArrayLike, amounts: ArrayLike) -> NDArray[np.flo
 def _sign_changes(amounts: NDArray[np.float64], years: NDArray[np.float64],
                   discount: NDArray[np.float64]) -> tuple[NDArray, ...]:
     """Where each row's NPV is zero on the grid (rows, points), and the grid cells
-    [x_k, x_k+1] over which it changes sign (rows, k, NPV at x_k).
+    [x_k, x_k+1] over which it changes sign (rows, k, NPV at x_k, NPV at x_k+1).
 
     When all the money a row pays out goes before any comes back, its cash flows change sign
     once and its NPV has one root at most (Descartes' rule of signs): its cell is found by
@@ -117,32 +117,33 @@ def _sign_changes(amounts: NDArray[np.float64], years: NDArray[np.float64],
     received_first = np.min(np.where(amounts > 0, years, np.inf), axis=1)
     once = np.flatnonzero(paid_last <= received_first)
     low, high = np.zeros(len(once), dtype=np.int64), np.full(len(once), len(_GRID) - 1)
-    value_low = npv(once, low)
-    root = np.sign(value_low) * np.sign(npv(once, high)) <= 0  # a zero at an end is found as a root
-    once, low, high, value_low = once[root], low[root], high[root], value_low[root]
+    value_low, value_high = npv(once, low), npv(once, high)
+    root = np.sign(value_low) * np.sign(value_high) <= 0  # a zero at an end is found as a root
+    once, low, high, value_low, value_high = once[root], low[root], high[root], value_low[root], value_high[root]
     for _ in range(int(np.ceil(np.log2(len(_GRID) - 1)))):
         middle = (low + high) // 2
         value = npv(once, middle)
         left = np.sign(value) == np.sign(value_low)
         low, high = np.where(left, middle, low), np.where(left, high, middle)
-        value_low = np.where(left, value, value_low)
+        value_low, value_high = np.where(left, value, value_low), np.where(left, value_high, value)
     others = np.flatnonzero(paid_last > received_first)
     values = np.einsum("rn,kn->rk", amounts[others], discount)
     exact_row, exact_at = np.nonzero(values == 0.0)
     sign = np.sign(values)
     row, at = np.nonzero(sign[:, :-1] * sign[:, 1:] < 0)
     return (others[exact_row], exact_at, np.r_[once, others[row]], np.r_[low, at],
-            np.r_[value_low, values[row, at]])
+            np.r_[value_low, values[row, at]], np.r_[value_high, values[row, at + 1]])
 
 
 def _root_between(amounts: NDArray[np.float64], years: NDArray[np.float64], low: NDArray[np.float64],
-                  high: NDArray[np.float64], value_low: NDArray[np.float64]) -> NDArray[np.float64]:
+                  high: NDArray[np.float64], value_low: NDArray[np.float64],
+                  value_high: NDArray[np.float64]) -> NDArray[np.float64]:
     """Per row, x in [low, high] where the NPV, of opposite signs at the ends, is zero: Newton
-    steps, bisecting when a step would leave the bracket, which shrinks at every step. A row
-    stops (and keeps its x) once its Newton step or its bracket is within 1e-15 + 4 eps·|x|:
-    machine precision."""
+    steps from the secant's root, bisecting when a step would leave the bracket, which shrinks
+    at every step. A row stops (and keeps its x) once its Newton step or its bracket is within
+    1e-15 + 4 eps·|x|: machine precision."""
     sign_low = np.sign(value_low)
-    x = (low + high) / 2
+    x = low + (high - low) * (value_low / (value_low - value_high))
     active = np.ones(len(x), dtype=bool)
     for _ in range(_MAX_STEPS):
         if not active.any():
