@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.contracts import ContractResult, OutcomeUnits, definitions, outcome_units, price
+from simulator.contracts import ContractResult, OutcomeUnits, StackedUnits, definitions, outcome_units, price
 from simulator.finance import discount_factor
 from simulator.flows import DepartmentCosts, evaluate_flows
 from simulator.model import Replication
@@ -129,13 +129,15 @@ def units_table(units: OutcomeUnits, baseline_units: OutcomeUnits) -> np.ndarray
         for flag, u in ((0, units), (1, baseline_units))]).reshape(-1, 5)
 
 
-def units_from_table(contract, arms: tuple[str, str], table: np.ndarray, months: int,
-                     youths: int) -> list[OutcomeUnits]:
-    """The inverse of `units_table`, for a bound contract: its arm's units, then the baseline's."""
-    return [OutcomeUnits(contract.name, arm, tuple(o.name for o in contract.outcomes),
-                         definitions(contract), months, youths, rows[:, 1].astype(np.int16),
-                         rows[:, 2].astype(np.int32), rows[:, 3].astype(np.int32), rows[:, 4].copy())
-            for flag, arm in enumerate(arms) for rows in [table[table[:, 0] == flag]]]
+def units_from_table(contract, table: np.ndarray, months: int, replications: np.ndarray) -> list[StackedUnits]:
+    """The inverse of `units_table` for the stored replications (the stored table has the
+    replication first): the contract's arm's units, then the baseline's, each stacked in the
+    order of `replications`."""
+    number = np.searchsorted(replications, table[:, 0]).astype(np.int64)
+    return [StackedUnits(tuple(o.name for o in contract.outcomes), definitions(contract), months,
+                         len(replications), number[rows], *(table[rows, c].astype(np.int64) for c in (2, 3, 4)),
+                         table[rows, 5].copy())
+            for flag in (0, 1) for rows in [table[:, 1] == flag]]
 
 
 def contract_cash_flow(result: ContractResult, contract, costs: dict[str, DepartmentCosts],

@@ -11,7 +11,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import brentq
 
 Months = float
 Settlement = Literal["yearly", "monthly", "at_end"]
@@ -49,8 +48,9 @@ def npv(times_in_months: ArrayLike, amounts: ArrayLike, annual_rate: float) -> f
     return float(np.sum(np.asarray(amounts, dtype=float) * discount_factor(times_in_months, annual_rate)))
 
 
-# The IRR is searched as x = ln(1 + r) on this bracket, i.e. r in [−99.99999 %, +100,000 %].
-_LOG_LOW, _LOG_HIGH, _GRID = math.log(1e-7), math.log(1001.0), 257
+# The IRR is searched as x = ln(1 + r) on this grid, i.e. r in [−99.99999 %, +100,000 %].
+_GRID = np.linspace(math.log(1e-7), math.log(1001.0), 257)
+_XTOL, _RTOL, _MAX_STEPS = 1e-15, 4 * np.finfo(float).eps, 200
 
 
 def irr(times_in_months: ArrayLike, amounts: ArrayLike) -> float:
@@ -58,38 +58,110 @@ def irr(times_in_months: ArrayLike, amounts: ArrayLike) -> float:
 
     - Nothing received (no positive amount): −1.0 (−100 %), as the spec counts it.
     - Nothing paid out (no negative amount): +inf.
-    - Otherwise the root is found by scanning x = ln(1 + r) on a grid over
-      r ∈ [−99.99999 %, +100,000 %] for sign changes and refining each with `brentq`; when the cash
-      flows change sign more than once and several roots exist, the one closest to r = 0 is
-      returned. If the NPV keeps one sign on the whole bracket, the IRR lies beyond it: −1.0 if
-      the NPV is negative there (almost nothing came back), +inf if positive.
+    - Otherwise the root is found by looking for sign changes of the NPV on a grid of
+      x = ln(1 + r) over r ∈ [−99.99999 %, +100,000 %] and refining each inside its grid cell;
+      when the cash flows change sign more than once and several roots exist, the one closest
+      to r = 0 is returned. If the NPV keeps one sign on the whole grid, the IRR lies beyond
+      it: −1.0 if the NPV is negative there (almost nothing came back), +inf if positive.
     """
     t = np.asarray(times_in_months, dtype=float).ravel()
     a = np.asarray(amounts, dtype=float).ravel()
     if t.shape != a.shape:
         raise ValueError(f"irr: {t.size} times but {a.size} amounts")
-    keep = a != 0.0
-    t, a = t[keep], a[keep]
-    if not np.any(a > 0):
-        return -1.0
-    if not np.any(a < 0):
-        return math.inf
-    years = (t - t.mean()) / 12.0  # centring keeps exp() finite over the whole bracket
+    return float(irr_by_row(t, a[None, :])[0])
 
-    def value(x: float) -> float:
-        return float(np.sum(a * np.exp(-x * years)))
 
-    grid = np.linspace(_LOG_LOW, _LOG_HIGH, _GRID)
-    values = np.sum(a[None, :] * np.exp(-grid[:, None] * years[None, :]), axis=1)
-    exact = np.flatnonzero(values == 0.0)
-    changes = np.flatnonzero(np.sign(values[:-1]) * np.sign(values[1:]) < 0)
-    roots = [float(grid[i]) for i in exact]
-    roots += [brentq(value, grid[i], grid[i + 1], xtol=1e-15, rtol=4 * np.finfo(float).eps,
-                     maxiter=200) for i in changes]
-    if not roots:
-        return -1.0 if values[0] < 0 else math.inf
-    rates = np.expm1(np.array(roots))
-    return float(rates[np.argmin(np.abs(rates))])
+def irr_by_row(times_in_months: ArrayLike, amounts: ArrayLike) -> NDArray[np.float64]:
+    """`irr` of each row of `amounts` (n_rows, n_times), all paid at `times_in_months`.
+
+    Each row's answer depends on that row alone, so pricing many replications at once gives
+    each the IRR it gets alone.
+    """
+    t = np.asarray(times_in_months, dtype=float).ravel()
+    a = np.asarray(amounts, dtype=float)
+    if a.ndim != 2 or a.shape[1] != t.size:
+        raise ValueError(f"irr: {t.size} times but amounts of shape {a.shape}")
+    received, paid = np.any(a > 0, axis=1), np.any(a < 0, axis=1)
+    result = np.where(received, math.inf, -1.0)
+    solve = np.flatnonzero(received & paid)
+    if len(solve) == 0:
+        return result
+    a = a[solve]
+    years = (t - t.mean()) / 12.0  # centring keeps exp() finite over the whole grid
+    discount = np.exp(-np.outer(_GRID, years))  # (grid, times): the NPV at x_k is Σ a·discount[k]
+    exact_row, exact_at, row, at, value_low, value_high = _sign_changes(a, years, discount)
+    roots = np.r_[_GRID[exact_at], _root_between(a[row], years, _GRID[at], _GRID[at + 1], value_low, value_high)]
+    rows = np.r_[exact_row, row]
+    rates = np.expm1(roots)
+    # Rows without a root: the NPV keeps one sign over the whole grid.
+    result[solve] = np.where(np.einsum("rn,n->r", a, discount[0]) < 0, -1.0, math.inf)
+    order = np.lexsort((np.abs(rates), rows))  # per row, the rate closest to 0 first
+    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]] if len(order) else order
+    result[solve[rows[first]]] = rates[first]
+    return result
+
+
+def _sign_changes(amounts: NDArray[np.float64], years: NDArray[np.float64],
+                  discount: NDArray[np.float64]) -> tuple[NDArray, ...]:
+    """Where each row's NPV is zero on the grid (rows, points), and the grid cells
+    [x_k, x_k+1] over which it changes sign (rows, k, NPV at x_k, NPV at x_k+1).
+
+    When all the money a row pays out goes before any comes back, its cash flows change sign
+    once and its NPV has one root at most (Descartes' rule of signs): its cell is found by
+    bisecting the grid. Other rows are scanned over the whole grid.
+    """
+    def npv(rows: NDArray[np.int64], k: NDArray[np.int64]) -> NDArray[np.float64]:
+        return np.einsum("rn,rn->r", amounts[rows], discount[k])
+
+    paid_last = np.max(np.where(amounts < 0, years, -np.inf), axis=1)
+    received_first = np.min(np.where(amounts > 0, years, np.inf), axis=1)
+    once = np.flatnonzero(paid_last <= received_first)
+    low, high = np.zeros(len(once), dtype=np.int64), np.full(len(once), len(_GRID) - 1)
+    value_low, value_high = npv(once, low), npv(once, high)
+    root = np.sign(value_low) * np.sign(value_high) <= 0  # a zero at an end is found as a root
+    once, low, high, value_low, value_high = once[root], low[root], high[root], value_low[root], value_high[root]
+    for _ in range(int(np.ceil(np.log2(len(_GRID) - 1)))):
+        middle = (low + high) // 2
+        value = npv(once, middle)
+        left = np.sign(value) == np.sign(value_low)
+        low, high = np.where(left, middle, low), np.where(left, high, middle)
+        value_low, value_high = np.where(left, value, value_low), np.where(left, value_high, value)
+    others = np.flatnonzero(paid_last > received_first)
+    values = np.einsum("rn,kn->rk", amounts[others], discount)
+    exact_row, exact_at = np.nonzero(values == 0.0)
+    sign = np.sign(values)
+    row, at = np.nonzero(sign[:, :-1] * sign[:, 1:] < 0)
+    return (others[exact_row], exact_at, np.r_[once, others[row]], np.r_[low, at],
+            np.r_[value_low, values[row, at]], np.r_[value_high, values[row, at + 1]])
+
+
+def _root_between(amounts: NDArray[np.float64], years: NDArray[np.float64], low: NDArray[np.float64],
+                  high: NDArray[np.float64], value_low: NDArray[np.float64],
+                  value_high: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per row, x in [low, high] where the NPV, of opposite signs at the ends, is zero: Newton
+    steps from the secant's root, bisecting when a step would leave the bracket, which shrinks
+    at every step. A row stops (and keeps its x) once its Newton step or its bracket is within
+    1e-15 + 4 eps·|x|: machine precision."""
+    sign_low = np.sign(value_low)
+    x = low + (high - low) * (value_low / (value_low - value_high))
+    active = np.ones(len(x), dtype=bool)
+    for _ in range(_MAX_STEPS):
+        if not active.any():
+            break
+        discount = np.exp(-x[:, None] * years[None, :])
+        value = np.einsum("rn,rn->r", amounts, discount)
+        slope = -np.einsum("rn,rn,n->r", amounts, discount, years)
+        left = np.sign(value) == sign_low
+        low, high = np.where(active & left, x, low), np.where(active & ~left, x, high)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = x - value / slope
+        tolerance = _XTOL + _RTOL * np.abs(x)
+        converged = (value == 0.0) | (np.abs(newton - x) <= tolerance)
+        inside = (newton > low) & (newton < high)
+        step = np.where(value == 0.0, x, np.where(converged | inside, newton, (low + high) / 2))
+        x = np.where(active, step, x)
+        active &= ~(converged | (high - low <= tolerance))
+    return x
 
 
 # --- Settlement dates ----------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """`simulator sweep`: price many contract designs on the stored replications, without re-simulating.
 
 Each replication's record holds the contract's outcome units (for its arm and the baseline arm)
-and every arm's money per department and month; `price` is a pure function of those and the
-terms, so a design is priced by changing the terms (`with_terms`) and pricing again.
+and every arm's money per department and month; pricing is a pure function of those and the
+terms, so a design is priced by changing the terms (`with_terms`) and pricing again — all
+replications at once (`price_replications`), designs shared out between the workers.
 """
 from __future__ import annotations
 
@@ -15,16 +16,15 @@ from pathlib import Path
 import numpy as np
 
 from simulator.analysis import Layout, statistics, units_from_table
-from simulator.contracts import price, with_terms
+from simulator.contracts import ContractResults, Savings, StackedUnits, price_replications, with_terms
 from simulator.errors import Issue, ScenarioError
-from simulator.flows import DepartmentCosts
 from simulator.loading import load_resolved
 from simulator.results import write_csv
 from simulator.runner import load_records, read_manifest
-from simulator.scenario import Scenario, bind
+from simulator.scenario import Contract, Scenario, bind
 
-SWEEP_METRICS = ("payments", "p_full_repayment", "irr_p50", "payer_net", "p_fund_exhausted",
-                 "fund_draw", "expected_loss")
+SWEPT = ("payments_discounted", "full_repayment", "irr", "payer_net", "fund_exhausted", "fund_draw",
+         "expected_loss")  # the `ContractResults` a design's row summarises
 
 
 @dataclass(frozen=True)
@@ -72,20 +72,17 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
             raise ScenarioError([Issue("--vary", vary.key, "a contract field path such as "
                                        "outcomes.NAME.price, cap, max_multiple or window.until",
                                        str(error))]) from None
-    layout = Layout.of(scenario)
-    runs = len(records["replication"])
+    pricing = _Pricing.of(scenario, Layout.of(scenario), contract, records)
     workers = workers or os.cpu_count() or 1
-    parts = np.array_split(np.arange(runs), min(workers, runs))
-    jobs = [(scenario, layout, contract, designs, _slice(records, rows, layout)) for rows in parts]
-    if workers == 1 or len(jobs) == 1:
-        results = [_price_designs(*job) for job in jobs]
+    shares = np.array_split(np.arange(len(designs)), min(workers, len(designs)))
+    parts = [[designs[d] for d in share] for share in shares]
+    if len(parts) == 1:
+        results = [_price_designs(pricing, parts[0])]
     else:
-        with ProcessPoolExecutor(max_workers=len(jobs)) as pool:
-            results = list(pool.map(_price_designs, *zip(*jobs)))
-    metrics = {key: np.concatenate([r[key] for r in results], axis=0) for key in results[0]}
-    rows = []
-    for d, design in enumerate(designs):
-        rows.append([*design.values(), *_design_summary({k: v[:, d] for k, v in metrics.items()})])
+        with ProcessPoolExecutor(max_workers=len(parts)) as pool:
+            results = list(pool.map(_price_designs, [pricing] * len(parts), parts))
+    metrics = {key: np.concatenate([r[key] for r in results], axis=1) for key in SWEPT}
+    rows = [[*design.values(), *summary] for design, summary in zip(designs, _design_summaries(metrics))]
     header = [v.key for v in varies] + [
         "payments_mean", "payments_p05", "payments_p95", "p_full_repayment", "irr_p50",
         "payer_net_mean", "payer_net_p05", "payer_net_p95", "p_fund_exhausted", "fund_draw_mean",
@@ -96,66 +93,67 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
     return path
 
 
-def _slice(records: dict, rows: np.ndarray, layout: Layout) -> dict:
-    """The part of the records a worker needs: its replications' money, units and parameters."""
-    chosen = {key: records[key][rows] for key in records
-              if key in ("replication", "parameters", "cost") or key.startswith("contract")}
-    for i in range(len(layout.contracts)):
-        table = records[f"table_units{i}"]
-        chosen[f"table_units{i}"] = table[np.isin(table[:, 0], records["replication"][rows])]
-    return chosen
+@dataclass(frozen=True)
+class _Pricing:
+    """A contract, its `$name` terms unbound, and what pricing it needs in every stored
+    replication: the arm's parameter values, both arms' outcome units, savings, discount rates."""
 
+    contract: Contract
+    values: dict[str, np.ndarray]
+    units: StackedUnits
+    baseline_units: StackedUnits
+    savings: Savings
+    months: int
+    discount_rates: np.ndarray
 
-def _price_designs(scenario: Scenario, layout: Layout, name: str, designs: list[dict],
-                   records: dict) -> dict[str, np.ndarray]:
-    """Metrics (replications × designs) of every design on some replications."""
-    index = layout.contracts.index(name)
-    contract = scenario.contracts[name]
-    arms = (contract.arm, scenario.baseline)
-    months = layout.money_months
-    table = records[f"table_units{index}"]
-    out = {key: np.zeros((len(records["replication"]), len(designs))) for key in
-           ("payments", "full_repayment", "irr", "payer_net", "fund_exhausted", "fund_draw",
-            "expected_loss")}
-    for r, replication in enumerate(records["replication"]):
-        drawn = records["parameters"][r]
-        bound = bind(contract, _parameter_values(scenario, layout, drawn, contract.arm))
+    @classmethod
+    def of(cls, scenario: Scenario, layout: Layout, name: str, records: dict) -> "_Pricing":
+        contract = scenario.contracts[name]
+        drawn = records["parameters"]
         baseline_values = _parameter_values(scenario, layout, drawn, scenario.baseline)
-        rate = bind(scenario.economics, baseline_values).annual_discount_rate  # as the run had it
-        youths = int(records[f"contract{index}_youths"][r, 0])
-        units = units_from_table(bound, arms, table[table[:, 0] == replication][:, 1:], months, youths)
-        costs = {arm: DepartmentCosts(layout.departments, records["cost"][r, layout.arms.index(arm), :, :, 0],
-                                      records["cost"][r, layout.arms.index(arm), :, :, 1])
-                 for arm in set(arms)}
-        for d, design in enumerate(designs):
-            result = price(with_terms(bound, design), units[0], units[1], costs, scenario.baseline,
-                           months, rate)
-            out["payments"][r, d] = result.payments_discounted
-            out["full_repayment"][r, d] = result.full_repayment
-            out["irr"][r, d] = result.irr
-            out["payer_net"][r, d] = result.payer_net
-            out["fund_exhausted"][r, d] = result.fund_exhausted
-            out["fund_draw"][r, d] = result.fund_draw
-            out["expected_loss"][r, d] = result.expected_loss
+        rate = bind(scenario.economics.annual_discount_rate, baseline_values)  # as the run had it
+        table = records[f"table_units{layout.contracts.index(name)}"]
+        cost = records["cost"]  # (replication, arm, department, month, nominal | discounted)
+        arm, base = cost[:, layout.arms.index(contract.arm)], cost[:, layout.arms.index(scenario.baseline)]
+        return cls(contract, _parameter_values(scenario, layout, drawn, contract.arm),
+                   *units_from_table(contract, table, layout.money_months, records["replication"]),
+                   Savings(layout.departments, base[..., 0] - arm[..., 0], base[..., 1] - arm[..., 1]),
+                   layout.money_months, np.broadcast_to(np.asarray(rate, dtype=float), (len(drawn),)))
+
+    def price(self, design: dict) -> ContractResults:
+        """The design priced on every replication at once."""
+        return price_replications(with_terms(self.contract, design), self.values, self.units,
+                                  self.baseline_units, self.savings, self.months, self.discount_rates)
+
+
+def _price_designs(pricing: _Pricing, designs: list[dict]) -> dict[str, np.ndarray]:
+    """Metrics (replications × designs) of some designs."""
+    out = {key: np.zeros((pricing.units.replications, len(designs))) for key in SWEPT}
+    for d, design in enumerate(designs):
+        results = pricing.price(design)
+        for key in SWEPT:
+            out[key][:, d] = getattr(results, key)
     return out
 
 
-def _parameter_values(scenario: Scenario, layout: Layout, drawn: np.ndarray, arm: str) -> dict[str, float]:
-    """An arm's parameter values in one replication: fixed values, and the stored draws."""
-    values = {name: p.value for name, p in scenario.arms[arm].model.parameters.items() if not p.uncertain}
-    for (owner, name), value in zip(layout.parameters, drawn):
+def _parameter_values(scenario: Scenario, layout: Layout, drawn: np.ndarray, arm: str) -> dict[str, np.ndarray]:
+    """An arm's parameter values in every replication: fixed values, and the stored draws."""
+    values = {name: np.full(len(drawn), p.value) for name, p in scenario.arms[arm].model.parameters.items()
+              if not p.uncertain}
+    for column, (owner, name) in enumerate(layout.parameters):
         if owner in ("", arm):
-            values[name] = float(value)
+            values[name] = drawn[:, column]
     return values
 
 
-def _design_summary(metrics: dict[str, np.ndarray]) -> list[float]:
-    payments, payer_net = statistics(metrics["payments"]), statistics(metrics["payer_net"])
-    return [float(payments["mean"]), float(payments["p05"]), float(payments["p95"]),
-            float(np.mean(metrics["full_repayment"])), float(np.median(metrics["irr"])),
-            float(payer_net["mean"]), float(payer_net["p05"]), float(payer_net["p95"]),
-            float(np.mean(metrics["fund_exhausted"])), float(np.mean(metrics["fund_draw"])),
-            float(np.mean(metrics["expected_loss"]))]
+def _design_summaries(metrics: dict[str, np.ndarray]) -> list[list[float]]:
+    """Per design (a column of each metric), the numbers of its row in sweep.csv."""
+    payments, payer_net = statistics(metrics["payments_discounted"]), statistics(metrics["payer_net"])
+    columns = [payments["mean"], payments["p05"], payments["p95"], np.mean(metrics["full_repayment"], axis=0),
+               np.median(metrics["irr"], axis=0), payer_net["mean"], payer_net["p05"], payer_net["p95"],
+               np.mean(metrics["fund_exhausted"], axis=0), np.mean(metrics["fund_draw"], axis=0),
+               np.mean(metrics["expected_loss"], axis=0)]
+    return np.column_stack(columns).tolist()
 
 
 def _figure(out: Path, varies: list[Vary], designs: list[dict], rows: list[list], contract: str) -> None:

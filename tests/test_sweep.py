@@ -51,17 +51,30 @@ SCENARIO = """
     """
 
 
-def write(tmp_path, name, price, cap):
+DRAWN_PRICE = "  housed_price: {dist: {uniform: {min: 20000, max: 40000}}, label: price, source: test}\n"
+
+
+def write(tmp_path, name, price, cap, parameters=""):
     path = tmp_path / f"{name}.yaml"
-    path.write_text(textwrap.dedent(SCENARIO).replace("PRICE", str(price)).replace("CAP", str(cap)))
+    text = textwrap.dedent(SCENARIO).replace("PRICE", str(price)).replace("CAP", str(cap))
+    path.write_text(text.replace("parameters:\n", "parameters:\n" + parameters))
     return path
 
 
-def run(tmp_path, name, price, cap):
+def run(tmp_path, name, price, cap, parameters=""):
     out = tmp_path / name
-    assert main(["run", str(write(tmp_path, name, price, cap)), "--runs", "30", "--seed", "3",
+    assert main(["run", str(write(tmp_path, name, price, cap, parameters)), "--runs", "30", "--seed", "3",
                  "--workers", "1", "--out", str(out), "--no-report"]) == 0
     return out
+
+
+def sweep_rows(out, *varies, workers=1):
+    arguments = ["sweep", str(out), "--contract", "deal", "--workers", str(workers)]
+    for vary in varies:
+        arguments += ["--vary", vary]
+    assert main(arguments) == 0
+    with open(out / "sweep.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -80,6 +93,24 @@ def test_a_sweep_point_equals_a_fresh_run_with_that_term(tmp_path, workers):
     assert float(point["p_full_repayment"]) == fresh["p_full_repayment"]
     assert float(point["p_fund_exhausted"]) == fresh["p_fund_exhausted"]
     assert float(point["irr_p50"]) == pytest.approx(fresh["irr"]["p50"], rel=1e-9)
+
+
+def test_a_term_drawn_in_each_replication_is_priced_with_its_draw(tmp_path):
+    """The price is a parameter drawn per replication; the sweep varies the cap around it."""
+    base = run(tmp_path, "base", "$housed_price", 900000, DRAWN_PRICE)
+    point = next(r for r in sweep_rows(base, "cap=500000:900000:2") if float(r["cap"]) == 500000)
+    fresh = json.loads((run(tmp_path, "fresh", "$housed_price", 500000, DRAWN_PRICE) / "summary.json")
+                       .read_text())["contracts"]["deal"]
+    assert float(point["payments_mean"]) == pytest.approx(fresh["payments"]["mean"], rel=1e-12)
+    assert float(point["payer_net_mean"]) == pytest.approx(fresh["payer_net"]["mean"], rel=1e-12)
+    assert float(point["p_full_repayment"]) == fresh["p_full_repayment"]
+    assert float(point["irr_p50"]) == pytest.approx(fresh["irr"]["p50"], rel=1e-9)
+
+
+def test_two_workers_give_the_same_sweep_as_one(tmp_path):
+    base = run(tmp_path, "base", 30000, 900000)
+    varies = ("outcomes.housed_6m.price=20000:40000:3", "max_per_youth=20000:60000:3")
+    assert sweep_rows(base, *varies, workers=1) == sweep_rows(base, *varies, workers=2)
 
 
 def test_a_bad_sweep_key_exits_2_naming_it(tmp_path, capsys):
