@@ -81,12 +81,8 @@ def outcome_units(contract: Contract, trajectories: Trajectories, n_months: int)
     chosen = trajectories.youths_matching(contract.youths.attributes)
     n_youths = trajectories.youths
     keys, amounts = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
-    found: dict[tuple[str, bool], Stays] = {}
     for index, outcome in enumerate(contract.outcomes):
-        key = (_condition_text(outcome.condition), outcome.inside)
-        if key not in found:
-            found[key] = trajectories.stays(outcome.condition, inside=outcome.inside)
-        stays = found[key]
+        stays = trajectories.stays(outcome.condition, inside=outcome.inside)
         youth, month, units = _METRICS[outcome.metric](outcome, stays, trajectories, n_months)
         keep = chosen[youth] & (units > 0)
         keys.append((index * n_youths + youth[keep].astype(np.int64)) * n_months + month[keep])
@@ -151,7 +147,8 @@ def _per_period(outcome: Outcome, stays: Stays, trajectories: Trajectories, n_mo
     begins = arrival[:, None] + every * (j[None, :] - 1.0)
     youth, column = np.nonzero(ends <= leaving[:, None])
     end, begin = ends[youth, column], begins[youth, column]
-    months = stays.time_before(youth, end) - stays.time_before(youth, begin)
+    both = stays.time_before(np.r_[youth, youth], np.r_[end, begin])  # one search for both ends
+    months = both[:len(youth)] - both[len(youth):]
     ok = np.ones(len(youth), dtype=bool)
     if outcome.at_least is not None:
         ok &= months >= _plain(outcome.at_least, f"outcomes.{outcome.name}.at_least")

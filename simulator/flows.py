@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from simulator.finance import discount_factor, present_value_of_rate
 from simulator.scenario import Condition, Economics, Flow, Ref
-from simulator.trajectories import Stays, Trajectories
+from simulator.trajectories import Trajectories
 
 Months = float
 
@@ -97,10 +97,9 @@ def evaluate_flows(trajectories: Trajectories, flows: Sequence[Flow], economics:
     rate = _plain(economics.annual_discount_rate, "economics.discount_rate")
     departments = tuple(economics.departments)
     n_months = math.ceil(horizon)
-    memo: dict[tuple, Stays] = {}
     accruing, events = [], []
     for row, flow in enumerate(flows):
-        kind, *when = _flow_quantity(flow, trajectories, start, horizon, memo)
+        kind, *when = _flow_quantity(flow, trajectories, start, horizon)
         (accruing if kind == "accrual" else events).append((row, *when))
     per_flow_nominal, per_flow_discounted = _by_flow_and_month(accruing, events, len(flows), n_months, rate)
     nominal = np.zeros((len(departments), n_months))
@@ -118,7 +117,7 @@ def evaluate_flows(trajectories: Trajectories, flows: Sequence[Flow], economics:
 
 
 def _flow_quantity(flow: Flow, trajectories: Trajectories, start: tuple[int, int] | None,
-                   horizon: Months, memo: dict) -> tuple:
+                   horizon: Months) -> tuple:
     """What a flow pays for, per unit of `amount`: ("accrual", starts, ends) of the intervals in
     which it accrues at one a month, or ("events", times) of the events it pays for once."""
     low = max(0.0, _plain(flow.start, f"flows.{flow.name}.from")) if flow.start is not None else 0.0
@@ -128,10 +127,7 @@ def _flow_quantity(flow: Flow, trajectories: Trajectories, start: tuple[int, int
     if flow.kind not in ("per_month_in", "per_entry", "per_youth"):
         raise ValueError(f"flows.{flow.name}: unknown kind {flow.kind!r}")
     condition = flow.condition if flow.condition is not None else Condition()
-    key = _condition_key(condition)
-    if key not in memo:
-        memo[key] = trajectories.stays(condition)
-    stays = memo[key]
+    stays = trajectories.stays(condition)
     if flow.kind == "per_month_in":
         a = np.clip(stays.start, low, high)
         b = np.clip(stays.end, low, high)
@@ -225,11 +221,6 @@ def first_months_per_calendar_year(youth: np.ndarray, start: np.ndarray, end: np
     kept = np.clip(limit - used, 0.0, length)
     keep = kept > 0
     return a[keep], np.where(kept == length, b, a + kept)[keep]
-
-
-def _condition_key(condition: Condition) -> tuple:
-    return (tuple(sorted((k, tuple(sorted(v))) for k, v in condition.states.items())),
-            tuple(sorted((k, tuple(sorted(v))) for k, v in condition.attributes.items())))
 
 
 def _plain(value, what: str) -> float:

@@ -6,7 +6,7 @@ computation on this table, and it is small (a few thousand rows per arm and repl
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -37,6 +37,8 @@ class Trajectories:
     wait_youth: np.ndarray  # int32
     wait_requested: np.ndarray  # float64
     wait_granted: np.ndarray  # float64, NaN if withdrawn or still waiting at the horizon
+    # Stays already computed, per (condition, inside): flows and contracts ask for the same ones.
+    _stays: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_records(cls, *, spells: Sequence[tuple], waits: Sequence[tuple], **fields) -> "Trajectories":
@@ -118,8 +120,12 @@ class Trajectories:
         intervals; two condition intervals that touch (the youth left and came back at the same
         instant) leave a zero-length interval between them.
         """
-        stays = self._condition_stays(condition)
-        return stays if inside else self._complement(stays)
+        key = (tuple(sorted((k, tuple(sorted(v))) for k, v in condition.states.items())),
+               tuple(sorted((k, tuple(sorted(v))) for k, v in condition.attributes.items())), inside)
+        if key not in self._stays:
+            stays = self._condition_stays(condition)
+            self._stays[key] = stays if inside else self._complement(stays)
+        return self._stays[key]
 
     def intervals(self, condition: "Condition", inside: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(youth, start, end) of the maximal intervals in the condition, sorted by youth and start."""
@@ -256,21 +262,15 @@ def _last_at_or_before(key_youth: np.ndarray, key_time: np.ndarray, youth: np.nd
                        time: np.ndarray) -> np.ndarray:
     """For each query (youth, time), the index of the last key with (youth, time) ≤ it, or −1.
 
-    Keys must be sorted by (youth, time). Exact (no combined float key): one lexsort of keys and
-    queries together, keys first at ties.
+    Keys must be sorted by (youth, time). Exact (no float arithmetic on the keys): times are
+    replaced by their rank among all times, so (youth, rank) packs into one integer.
     """
-    n, m = len(key_youth), len(youth)
-    every_youth = np.concatenate([key_youth, youth])
-    every_time = np.concatenate([key_time, time])
-    is_query = np.zeros(n + m, dtype=bool)
-    is_query[n:] = True
-    order = np.lexsort((is_query, every_time, every_youth))
-    position = np.where(is_query[order], -1, order)
-    latest = np.maximum.accumulate(position) if len(position) else position
-    result = np.empty(m, dtype=np.int64)
-    queries = is_query[order]
-    result[order[queries] - n] = latest[queries]
-    return result
+    times, rank = np.unique(np.concatenate([key_time, time]), return_inverse=True)
+    rank = rank.ravel().astype(np.int64)
+    width = len(times) + 1
+    keys = np.asarray(key_youth, dtype=np.int64) * width + rank[:len(key_time)]
+    queries = np.asarray(youth, dtype=np.int64) * width + rank[len(key_time):]
+    return np.searchsorted(keys, queries, side="right") - 1
 
 
 def _intersect(per_track: list[Stays]) -> Stays:
