@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from simulator.analysis import Layout, statistics, units_from_table
-from simulator.contracts import ContractResults, Savings, StackedUnits, price_replications, with_terms
+from simulator.contracts import ContractResults, Savings, StackedUnits, definitions, price_replications, with_terms
 from simulator.errors import Issue, ScenarioError
 from simulator.loading import load_resolved
 from simulator.results import write_csv
@@ -67,11 +67,15 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
     base = scenario.contracts[contract]
     for vary in varies:  # a bad key fails once, clearly, before any work
         try:
-            with_terms(base, {vary.key: vary.values[0]})
+            changed = with_terms(base, {vary.key: vary.values[0]})
         except ValueError as error:
             raise ScenarioError([Issue("--vary", vary.key, "a contract field path such as "
                                        "outcomes.NAME.price, cap, max_multiple or window.until",
                                        str(error))]) from None
+        if definitions(changed) != definitions(base):
+            raise ScenarioError([Issue("--vary", vary.key, "a price or a term of payment (a sweep "
+                                       "re-prices the outcomes the run counted)", "a change to what "
+                                       "an outcome measures: run the scenario with it instead")])
     pricing = _Pricing.of(scenario, Layout.of(scenario), contract, records)
     workers = workers or os.cpu_count() or 1
     shares = np.array_split(np.arange(len(designs)), min(workers, len(designs)))

@@ -118,3 +118,6 @@ def test_a_bad_sweep_key_exits_2_naming_it(tmp_path, capsys):
     assert main(["sweep", str(base), "--contract", "deal", "--vary", "outcomes.nope.price=1:2:2"]) == 2
     assert "outcomes.nope.price" in capsys.readouterr().err
     assert main(["sweep", str(base), "--contract", "deal", "--vary", "cap=1:2"]) == 2
+    assert main(["sweep", str(base), "--contract", "deal", "--vary",
+                 "outcomes.housed_6m.for_months=3:9:3"]) == 2  # what is measured, not what is paid
+    assert "outcomes.housed_6m.for_months" in capsys.readouterr().err
