@@ -155,7 +155,7 @@ def contract_cash_flow(result: ContractResult, contract, costs: dict[str, Depart
     np.add.at(investor, end_of(result.settlement_times), result.settlements)
     at, amount = zip(*contract.investor.disbursements)
     np.add.at(investor, end_of(at), -np.asarray(amount, dtype=float))
-    payers = np.r_[0.0, np.cumsum(saving)] - np.cumsum(paid)
+    payers = np.concatenate([[0.0], np.cumsum(saving)]) - np.cumsum(paid)
     return np.stack([payers, np.cumsum(investor)])
 
 

@@ -147,7 +147,7 @@ def _per_period(outcome: Outcome, stays: Stays, trajectories: Trajectories, n_mo
     begins = arrival[:, None] + every * (j[None, :] - 1.0)
     youth, column = np.nonzero(ends <= leaving[:, None])
     end, begin = ends[youth, column], begins[youth, column]
-    both = stays.time_before(np.r_[youth, youth], np.r_[end, begin])  # one search for both ends
+    both = stays.time_before(np.concatenate([youth, youth]), np.concatenate([end, begin]))  # one search
     months = both[:len(youth)] - both[len(youth):]
     ok = np.ones(len(youth), dtype=bool)
     if outcome.at_least is not None:
@@ -464,13 +464,13 @@ def _price_alike(contract: Contract, terms: "_Terms", units: StackedUnits, basel
     payments, payments_discounted = paid.sum(axis=1), np.sum(paid * factor, axis=1)
 
     # The investor: −disbursements, +settlements.
-    cash_times = np.r_[terms.disbursed_at[0], times]
+    cash_times = np.concatenate([terms.disbursed_at[0], times])
     cash = np.column_stack([-terms.disbursed, paid])
     received = payments
 
     # The payers: their savings against what they pay.
     payers = [(savings.index(d), d) for d in contract.payers]
-    starts = np.r_[start, times[:-1]].astype(np.int64)
+    starts = np.concatenate([[start], times[:-1]]).astype(np.int64)
     fund_draw = np.zeros(len(paid))
     for p, (d, name) in enumerate(payers):
         if name.startswith(MUNICIPAL):

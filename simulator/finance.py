@@ -90,13 +90,14 @@ def irr_by_row(times_in_months: ArrayLike, amounts: ArrayLike) -> NDArray[np.flo
     years = (t - t.mean()) / 12.0  # centring keeps exp() finite over the whole grid
     discount = np.exp(-np.outer(_GRID, years))  # (grid, times): the NPV at x_k is Σ a·discount[k]
     exact_row, exact_at, row, at, value_low, value_high = _sign_changes(a, years, discount)
-    roots = np.r_[_GRID[exact_at], _root_between(a[row], years, _GRID[at], _GRID[at + 1], value_low, value_high)]
-    rows = np.r_[exact_row, row]
+    roots = np.concatenate([_GRID[exact_at],
+                            _root_between(a[row], years, _GRID[at], _GRID[at + 1], value_low, value_high)])
+    rows = np.concatenate([exact_row, row])
     rates = np.expm1(roots)
     # Rows without a root: the NPV keeps one sign over the whole grid.
     result[solve] = np.where(np.einsum("rn,n->r", a, discount[0]) < 0, -1.0, math.inf)
     order = np.lexsort((np.abs(rates), rows))  # per row, the rate closest to 0 first
-    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]] if len(order) else order
+    first = order[np.concatenate([[True], rows[order][1:] != rows[order][:-1]])] if len(order) else order
     result[solve[rows[first]]] = rates[first]
     return result
 
@@ -131,8 +132,8 @@ def _sign_changes(amounts: NDArray[np.float64], years: NDArray[np.float64],
     exact_row, exact_at = np.nonzero(values == 0.0)
     sign = np.sign(values)
     row, at = np.nonzero(sign[:, :-1] * sign[:, 1:] < 0)
-    return (others[exact_row], exact_at, np.r_[once, others[row]], np.r_[low, at],
-            np.r_[value_low, values[row, at]], np.r_[value_high, values[row, at + 1]])
+    return (others[exact_row], exact_at, np.concatenate([once, others[row]]), np.concatenate([low, at]),
+            np.concatenate([value_low, values[row, at]]), np.concatenate([value_high, values[row, at + 1]]))
 
 
 def _root_between(amounts: NDArray[np.float64], years: NDArray[np.float64], low: NDArray[np.float64],

@@ -214,7 +214,7 @@ def first_months_per_calendar_year(youth: np.ndarray, start: np.ndarray, end: np
     length = b - a
     if len(length) == 0:
         return a, b
-    first = np.r_[True, (who[1:] != who[:-1]) | (year[1:] != year[:-1])]
+    first = np.concatenate([[True], (who[1:] != who[:-1]) | (year[1:] != year[:-1])])
     before = np.cumsum(length) - length
     group_start = np.maximum.accumulate(np.where(first, np.arange(len(length)), 0))
     used = before - before[group_start]  # months already counted this youth and calendar year

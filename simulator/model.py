@@ -258,7 +258,8 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
         initial = {}
         for key, table in track.initial.shares.items():
             shares = np.array([float(table.get(s, 0.0)) for s in track.states])
-            initial[value_codes[attribute_codes[by]][key] if by is not None else None] = np.cumsum(shares).tolist()
+            code = value_codes[attribute_codes[by]][key] if by is not None else None
+            initial[code] = np.cumsum(shares).tolist()
         tracks.append(CompiledTrack(track.name, track.states, initial,
                                     attribute_codes[by] if by is not None else None,
                                     transitions, holds, on_enter))
@@ -470,7 +471,8 @@ class ArmRun:
             ratio = transition.ratio(youth.state, youth.attributes, youth.attribute_key) \
                 if transition.modifiers else 1.0
             if transition.rate is not None and ratio > 0.0:  # most clocks: Clock.rerate's sum, inline
-                clocks.append(Clock(transition, budget, now, 0.0, ratio, now + budget / (ratio * transition.rate)))
+                due = now + budget / (ratio * transition.rate)
+                clocks.append(Clock(transition, budget, now, 0.0, ratio, due))
             else:
                 clock = Clock(transition, budget, now)
                 clock.rerate(now, now, ratio)

@@ -43,7 +43,8 @@ class Trajectories:
     @classmethod
     def from_records(cls, *, spells: Sequence[tuple], waits: Sequence[tuple], **fields) -> "Trajectories":
         """Arrays from the engine's lists of (youth, track, state, start, end, entered) and waits."""
-        table = np.fromiter(itertools.chain.from_iterable(spells), dtype=float, count=6 * len(spells)).reshape(-1, 6)
+        table = np.fromiter(itertools.chain.from_iterable(spells), dtype=float,
+                            count=6 * len(spells)).reshape(-1, 6)
         # A state left the instant it was entered stays in the table: it was still an entry.
         order = np.lexsort((table[:, 3], table[:, 1], table[:, 0]))
         table = table[order]
@@ -79,8 +80,8 @@ class Trajectories:
         for k, states in enumerate(self.states):
             rows = self.spell_track == k
             base = self.spell_state[rows].astype(np.int64) * width
-            steps = np.bincount(np.r_[base + first[rows], base + last[rows]],
-                                weights=np.r_[np.ones(rows.sum()), -np.ones(rows.sum())],
+            steps = np.bincount(np.concatenate([base + first[rows], base + last[rows]]),
+                                weights=np.concatenate([np.ones(rows.sum()), -np.ones(rows.sum())]),
                                 minlength=len(states) * width)
             result.append(np.cumsum(steps.reshape(len(states), width), axis=1)[:, :-1])
         return result
@@ -186,8 +187,8 @@ class Trajectories:
         arrival, leaving = self.presence()
         y, s, e = stays.youth, stays.start, stays.end
         same = y[1:] == y[:-1]
-        first = np.r_[True, ~same] if len(y) else np.zeros(0, dtype=bool)
-        last = np.r_[~same, True] if len(y) else np.zeros(0, dtype=bool)
+        first = np.concatenate([[True], ~same]) if len(y) else np.zeros(0, dtype=bool)
+        last = np.concatenate([~same, [True]]) if len(y) else np.zeros(0, dtype=bool)
         head = first & (s > arrival[y])
         tail = last & (e < leaving[y])
         absent = np.ones(self.youths, dtype=bool)
@@ -280,9 +281,9 @@ def _intersect(per_track: list[Stays]) -> Stays:
     for s in per_track:
         long = s.end > s.start
         n = int(long.sum())
-        parts.append((np.r_[s.youth[long], s.youth[long]], np.r_[s.start[long], s.end[long]],
-                      np.r_[np.ones(n, dtype=np.int64), -np.ones(n, dtype=np.int64)],
-                      np.r_[s.entered[long], np.zeros(n, dtype=bool)]))
+        parts.append((np.concatenate([s.youth[long], s.youth[long]]), np.concatenate([s.start[long], s.end[long]]),
+                      np.concatenate([np.ones(n, dtype=np.int64), -np.ones(n, dtype=np.int64)]),
+                      np.concatenate([s.entered[long], np.zeros(n, dtype=bool)])))
     youth, time, delta, entered = (np.concatenate(column) for column in zip(*parts))
     # At one instant, ends come before starts (intervals are half-open), and among starts an
     # entered one last, so that the start completing the intersection carries the entry.
@@ -309,7 +310,8 @@ def _intersect(per_track: list[Stays]) -> Stays:
     result = Stays(youth, start, end, entered).sorted()
     if len(result) > 1:  # the same instant found from two tracks' zero-length stays
         y, s, e = result.youth, result.start, result.end
-        duplicate = np.r_[False, (y[1:] == y[:-1]) & (s[1:] == s[:-1]) & (e[1:] == e[:-1]) & (e[1:] == s[1:])]
+        duplicate = np.concatenate([[False], (y[1:] == y[:-1]) & (s[1:] == s[:-1]) & (e[1:] == e[:-1])
+                                    & (e[1:] == s[1:])])
         if np.any(duplicate):
             keep = ~duplicate
             group = np.cumsum(keep) - 1
