@@ -10,7 +10,6 @@ the `Trajectories` it records.
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 import operator
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ from simulator.trajectories import Trajectories
 INF = math.inf
 BLOCK = 64  # uniforms drawn per youth and stream up front; more come from an overflow stream
 MAX_JUMP_DEPTH = 100  # moves one entry may cause through on_enter jumps
-DUE = operator.attrgetter("due")
 
 
 @dataclass(frozen=True)
@@ -158,7 +156,6 @@ def _pick(cumulative: list[float], u: float) -> int:
 
 @dataclass(slots=True)
 class CompiledTransition:
-    track: int
     target: int
     distribution: TimeDistribution
     fixed: bool
@@ -244,7 +241,7 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
             states_of = operator.itemgetter(*sorted(depends_on)) if depends_on else (lambda state: ())
             rate = distribution.rate if isinstance(distribution, Exponential) else None
             transitions[codes[t.source]].append(CompiledTransition(
-                k, codes[t.target], distribution, isinstance(distribution, Fixed), rate, modifiers,
+                codes[t.target], distribution, isinstance(distribution, Fixed), rate, modifiers,
                 depends_on, states_of))
         holds = [resources.index(track.holds[s]) if s in track.holds else None for s in track.states]
         on_enter: list[list[CompiledJump]] = [[] for _ in track.states]
@@ -359,8 +356,7 @@ class ArmRun:
         yield env.timeout(self.cohort.arrival[index])
         youth = self.arrive(index, env.now)
         while True:
-            # The clock due first (on a tie, the first in track order).
-            clock = min(itertools.chain.from_iterable(youth.clocks), key=DUE, default=None)
+            clock, track = self.earliest(youth)
             due = clock.due if clock is not None else INF
             leaving = youth.departure <= due
             wake = youth.departure if leaving else due
@@ -382,7 +378,7 @@ class ArmRun:
                 self.leave(youth, now)
                 return
             else:
-                self.fire(youth, clock, now)
+                self.fire(youth, track, clock, now)
 
     def arrive(self, index: int, now: float) -> Youth:
         attributes = self.cohort.attributes[index]
@@ -405,8 +401,17 @@ class ArmRun:
         self.present[index] = youth
         return youth
 
-    def fire(self, youth: Youth, clock: Clock, now: float) -> None:
-        k, target = clock.transition.track, clock.transition.target
+    def earliest(self, youth: Youth) -> tuple[Clock | None, int]:
+        """The clock due first (None if none is due) and its track."""
+        best, best_due, best_track = None, INF, -1
+        for k, clocks in enumerate(youth.clocks):
+            for clock in clocks:
+                if clock.due < best_due:
+                    best, best_due, best_track = clock, clock.due, k
+        return best, best_track
+
+    def fire(self, youth: Youth, k: int, clock: Clock, now: float) -> None:
+        target = clock.transition.target
         resource_code = self.tracks[k].holds[target]
         if resource_code is None:
             self.move(youth, k, target, now)
