@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 
-from simulator.contracts import ContractResult, OutcomeUnits, StackedUnits, definitions, outcome_units, price
+from simulator.contracts import (ContractResult, OutcomeUnits, Savings, StackedUnits, definitions,
+                                 outcome_units, price_replications)
 from simulator.finance import discount_factor
 from simulator.flows import DepartmentCosts, evaluate_flows
 from simulator.model import Replication
@@ -60,8 +62,28 @@ class Layout:
         return f"{name}@{arm}" if arm else name
 
 
-def record_replication(scenario: Scenario, layout: Layout, replication: Replication) -> dict[str, np.ndarray]:
-    """What one replication contributes to the results, as fixed-shape arrays."""
+def record_replications(scenario: Scenario, layout: Layout, replications: Iterable[Replication]
+                        ) -> dict[str, np.ndarray]:
+    """What some replications contribute to the results, stacked along a first axis.
+
+    Each replication is reduced to fixed-shape arrays as it comes, so memory holds records, not
+    trajectories; then each contract is priced on all of them at once (`price_replications`
+    gives every replication exactly the numbers it gets priced alone, so how replications are
+    grouped into chunks never shows in the results).
+    """
+    records, numbers, pricing = [], [], []
+    for replication in replications:
+        record, inputs = _record(scenario, layout, replication)
+        records.append(record)
+        numbers.append(replication.replication)
+        pricing.append(inputs)
+    for index, name in enumerate(layout.contracts if layout.departments else ()):
+        _price_contract(scenario, layout, index, name, records, pricing)
+    return stack_records(records, numbers)
+
+
+def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tuple[dict, dict]:
+    """One replication's record (all but what its contracts pay), and what pricing them needs."""
     arms = len(layout.arms)
     baseline = layout.arms[0]
     occupancy = np.full((arms, len(layout.occupancy_rows), layout.months + 1), np.nan, dtype=np.float32)
@@ -85,13 +107,42 @@ def record_replication(scenario: Scenario, layout: Layout, replication: Replicat
     values = replication.parameters
     parameters = np.array([values[arm or baseline][name] for arm, name in layout.parameters])
     record = {"parameters": parameters, "youths": youths, "occupancy": occupancy, "wait_months": wait}
+    inputs: dict = {"values": values}
     if layout.departments:
         costs = department_costs(scenario, replication)
         record["cost"] = np.stack([np.stack([costs[arm].nominal, costs[arm].discounted], axis=-1)
                                    for arm in layout.arms])
-        for i, name in enumerate(layout.contracts):
-            record.update(_contract_record(scenario, layout, replication, costs, i, name))
-    return record
+        inputs["costs"] = costs
+        inputs["rate"] = bind(scenario.economics, values[scenario.baseline]).annual_discount_rate
+        for index, name in enumerate(layout.contracts):
+            contract = bind(scenario.contracts[name], values[scenario.contracts[name].arm])
+            units = [outcome_units(contract, replication.trajectories[arm], layout.money_months)
+                     for arm in (contract.arm, scenario.baseline)]
+            record[f"contract{index}_youths"] = np.array([units[0].n_youths])
+            record[f"{TABLE}units{index}"] = units_table(*units)
+            inputs[name] = (contract, *units)
+    return record, inputs
+
+
+def _price_contract(scenario: Scenario, layout: Layout, index: int, name: str, records: list[dict],
+                    pricing: list[dict]) -> None:
+    """Price a contract on every replication at once, and add what it pays to their records."""
+    arm, months = scenario.contracts[name].arm, layout.money_months
+    values = {key: np.array([inputs["values"][arm][key] for inputs in pricing])
+              for key in pricing[0]["values"][arm]}
+    results = price_replications(
+        scenario.contracts[name], values, StackedUnits.of([inputs[name][1] for inputs in pricing]),
+        StackedUnits.of([inputs[name][2] for inputs in pricing]),
+        Savings.of([inputs["costs"][arm] for inputs in pricing],
+                   [inputs["costs"][scenario.baseline] for inputs in pricing]),
+        months, np.array([inputs["rate"] for inputs in pricing]))
+    prefix = f"contract{index}_"
+    for r, (record, inputs) in enumerate(zip(records, pricing)):
+        result = results.replication(r)
+        record[prefix + "metrics"] = np.array([result.metrics()[key] for key in CONTRACT_METRICS])
+        record[prefix + "payers"] = np.array([result.payer_payments_discounted[d] for d in layout.payers[index]])
+        record[prefix + "cash"] = contract_cash_flow(result, inputs[name][0], inputs["costs"],
+                                                     scenario.baseline, months, inputs["rate"])
 
 
 def department_costs(scenario: Scenario, replication: Replication) -> dict[str, DepartmentCosts]:
@@ -102,23 +153,6 @@ def department_costs(scenario: Scenario, replication: Replication) -> dict[str, 
         costs[name] = evaluate_flows(replication.trajectories[name], bind(arm.model.flows, values),
                                      bind(scenario.economics, values), scenario.start, scenario.horizon)
     return costs
-
-
-def _contract_record(scenario: Scenario, layout: Layout, replication: Replication,
-                     costs: dict[str, DepartmentCosts], index: int, name: str) -> dict[str, np.ndarray]:
-    """A contract's results in one replication, and the outcome units that let a sweep re-price it."""
-    contract = bind(scenario.contracts[name], replication.parameters[scenario.contracts[name].arm])
-    months = layout.money_months
-    units = outcome_units(contract, replication.trajectories[contract.arm], months)
-    baseline_units = outcome_units(contract, replication.trajectories[scenario.baseline], months)
-    rate = bind(scenario.economics, replication.parameters[scenario.baseline]).annual_discount_rate
-    result = price(contract, units, baseline_units, costs, scenario.baseline, months, rate)
-    prefix = f"contract{index}_"
-    return {prefix + "metrics": np.array([result.metrics()[key] for key in CONTRACT_METRICS]),
-            prefix + "payers": np.array([result.payer_payments_discounted[d] for d in layout.payers[index]]),
-            prefix + "cash": contract_cash_flow(result, contract, costs, scenario.baseline, months, rate),
-            prefix + "youths": np.array([units.n_youths]),
-            f"{TABLE}units{index}": units_table(units, baseline_units)}
 
 
 def units_table(units: OutcomeUnits, baseline_units: OutcomeUnits) -> np.ndarray:

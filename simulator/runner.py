@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from simulator import __version__
-from simulator.analysis import TABLE, Layout, concatenate_records, record_replication, stack_records
+from simulator.analysis import TABLE, Layout, concatenate_records, record_replications
 from simulator.errors import Issue, ScenarioError
 from simulator.model import simulate_replication
 from simulator.scenario import Scenario
@@ -47,11 +47,8 @@ class RunOptions:
 def simulate_chunk(scenario: Scenario, seed: int, replications: list[int], runs: int,
                    overrides: tuple[tuple[str, float], ...] = ()) -> dict:
     """The stacked records of some replications: the unit of work a worker does."""
-    layout = Layout.of(scenario)
-    records = [record_replication(scenario, layout,
-                                  simulate_replication(scenario, seed, r, runs, dict(overrides)))
-               for r in replications]
-    return stack_records(records, replications)
+    return record_replications(scenario, Layout.of(scenario), (
+        simulate_replication(scenario, seed, r, runs, dict(overrides)) for r in replications))
 
 
 def run(scenario: Scenario, out: Path, options: RunOptions) -> dict:

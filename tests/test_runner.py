@@ -23,6 +23,7 @@ SCENARIO = """
     start: 2022-01
     parameters:
       effect: {dist: {pert: {min: 1.2, mode: 2, max: 3}}, label: effect, source: test}
+      price: {dist: {uniform: {min: 20000, max: 40000}}, label: an outcome price drawn per replication, source: test}
     attributes: {profile: {high: 0.3, low: 0.7}}
     intake: {poisson: {rate: 2, from: 0, until: 12}}
     exit: {time: {exponential: {mean: 120}}}
@@ -49,9 +50,24 @@ SCENARIO = """
       support:
         patch:
           tracks: {support: {transitions: {none->active: {time: {fixed: 0}, modifiers: []}}}}
+    economics:
+      discount_rate: 0.035
+      departments: [municipality.social, fund.development]
+    flows:
+      shelter: {per_month_in: {housing: shelter}, amount: 30000, pays: municipality.social}
+    contracts:
+      deal:
+        arm: support
+        payers: {municipality.social: 0.6, fund.development: 0.4}
+        investor: {principal: 300000}
+        window: {from: 0, until: 24}
+        outcomes:
+          housed_6m: {achieved: {in: {housing: housed}, for_months: 6}, price: $price}
+        cap: 500000
+        outcome_fund: {reserve: 100000}
     """
-
-RESULT_FILES = ("summary.json", "occupancy.csv", "replications.csv")
+# Contracts are priced a chunk of replications at a time: the chunking must not show.
+RESULT_FILES = ("summary.json", "occupancy.csv", "replications.csv", "money.csv", "contracts.csv")
 
 
 @pytest.fixture
