@@ -162,6 +162,9 @@ class CompiledTransition:
     rate: float | None  # an exponential clock's constant hazard: the hot path needs no H0 calls
     modifiers: list[tuple[float, "CompiledCondition"]]  # empty: the hazard ratio is always 1
     depends_on: frozenset[int]  # the tracks whose moves can change the hazard ratio
+    # Per such track, what each of its states makes of the modifiers: a move between two states
+    # with the same signature leaves the ratio as it is.
+    signatures: dict[int, list[tuple[bool, ...]]]
     states_of: Callable[[list[int]], object]  # the states of those tracks, as a memo key
     ratios: dict = field(default_factory=dict)  # memo: (states it depends on, attributes) -> ratio
 
@@ -238,11 +241,14 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
             distribution = t.time.distribution()
             modifiers = [(float(m.hazard_ratio), condition(m.when)) for m in t.modifiers]
             depends_on = frozenset(track for _, c in modifiers for track, _ in c.states)
+            signatures = {j: [tuple(s in allowed for _, c in modifiers for track, allowed in c.states
+                                    if track == j) for s in range(len(model.tracks[j].states))]
+                          for j in depends_on}
             states_of = operator.itemgetter(*sorted(depends_on)) if depends_on else (lambda state: ())
             rate = distribution.rate if isinstance(distribution, Exponential) else None
             transitions[codes[t.source]].append(CompiledTransition(
                 codes[t.target], distribution, isinstance(distribution, Fixed), rate, modifiers,
-                depends_on, states_of))
+                depends_on, signatures, states_of))
         holds = [resources.index(track.holds[s]) if s in track.holds else None for s in track.states]
         on_enter: list[list[CompiledJump]] = [[] for _ in track.states]
         for state, jumps in track.on_enter.items():
@@ -430,11 +436,13 @@ class ArmRun:
         self.move(youth, k, target, now)
         youth.holding[k] = (resource, request)
 
-    def move(self, youth: Youth, k: int, target: int, now: float, moved: set[int] | None = None,
+    def move(self, youth: Youth, k: int, target: int, now: float, moved: dict[int, int] | None = None,
              depth: int = 0) -> None:
-        """Leave the current state of track k for `target`, then apply the target's jumps."""
+        """Leave the current state of track k for `target`, then apply the target's jumps.
+
+        `moved` collects the tracks moved in this instant and the state each was in before."""
         first = moved is None
-        moved = set() if first else moved
+        moved = {} if first else moved
         if depth > MAX_JUMP_DEPTH:
             raise RuntimeError("on_enter jumps keep triggering each other (a cycle)")
         self.close_spell(youth, k, now)
@@ -443,9 +451,9 @@ class ArmRun:
         if youth.holding and k in youth.holding:
             resource, request = youth.holding.pop(k)
             resource.release(request)
+        moved.setdefault(k, youth.state[k])
         youth.state[k], youth.entered[k], youth.entered_by_move[k] = target, now, True
         self.start_clocks(youth, k, now)
-        moved.add(k)
         for jump in self.tracks[k].on_enter[target]:
             u = self.cohort.streams.uniform("jump", youth.index, youth.jumps_drawn)
             youth.jumps_drawn += 1
@@ -484,18 +492,26 @@ class ArmRun:
                 clocks.append(clock)
         youth.clocks[k], youth.draws[k] = clocks, drawn
 
-    def rerate(self, youth: Youth, moved: set[int], now: float) -> None:
+    def rerate(self, youth: Youth, moved: dict[int, int], now: float) -> None:
         """Re-evaluate the hazard ratios that the moved tracks can change."""
-        watching = self.watchers[next(iter(moved))] if len(moved) == 1 else \
-            sorted({j for k in moved for j in self.watchers[k]})
-        for j in watching:
+        if len(moved) == 1:  # the common case: a move between states the modifiers tell apart?
+            (k, before), = moved.items()
+            after = youth.state[k]
+            for j in self.watchers[k]:
+                for clock in youth.clocks[j]:
+                    signature = clock.transition.signatures.get(k)
+                    if signature is not None and signature[before] != signature[after]:
+                        self.rerate_clock(youth, clock, j, now)
+            return
+        for j in sorted({j for k in moved for j in self.watchers[k]}):
             for clock in youth.clocks[j]:
-                transition = clock.transition
-                if not transition.modifiers or transition.depends_on.isdisjoint(moved):
-                    continue
-                ratio = transition.ratio(youth.state, youth.attributes, youth.attribute_key)
-                if ratio != clock.ratio:
-                    clock.rerate(now, youth.entered[j], ratio)
+                if not clock.transition.depends_on.isdisjoint(moved):
+                    self.rerate_clock(youth, clock, j, now)
+
+    def rerate_clock(self, youth: Youth, clock: Clock, k: int, now: float) -> None:
+        ratio = clock.transition.ratio(youth.state, youth.attributes, youth.attribute_key)
+        if ratio != clock.ratio:
+            clock.rerate(now, youth.entered[k], ratio)
 
     def leave(self, youth: Youth, now: float) -> None:
         del self.present[youth.index]
