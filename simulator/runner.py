@@ -62,8 +62,7 @@ def run(scenario: Scenario, out: Path, options: RunOptions) -> dict:
     manifest = _prepare(scenario, out, options)
     done = completed_replications(out)
     todo = [r for r in range(options.runs) if r not in done]
-    chunk_size = options.chunk_size or _chunk_size(len(todo), options)
-    chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
+    chunks = _chunks(todo, options)
     started = time.monotonic()
     progress = _progress(options, total=options.runs, initial=len(done))
     try:
@@ -139,11 +138,19 @@ RESULT_FILES = {MANIFEST, "summary.json", "occupancy.csv", "money.csv", "contrac
                 "report.html", "summary.xlsx", "sweep.csv", "sensitivity.csv", "sobol.csv"}
 
 
-def _chunk_size(todo: int, options: RunOptions) -> int:
-    """Big enough that overhead stays small, small enough that every worker stays busy and an
-    interruption loses little."""
+def _chunks(todo: list[int], options: RunOptions) -> list[list[int]]:
+    """The replications to do, cut into chunks: at most 50 so that an interruption loses little,
+    then shrinking towards the end (a quarter of a worker's share of what is left, at least 4 so
+    that overhead stays small) so that all workers finish at about the same time."""
+    if options.chunk_size:
+        return [todo[i:i + options.chunk_size] for i in range(0, len(todo), options.chunk_size)]
     workers = 8 if options.scheduler else (options.workers or os.cpu_count() or 1)
-    return max(1, min(50, -(-todo // (4 * workers))))
+    chunks, start = [], 0
+    while start < len(todo):
+        size = max(4, min(50, (len(todo) - start) // (4 * workers)))
+        chunks.append(todo[start:start + size])
+        start += size
+    return chunks
 
 
 def _execute(scenario: Scenario, chunks: list[list[int]], options: RunOptions
