@@ -114,9 +114,10 @@ def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tup
                                    for arm in layout.arms])
         inputs["costs"] = costs
         inputs["rate"] = bind(scenario.economics, values[scenario.baseline]).annual_discount_rate
+        measured: dict[str, dict] = {arm: {} for arm in layout.arms}  # shared by the contracts
         for index, name in enumerate(layout.contracts):
             contract = bind(scenario.contracts[name], values[scenario.contracts[name].arm])
-            units = [outcome_units(contract, replication.trajectories[arm], layout.money_months)
+            units = [outcome_units(contract, replication.trajectories[arm], layout.money_months, measured[arm])
                      for arm in (contract.arm, scenario.baseline)]
             record[f"contract{index}_youths"] = np.array([units[0].n_youths])
             record[f"{TABLE}units{index}"] = units_table(*units)

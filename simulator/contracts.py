@@ -67,11 +67,13 @@ class OutcomeUnits:
         return np.bincount(self.outcome, weights=self.units, minlength=len(self.outcomes))
 
 
-def outcome_units(contract: Contract, trajectories: Trajectories, n_months: int) -> OutcomeUnits:
+def outcome_units(contract: Contract, trajectories: Trajectories, n_months: int,
+                  memo: dict | None = None) -> OutcomeUnits:
     """Units earned by the youths matching `contract.youths`, per outcome, youth and month bin.
 
     An event at time t falls in bin floor(t); an event at the horizon itself (a period or a stay
-    ending there, a checkpoint there) falls in the last bin.
+    ending there, a checkpoint there) falls in the last bin. `memo` (one per `trajectories`)
+    keeps what each outcome measured for every youth, for contracts that measure the same.
 
     References: spec §1.7.
     """
@@ -80,10 +82,14 @@ def outcome_units(contract: Contract, trajectories: Trajectories, n_months: int)
                          f"ceil({trajectories.horizon:g}) = {math.ceil(trajectories.horizon)}; found {n_months}")
     chosen = trajectories.youths_matching(contract.youths.attributes)
     n_youths = trajectories.youths
+    memo = {} if memo is None else memo
     keys, amounts = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
     for index, outcome in enumerate(contract.outcomes):
-        stays = trajectories.stays(outcome.condition, inside=outcome.inside)
-        youth, month, units = _METRICS[outcome.metric](outcome, stays, trajectories, n_months)
+        measure = _measure_text(outcome)
+        if measure not in memo:
+            stays = trajectories.stays(outcome.condition, inside=outcome.inside)
+            memo[measure] = _METRICS[outcome.metric](outcome, stays, trajectories, n_months)
+        youth, month, units = memo[measure]
         keep = chosen[youth] & (units > 0)
         keys.append((index * n_youths + youth[keep].astype(np.int64)) * n_months + month[keep])
         amounts.append(units[keep])
@@ -164,14 +170,15 @@ _METRICS = {"achieved": _achieved, "months_in": _months_in, "entered": _entered,
 def definitions(contract: Contract) -> tuple[str, ...]:
     """What each outcome measures, as canonical text (prices and caps left out)."""
     youths = _condition_text(contract.youths)
-    texts = []
-    for o in contract.outcomes:
-        texts.append("|".join([
-            o.name, o.metric, "in" if o.inside else "not_in", _condition_text(o.condition),
-            f"for_months={_text(o.for_months)}", "checkpoints=" + ",".join(_text(c) for c in o.checkpoints),
-            f"every={_text(o.every)}", f"at_least={_text(o.at_least)}", f"at_most={_text(o.at_most)}",
-            f"youths={youths}"]))
-    return tuple(texts)
+    return tuple(f"{o.name}|{_measure_text(o)}|youths={youths}" for o in contract.outcomes)
+
+
+def _measure_text(o: Outcome) -> str:
+    """What an outcome measures for every youth, whoever the contract is for."""
+    return "|".join([
+        o.metric, "in" if o.inside else "not_in", _condition_text(o.condition),
+        f"for_months={_text(o.for_months)}", "checkpoints=" + ",".join(_text(c) for c in o.checkpoints),
+        f"every={_text(o.every)}", f"at_least={_text(o.at_least)}", f"at_most={_text(o.at_most)}"])
 
 
 def _condition_text(condition: Condition) -> str:
