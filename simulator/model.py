@@ -320,6 +320,7 @@ class Youth:
     clocks: list[list[Clock]]
     uniforms: list[list[float]]  # the first BLOCK uniforms of each track's stream
     draws: list[int]  # uniforms used so far, per track stream
+    jump_uniforms: list[float]  # the first BLOCK uniforms of the youth's jump stream
     jumps_drawn: int = 0
     waiting: dict[int, tuple[simpy.Resource, object, int, float]] = field(default_factory=dict)
     holding: dict[int, tuple[simpy.Resource, object]] = field(default_factory=dict)
@@ -339,6 +340,7 @@ class ArmRun:
         self.waits: list[tuple[int, int, float, float]] = []
         self.departure = np.full(len(cohort.arrival), INF)
         self.present: dict[int, Youth] = {}
+        self.jumps = any(jumps for track in self.tracks for jumps in track.on_enter)
         # Per track: the tracks with a clock whose hazard ratio depends on it.
         self.watchers = [tuple(j for j, other in enumerate(self.tracks)
                                if any(k in t.depends_on for ts in other.transitions for t in ts))
@@ -360,15 +362,15 @@ class ArmRun:
     def live(self, index: int):
         env = self.env
         yield env.timeout(self.cohort.arrival[index])
-        youth = self.arrive(index, env.now)
+        now = env.now
+        youth = self.arrive(index, now)
         while True:
-            clock, track = self.earliest(youth)
-            due = clock.due if clock is not None else INF
+            clock, due, track = self.earliest(youth)
             leaving = youth.departure <= due
             wake = youth.departure if leaving else due
             if wake == INF and not youth.waiting:
                 return  # absorbed in every track, and never leaves
-            sleep = env.timeout(max(0.0, wake - env.now)) if wake < INF else None
+            sleep = env.timeout(max(0.0, wake - now)) if wake < INF else None
             if youth.waiting:  # a unit may be granted before the clock fires
                 requests = [request for _, request, _, _ in youth.waiting.values()]
                 yield env.any_of([e for e in (sleep, *requests) if e is not None])
@@ -401,20 +403,21 @@ class ArmRun:
             state.append(_pick(track.initial[key], uniforms[-1][0]))
         n = len(self.tracks)
         youth = Youth(index, attributes, tuple(attributes.tolist()), now, departure, state, [now] * n, [False] * n,
-                      [[] for _ in range(n)], uniforms, [1] * n)
+                      [[] for _ in range(n)], uniforms, [1] * n,
+                      streams.first("jump", index) if self.jumps else [])
         for k in range(n):
             self.start_clocks(youth, k, now)
         self.present[index] = youth
         return youth
 
-    def earliest(self, youth: Youth) -> tuple[Clock | None, int]:
-        """The clock due first (None if none is due) and its track."""
+    def earliest(self, youth: Youth) -> tuple[Clock | None, float, int]:
+        """The clock due first (None if none is due), when, and its track."""
         best, best_due, best_track = None, INF, -1
         for k, clocks in enumerate(youth.clocks):
             for clock in clocks:
                 if clock.due < best_due:
                     best, best_due, best_track = clock, clock.due, k
-        return best, best_track
+        return best, best_due, best_track
 
     def fire(self, youth: Youth, k: int, clock: Clock, now: float) -> None:
         target = clock.transition.target
@@ -455,7 +458,9 @@ class ArmRun:
         youth.state[k], youth.entered[k], youth.entered_by_move[k] = target, now, True
         self.start_clocks(youth, k, now)
         for jump in self.tracks[k].on_enter[target]:
-            u = self.cohort.streams.uniform("jump", youth.index, youth.jumps_drawn)
+            drawn = youth.jumps_drawn
+            u = youth.jump_uniforms[drawn] if drawn < BLOCK else \
+                self.cohort.streams.uniform("jump", youth.index, drawn)
             youth.jumps_drawn += 1
             if youth.state[jump.track] in jump.sources and u < jump.probability:
                 self.move(youth, jump.track, jump.target, now, moved, depth + 1)
