@@ -8,6 +8,7 @@ every replication is on disk, and then always in replication order.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -46,9 +47,20 @@ class RunOptions:
 
 def simulate_chunk(scenario: Scenario, seed: int, replications: list[int], runs: int,
                    overrides: tuple[tuple[str, float], ...] = ()) -> dict:
-    """The stacked records of some replications: the unit of work a worker does."""
-    return record_replications(scenario, Layout.of(scenario), (
-        simulate_replication(scenario, seed, r, runs, dict(overrides)) for r in replications))
+    """The stacked records of some replications: the unit of work a worker does.
+
+    The cycle collector is paused meanwhile: a replication is freed by reference counting, and
+    the collector's passes over what a chunk keeps alive took ~6 % of the time. What little
+    cyclic garbage SimPy leaves (~1,000 objects a replication) goes at its next pass.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return record_replications(scenario, Layout.of(scenario), (
+            simulate_replication(scenario, seed, r, runs, dict(overrides)) for r in replications))
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def run(scenario: Scenario, out: Path, options: RunOptions) -> dict:
