@@ -82,8 +82,19 @@ def record_replications(scenario: Scenario, layout: Layout, replications: Iterab
     return stack_records(records, numbers)
 
 
-def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tuple[dict, dict]:
-    """One replication's record (all but what its contracts pay), and what pricing them needs."""
+@dataclass(frozen=True)
+class _ToPrice:
+    """What pricing one replication's contracts needs, kept until its chunk is priced."""
+
+    values: dict[str, dict[str, float]]  # arm -> parameter -> value
+    costs: dict[str, DepartmentCosts]  # arm -> money
+    rate: float  # annual discount rate, as the baseline arm has it
+    units: dict[str, tuple]  # contract -> (the bound contract, its arm's units, the baseline's)
+
+
+def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tuple[dict, _ToPrice | None]:
+    """One replication's record (all but what its contracts pay), and what pricing them needs
+    (None without departments, hence without contracts to price)."""
     arms = len(layout.arms)
     baseline = layout.arms[0]
     occupancy = np.full((arms, len(layout.occupancy_rows), layout.months + 1), np.nan, dtype=np.float32)
@@ -107,43 +118,41 @@ def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tup
     values = replication.parameters
     parameters = np.array([values[arm or baseline][name] for arm, name in layout.parameters])
     record = {"parameters": parameters, "youths": youths, "occupancy": occupancy, "wait_months": wait}
-    inputs: dict = {"values": values}
-    if layout.departments:
-        costs = department_costs(scenario, replication)
-        record["cost"] = np.stack([np.stack([costs[arm].nominal, costs[arm].discounted], axis=-1)
-                                   for arm in layout.arms])
-        inputs["costs"] = costs
-        inputs["rate"] = bind(scenario.economics, values[scenario.baseline]).annual_discount_rate
-        measured: dict[str, dict] = {arm: {} for arm in layout.arms}  # shared by the contracts
-        for index, name in enumerate(layout.contracts):
-            contract = bind(scenario.contracts[name], values[scenario.contracts[name].arm])
-            units = [outcome_units(contract, replication.trajectories[arm], layout.money_months, measured[arm])
-                     for arm in (contract.arm, scenario.baseline)]
-            record[f"contract{index}_youths"] = np.array([units[0].n_youths])
-            record[f"{TABLE}units{index}"] = units_table(*units)
-            inputs[name] = (contract, *units)
-    return record, inputs
+    if not layout.departments:
+        return record, None
+    costs = department_costs(scenario, replication)
+    record["cost"] = np.stack([np.stack([costs[arm].nominal, costs[arm].discounted], axis=-1)
+                               for arm in layout.arms])
+    measured: dict[str, dict] = {arm: {} for arm in layout.arms}  # shared by the contracts
+    rate = bind(scenario.economics, values[scenario.baseline]).annual_discount_rate
+    to_price = _ToPrice(values, costs, rate, {})
+    for index, name in enumerate(layout.contracts):
+        contract = bind(scenario.contracts[name], values[scenario.contracts[name].arm])
+        units = [outcome_units(contract, replication.trajectories[arm], layout.money_months, measured[arm])
+                 for arm in (contract.arm, scenario.baseline)]
+        record[f"contract{index}_youths"] = np.array([units[0].n_youths])
+        record[f"{TABLE}units{index}"] = units_table(*units)
+        to_price.units[name] = (contract, *units)
+    return record, to_price
 
 
 def _price_contract(scenario: Scenario, layout: Layout, index: int, name: str, records: list[dict],
-                    pricing: list[dict]) -> None:
+                    pricing: list[_ToPrice]) -> None:
     """Price a contract on every replication at once, and add what it pays to their records."""
     arm, months = scenario.contracts[name].arm, layout.money_months
-    values = {key: np.array([inputs["values"][arm][key] for inputs in pricing])
-              for key in pricing[0]["values"][arm]}
+    values = {key: np.array([p.values[arm][key] for p in pricing]) for key in pricing[0].values[arm]}
     results = price_replications(
-        scenario.contracts[name], values, StackedUnits.of([inputs[name][1] for inputs in pricing]),
-        StackedUnits.of([inputs[name][2] for inputs in pricing]),
-        Savings.of([inputs["costs"][arm] for inputs in pricing],
-                   [inputs["costs"][scenario.baseline] for inputs in pricing]),
-        months, np.array([inputs["rate"] for inputs in pricing]))
+        scenario.contracts[name], values, StackedUnits.of([p.units[name][1] for p in pricing]),
+        StackedUnits.of([p.units[name][2] for p in pricing]),
+        Savings.of([p.costs[arm] for p in pricing], [p.costs[scenario.baseline] for p in pricing]),
+        months, np.array([p.rate for p in pricing]))
     prefix = f"contract{index}_"
-    for r, (record, inputs) in enumerate(zip(records, pricing)):
+    for r, (record, p) in enumerate(zip(records, pricing)):
         result = results.replication(r)
         record[prefix + "metrics"] = np.array([result.metrics()[key] for key in CONTRACT_METRICS])
         record[prefix + "payers"] = np.array([result.payer_payments_discounted[d] for d in layout.payers[index]])
-        record[prefix + "cash"] = contract_cash_flow(result, inputs[name][0], inputs["costs"],
-                                                     scenario.baseline, months, inputs["rate"])
+        record[prefix + "cash"] = contract_cash_flow(result, p.units[name][0], p.costs, scenario.baseline,
+                                                     months, p.rate)
 
 
 def department_costs(scenario: Scenario, replication: Replication) -> dict[str, DepartmentCosts]:

@@ -91,6 +91,17 @@ def test_one_and_two_workers_give_identical_files(scenario_file, tmp_path):
     assert json.loads(one["summary.json"])["runs"] == 24
 
 
+def test_a_contract_may_be_named_like_anything_the_runner_keeps(tmp_path):
+    """Contract names are the scenario's own: `rate` or `costs` must not clash with anything."""
+    path = tmp_path / "named.yaml"
+    path.write_text(textwrap.dedent(SCENARIO).replace("\n  deal:", "\n  rate:"), encoding="utf-8")
+    renamed = run_into(path, tmp_path / "renamed", workers=1)
+    original = path.with_name("original.yaml")
+    original.write_text(textwrap.dedent(SCENARIO), encoding="utf-8")
+    expected = run_into(original, tmp_path / "original", workers=1)
+    assert renamed["contracts.csv"] == expected["contracts.csv"].replace(b"deal,", b"rate,")
+
+
 def test_a_dask_cluster_gives_the_same_files(scenario_file, tmp_path):
     distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
