@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from simulator.finance import discount_factor, present_value_of_rate
 from simulator.scenario import Condition, Economics, Flow, Ref
-from simulator.trajectories import Trajectories
+from simulator.trajectories import Trajectories, sum_before_in_group
 
 Months = float
 
@@ -215,9 +215,7 @@ def first_months_per_calendar_year(youth: np.ndarray, start: np.ndarray, end: np
     if len(length) == 0:
         return a, b
     first = np.concatenate([[True], (who[1:] != who[:-1]) | (year[1:] != year[:-1])])
-    before = np.cumsum(length) - length
-    group_start = np.maximum.accumulate(np.where(first, np.arange(len(length)), 0))
-    used = before - before[group_start]  # months already counted this youth and calendar year
+    used = sum_before_in_group(length, first)  # months already counted this youth and calendar year
     kept = np.clip(limit - used, 0.0, length)
     keep = kept > 0
     return a[keep], np.where(kept == length, b, a + kept)[keep]

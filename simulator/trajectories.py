@@ -247,16 +247,21 @@ class Stays:
         if len(self.youth) == 0:
             return np.zeros(time.shape)
         length = self.end - self.start
-        total = np.cumsum(length) - length  # before each interval, over all youths
         first = np.ones(len(length), dtype=bool)
         first[1:] = self.youth[1:] != self.youth[:-1]
-        group_start = np.maximum.accumulate(np.where(first, np.arange(len(length)), 0))
-        before = total - total[group_start]  # before each interval, within its youth
+        before = sum_before_in_group(length, first)  # before each interval, within its youth
         k = _last_at_or_before(self.youth, self.start, youth, time)
         found = k >= 0
         k = np.where(found, k, 0)
         here = before[k] + np.clip(time - self.start[k], 0.0, length[k])
         return np.where(found & (self.youth[k] == youth), here, 0.0)
+
+
+def sum_before_in_group(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """For each row, the sum of the earlier rows of its group (groups contiguous, `first` true on
+    each group's first row)."""
+    before = np.cumsum(values) - values
+    return before - before[np.maximum.accumulate(np.where(first, np.arange(len(values)), 0))]
 
 
 def _last_at_or_before(key_youth: np.ndarray, key_time: np.ndarray, youth: np.ndarray,
