@@ -111,19 +111,19 @@ def _sign_changes(amounts: NDArray[np.float64], years: NDArray[np.float64],
     once and its NPV has one root at most (Descartes' rule of signs): its cell is found by
     bisecting the grid. Other rows are scanned over the whole grid.
     """
-    def npv(rows: NDArray[np.int64], k: NDArray[np.int64]) -> NDArray[np.float64]:
+    def npv_on_grid(rows: NDArray[np.int64], k: NDArray[np.int64]) -> NDArray[np.float64]:
         return np.einsum("rn,rn->r", amounts[rows], discount[k])
 
     paid_last = np.max(np.where(amounts < 0, years, -np.inf), axis=1)
     received_first = np.min(np.where(amounts > 0, years, np.inf), axis=1)
     once = np.flatnonzero(paid_last <= received_first)
     low, high = np.zeros(len(once), dtype=np.int64), np.full(len(once), len(_GRID) - 1)
-    value_low, value_high = npv(once, low), npv(once, high)
+    value_low, value_high = npv_on_grid(once, low), npv_on_grid(once, high)
     root = np.sign(value_low) * np.sign(value_high) <= 0  # a zero at an end is found as a root
     once, low, high, value_low, value_high = once[root], low[root], high[root], value_low[root], value_high[root]
     for _ in range(int(np.ceil(np.log2(len(_GRID) - 1)))):
         middle = (low + high) // 2
-        value = npv(once, middle)
+        value = npv_on_grid(once, middle)
         left = np.sign(value) == np.sign(value_low)
         low, high = np.where(left, middle, low), np.where(left, high, middle)
         value_low, value_high = np.where(left, value, value_low), np.where(left, value_high, value)
