@@ -13,14 +13,15 @@ import bisect
 import math
 import operator
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, cast
 
 import numpy as np
 import simpy
+from simpy.resources.resource import Request
 
 from simulator.distributions import Exponential, Fixed, TimeDistribution
 from simulator.sampling import draw_parameters
-from simulator.scenario import Condition, IntakeStream, Model, Poisson, Scenario, bind
+from simulator.scenario import Condition, IntakeStream, Model, Number, Poisson, Ref, Scenario, bind
 from simulator.seeding import rng_for
 from simulator.trajectories import Trajectories
 
@@ -133,17 +134,24 @@ def admit(scenario: Scenario, values: Mapping[str, float], seed: int, replicatio
 
 
 def _arrival_times(stream: IntakeStream, rng: np.random.Generator) -> np.ndarray:
+    times: Any
     if isinstance(stream.arrivals, Poisson):
-        p = stream.arrivals
+        p: Any = stream.arrivals  # bound: its numbers are floats
         count = rng.poisson(p.rate_per_month * (p.until - p.start))
         times = np.sort(rng.uniform(p.start, p.until, count))
     else:
-        times = np.concatenate([np.full(int(count), at, dtype=float)
+        times = np.concatenate([np.full(int(_bound(count)), at, dtype=float)
                                 for at, count in stream.arrivals.arrivals])
         times = np.sort(times, kind="stable")
     if stream.maximum is not None:
-        times = times[: int(stream.maximum)]
+        times = times[: int(_bound(stream.maximum))]
     return times
+
+
+def _bound(value: Number) -> float:
+    """A number of a bound model or intake: `bind` has replaced every `$name` by its value."""
+    assert not isinstance(value, Ref)
+    return value
 
 
 def _pick(cumulative: list[float], u: float) -> int:
@@ -224,7 +232,7 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
     attribute_codes = {a.name: i for i, a in enumerate(scenario.attributes)}
     value_codes = [{v: i for i, v in enumerate(a.values)} for a in scenario.attributes]
     resources = list(model.resources)
-    capacities = [int(model.resources[name].capacity) for name in resources]
+    capacities = [int(_bound(model.resources[name].capacity)) for name in resources]
 
     def condition(c: Condition) -> CompiledCondition:
         return CompiledCondition(
@@ -239,7 +247,7 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
         transitions: list[list[CompiledTransition]] = [[] for _ in track.states]
         for t in track.transitions:
             distribution = t.time.distribution()
-            modifiers = [(float(m.hazard_ratio), condition(m.when)) for m in t.modifiers]
+            modifiers = [(float(_bound(m.hazard_ratio)), condition(m.when)) for m in t.modifiers]
             depends_on = frozenset(track for _, c in modifiers for track, _ in c.states)
             signatures = {j: [tuple(s in allowed for _, c in modifiers for track, allowed in c.states
                                     if track == j) for s in range(len(model.tracks[j].states))]
@@ -256,12 +264,12 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
                 j = track_codes[jump.track]
                 on_enter[codes[state]].append(CompiledJump(
                     j, frozenset(state_codes[j][s] for s in jump.sources), state_codes[j][jump.target],
-                    float(jump.probability)))
+                    float(_bound(jump.probability))))
         by = track.initial.by
         initial = {}
         for key, table in track.initial.shares.items():
-            shares = np.array([float(table.get(s, 0.0)) for s in track.states])
-            code = value_codes[attribute_codes[by]][key] if by is not None else None
+            shares = np.array([float(_bound(table.get(s, 0.0))) for s in track.states])
+            code = value_codes[attribute_codes[by]][cast(str, key)] if by is not None else None
             initial[code] = np.cumsum(shares).tolist()
         tracks.append(CompiledTrack(track.name, track.states, initial,
                                     attribute_codes[by] if by is not None else None,
@@ -293,18 +301,18 @@ class Clock:
                 self.used += now - self.since
             else:
                 h = transition.distribution.cumulative_hazard
-                self.used += self.ratio * (h(now - entered) - h(self.since - entered))
+                self.used += self.ratio * cast(float, h(now - entered) - h(self.since - entered))
         self.since, self.ratio = now, ratio
         if ratio <= 0.0:
             self.due = INF
         elif transition.rate is not None:
             self.due = now + (self.budget - self.used) / (ratio * transition.rate)
         elif transition.fixed:
-            self.due = now + max(0.0, transition.distribution.months - self.used)
+            self.due = now + max(0.0, cast(Fixed, transition.distribution).months - self.used)
         else:
             d = transition.distribution
-            target = d.cumulative_hazard(now - entered) + (self.budget - self.used) / ratio
-            self.due = entered + d.inverse_cumulative_hazard(target)
+            target = cast(float, d.cumulative_hazard(now - entered)) + (self.budget - self.used) / ratio
+            self.due = entered + cast(float, d.inverse_cumulative_hazard(target))
 
 
 @dataclass(slots=True)
@@ -322,8 +330,8 @@ class Youth:
     draws: list[int]  # uniforms used so far, per track stream
     jump_uniforms: list[float]  # the first BLOCK uniforms of the youth's jump stream
     jumps_drawn: int = 0
-    waiting: dict[int, tuple[simpy.Resource, object, int, float]] = field(default_factory=dict)
-    holding: dict[int, tuple[simpy.Resource, object]] = field(default_factory=dict)
+    waiting: dict[int, tuple[simpy.Resource, Request, int, float]] = field(default_factory=dict)
+    holding: dict[int, tuple[simpy.Resource, Request]] = field(default_factory=dict)
 
 
 class ArmRun:
@@ -361,7 +369,9 @@ class ArmRun:
     # The story of one youth.
     def live(self, index: int):
         env = self.env
-        yield env.timeout(self.cohort.arrival[index])
+        # A Python float, not a numpy scalar: the arrival sets env.now, and every time computed
+        # from it would otherwise be numpy arithmetic, several times slower (same values).
+        yield env.timeout(float(self.cohort.arrival[index]))
         now = env.now
         youth = self.arrive(index, now)
         while True:
@@ -386,6 +396,7 @@ class ArmRun:
                 self.leave(youth, now)
                 return
             else:
+                assert clock is not None  # wake < INF and not leaving: a clock is due
                 self.fire(youth, track, clock, now)
 
     def arrive(self, index: int, now: float) -> Youth:
@@ -394,7 +405,7 @@ class ArmRun:
         departure = INF
         if self.exit is not None:
             u = streams.uniform("arrival", index, len(self.scenario.attributes))
-            departure = now + self.exit.inverse_cumulative_hazard(-math.log1p(-u))
+            departure = now + cast(float, self.exit.inverse_cumulative_hazard(-math.log1p(-u)))
         self.departure[index] = departure
         state, uniforms = [], []
         for track in self.tracks:
@@ -445,7 +456,8 @@ class ArmRun:
 
         `moved` collects the tracks moved in this instant and the state each was in before."""
         first = moved is None
-        moved = {} if first else moved
+        if moved is None:
+            moved = {}
         if depth > MAX_JUMP_DEPTH:
             raise RuntimeError("on_enter jumps keep triggering each other (a cycle)")
         self.close_spell(youth, k, now)
