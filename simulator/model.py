@@ -280,16 +280,24 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
 # --- A youth: states, clocks, and the process that moves them --------------------------------------
 
 
-@dataclass(slots=True)
 class Clock:
-    """One transition's hazard budget: it fires when ∫ HR dH0 reaches `budget`."""
+    """One transition's hazard budget: it fires when ∫ HR dH0 reaches `budget`.
 
-    transition: CompiledTransition
-    budget: float
-    since: float  # time of the last re-rating
-    used: float = 0.0  # hazard (or, for a fixed clock, active months) spent up to `since`
-    ratio: float = 0.0  # the hazard ratio since then
-    due: float = INF  # when it fires if the ratio stays as it is
+    A plain class rather than a dataclass: thousands are made per replication, and the compiled
+    engine builds a plain class natively but runs a dataclass's generated __init__ as Python.
+    Clocks compare by identity (`list.remove` finds the clock that fired).
+    """
+
+    __slots__ = ("transition", "budget", "since", "used", "ratio", "due")
+
+    def __init__(self, transition: CompiledTransition, budget: float, since: float,
+                 used: float = 0.0, ratio: float = 0.0, due: float = INF):
+        self.transition = transition
+        self.budget = budget
+        self.since = since  # time of the last re-rating
+        self.used = used  # hazard (or, for a fixed clock, active months) spent up to `since`
+        self.ratio = ratio  # the hazard ratio since then
+        self.due = due  # when it fires if the ratio stays as it is
 
     def rerate(self, now: float, entered: float, ratio: float) -> None:
         """Spend what accrued since the last re-rating at the old ratio, then run at `ratio`."""
