@@ -309,7 +309,7 @@ class Clock:
                 self.used += now - self.since
             else:
                 h = transition.distribution.cumulative_hazard
-                self.used += self.ratio * cast(float, h(now - entered) - h(self.since - entered))
+                self.used += self.ratio * (cast(float, h(now - entered)) - cast(float, h(self.since - entered)))
         self.since, self.ratio = now, ratio
         if ratio <= 0.0:
             self.due = INF
