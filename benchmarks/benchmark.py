@@ -14,6 +14,7 @@ import time
 
 import simpy
 
+from simulator import engine_is_compiled
 from simulator.loading import load_scenario
 from simulator.model import simulate_replication
 
@@ -69,7 +70,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--memory-runs", type=int, nargs="*", default=[1000, 10000])
     args = parser.parse_args()
-    print(f"scenario {args.scenario}")
+    print(f"scenario {args.scenario}; engine "
+          f"{'compiled (mypyc)' if engine_is_compiled() else 'plain Python'}")
     engine(args.scenario, args.engine_runs)
     rates = {}
     for workers in (1, 2):
