@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import bisect
 import math
-import operator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, cast
+from typing import Any, Iterable, Iterator, Mapping, cast
 
 import numpy as np
 import simpy
+from simpy.events import Timeout
 from simpy.resources.resource import Request
 
 from simulator.distributions import Exponential, Fixed, TimeDistribution
@@ -173,12 +173,16 @@ class CompiledTransition:
     # Per such track, what each of its states makes of the modifiers: a move between two states
     # with the same signature leaves the ratio as it is.
     signatures: dict[int, list[tuple[bool, ...]]]
-    states_of: Callable[[list[int]], object]  # the states of those tracks, as a memo key
-    ratios: dict = field(default_factory=dict)  # memo: (states it depends on, attributes) -> ratio
+    # The memo key of a situation: the youth's attribute code plus, per track it depends on,
+    # the track's state times a stride (a mixed-radix number, one per situation).
+    strides: list[tuple[int, int]]
+    ratios: dict[int, float] = field(default_factory=dict)  # memo: situation -> ratio
 
-    def ratio(self, state: list[int], attributes: np.ndarray, attribute_key: tuple) -> float:
+    def ratio(self, state: list[int], attributes: np.ndarray, attribute_code: int) -> float:
         """The product of the hazard ratios of the modifiers that hold, memoised per situation."""
-        key = (self.states_of(state), attribute_key)
+        key = attribute_code
+        for track, stride in self.strides:
+            key += state[track] * stride
         ratio = self.ratios.get(key)
         if ratio is None:
             ratio = 1.0
@@ -230,6 +234,7 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
     track_codes = {track.name: k for k, track in enumerate(model.tracks)}
     state_codes = [{s: i for i, s in enumerate(track.states)} for track in model.tracks]
     attribute_codes = {a.name: i for i, a in enumerate(scenario.attributes)}
+    situations = math.prod(len(a.values) for a in scenario.attributes)  # attribute codes
     value_codes = [{v: i for i, v in enumerate(a.values)} for a in scenario.attributes]
     resources = list(model.resources)
     capacities = [int(_bound(model.resources[name].capacity)) for name in resources]
@@ -252,11 +257,14 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
             signatures = {j: [tuple(s in allowed for _, c in modifiers for track, allowed in c.states
                                     if track == j) for s in range(len(model.tracks[j].states))]
                           for j in depends_on}
-            states_of = operator.itemgetter(*sorted(depends_on)) if depends_on else (lambda state: ())
+            strides, stride = [], situations
+            for j in sorted(depends_on):
+                strides.append((j, stride))
+                stride *= len(model.tracks[j].states)
             rate = distribution.rate if isinstance(distribution, Exponential) else None
             transitions[codes[t.source]].append(CompiledTransition(
                 codes[t.target], distribution, isinstance(distribution, Fixed), rate, modifiers,
-                depends_on, signatures, states_of))
+                depends_on, signatures, strides))
         holds = [resources.index(track.holds[s]) if s in track.holds else None for s in track.states]
         on_enter: list[list[CompiledJump]] = [[] for _ in track.states]
         for state, jumps in track.on_enter.items():
@@ -327,7 +335,7 @@ class Clock:
 class Youth:
     index: int
     attributes: np.ndarray
-    attribute_key: tuple[int, ...]
+    attribute_code: int  # the youth's attribute values as one number (CompiledTransition.strides)
     arrival: float
     departure: float
     state: list[int]
@@ -379,7 +387,7 @@ class ArmRun:
         env = self.env
         # A Python float, not a numpy scalar: the arrival sets env.now, and every time computed
         # from it would otherwise be numpy arithmetic, several times slower (same values).
-        yield env.timeout(float(self.cohort.arrival[index]))
+        yield Timeout(env, float(self.cohort.arrival[index]))
         now = env.now
         youth = self.arrive(index, now)
         while True:
@@ -388,7 +396,8 @@ class ArmRun:
             wake = youth.departure if leaving else due
             if wake == INF and not youth.waiting:
                 return  # absorbed in every track, and never leaves
-            sleep = env.timeout(max(0.0, wake - now)) if wake < INF else None
+            # Timeout(env, …) is env.timeout(…) without SimPy's per-call bound-method wrapper.
+            sleep = Timeout(env, max(0.0, wake - now)) if wake < INF else None
             if youth.waiting:  # a unit may be granted before the clock fires
                 requests = [request for _, request, _, _ in youth.waiting.values()]
                 yield env.any_of([e for e in (sleep, *requests) if e is not None])
@@ -421,7 +430,10 @@ class ArmRun:
             uniforms.append(streams.first(track.name, index))
             state.append(_pick(track.initial[key], uniforms[-1][0]))
         n = len(self.tracks)
-        youth = Youth(index, attributes, tuple(attributes.tolist()), now, departure, state, [now] * n, [False] * n,
+        attribute_code = 0
+        for a, value in enumerate(attributes.tolist()):
+            attribute_code = attribute_code * len(self.scenario.attributes[a].values) + value
+        youth = Youth(index, attributes, attribute_code, now, departure, state, [now] * n, [False] * n,
                       [[] for _ in range(n)], uniforms, [1] * n,
                       streams.first("jump", index) if self.jumps else [])
         for k in range(n):
@@ -506,7 +518,7 @@ class ArmRun:
                 self.cohort.streams.uniform(self.tracks[k].name, youth.index, drawn)
             drawn += 1
             budget = -math.log1p(-u)
-            ratio = transition.ratio(youth.state, youth.attributes, youth.attribute_key) \
+            ratio = transition.ratio(youth.state, youth.attributes, youth.attribute_code) \
                 if transition.modifiers else 1.0
             if transition.rate is not None and ratio > 0.0:  # most clocks: Clock.rerate's sum, inline
                 due = now + budget / (ratio * transition.rate)
@@ -534,7 +546,7 @@ class ArmRun:
                     self.rerate_clock(youth, clock, j, now)
 
     def rerate_clock(self, youth: Youth, clock: Clock, k: int, now: float) -> None:
-        ratio = clock.transition.ratio(youth.state, youth.attributes, youth.attribute_key)
+        ratio = clock.transition.ratio(youth.state, youth.attributes, youth.attribute_code)
         if ratio != clock.ratio:
             clock.rerate(now, youth.entered[k], ratio)
 
