@@ -104,6 +104,9 @@ class Cohort:
 
     arrival: np.ndarray  # float64 (n,), sorted
     attributes: np.ndarray  # int16 (n, n_attributes)
+    # Each youth's attribute values as one mixed-radix number below the product of the attributes'
+    # value counts: the hazard-ratio memo's key (CompiledTransition.strides).
+    attribute_code: list[int]
     streams: Streams
 
 
@@ -130,7 +133,11 @@ def admit(scenario: Scenario, values: Mapping[str, float], seed: int, replicatio
             else:
                 shares = bind(attribute.shares, values)
                 attributes[youth, a] = _pick(np.cumsum(shares).tolist(), u)
-    return Cohort(arrival, attributes, streams)
+    attribute_code = [0] * len(arrival)
+    for a, attribute in enumerate(scenario.attributes):
+        attribute_code = [code * len(attribute.values) + value
+                          for code, value in zip(attribute_code, attributes[:, a].tolist())]
+    return Cohort(arrival, attributes, attribute_code, streams)
 
 
 def _arrival_times(stream: IntakeStream, rng: np.random.Generator) -> np.ndarray:
@@ -234,7 +241,7 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
     track_codes = {track.name: k for k, track in enumerate(model.tracks)}
     state_codes = [{s: i for i, s in enumerate(track.states)} for track in model.tracks]
     attribute_codes = {a.name: i for i, a in enumerate(scenario.attributes)}
-    situations = math.prod(len(a.values) for a in scenario.attributes)  # attribute codes
+    situations = math.prod(len(a.values) for a in scenario.attributes)  # Cohort.attribute_code
     value_codes = [{v: i for i, v in enumerate(a.values)} for a in scenario.attributes]
     resources = list(model.resources)
     capacities = [int(_bound(model.resources[name].capacity)) for name in resources]
@@ -317,7 +324,8 @@ class Clock:
                 self.used += now - self.since
             else:
                 h = transition.distribution.cumulative_hazard
-                self.used += self.ratio * (cast(float, h(now - entered)) - cast(float, h(self.since - entered)))
+                self.used += self.ratio * (cast(float, h(now - entered))
+                                           - cast(float, h(self.since - entered)))
         self.since, self.ratio = now, ratio
         if ratio <= 0.0:
             self.due = INF
@@ -335,7 +343,7 @@ class Clock:
 class Youth:
     index: int
     attributes: np.ndarray
-    attribute_code: int  # the youth's attribute values as one number (CompiledTransition.strides)
+    attribute_code: int  # Cohort.attribute_code
     arrival: float
     departure: float
     state: list[int]
@@ -430,10 +438,8 @@ class ArmRun:
             uniforms.append(streams.first(track.name, index))
             state.append(_pick(track.initial[key], uniforms[-1][0]))
         n = len(self.tracks)
-        attribute_code = 0
-        for a, value in enumerate(attributes.tolist()):
-            attribute_code = attribute_code * len(self.scenario.attributes[a].values) + value
-        youth = Youth(index, attributes, attribute_code, now, departure, state, [now] * n, [False] * n,
+        youth = Youth(index, attributes, self.cohort.attribute_code[index], now, departure, state,
+                      [now] * n, [False] * n,
                       [[] for _ in range(n)], uniforms, [1] * n,
                       streams.first("jump", index) if self.jumps else [])
         for k in range(n):
