@@ -1,12 +1,12 @@
-"""Compile the engine (simulator/model.py) with mypyc; everything else is in pyproject.toml.
+"""Compile the engine (simulator/engine/model.py) with mypyc; everything else is in pyproject.toml.
 
 The engine's event loop is most of a run's time, and compiled it runs about twice as fast with
 the same numbers: the compiled module does the same float operations in the same order, and
 `-ffp-contract=off` forbids the C compiler from fusing a multiply and an add into one rounding.
 SIMULATOR_PURE_PYTHON=1 builds without compiling (no C compiler needed).
 
-The SHA-256 of the compiled model.py goes to simulator/_compiled.py, so that `import simulator`
-can tell a compiled module that no longer matches its source (see simulator/__init__.py).
+The SHA-256 of the compiled model.py goes to simulator/engine/_compiled.py, so that `import simulator.engine`
+can tell a compiled module that no longer matches its source (see simulator/engine/__init__.py).
 """
 import hashlib
 import os
@@ -14,8 +14,8 @@ from pathlib import Path
 
 from setuptools import setup
 
-ENGINE = Path("simulator/model.py")
-FINGERPRINT = Path("simulator/_compiled.py")
+ENGINE = Path("simulator/engine/model.py")
+FINGERPRINT = Path("simulator/engine/_compiled.py")
 
 ext_modules = []
 if os.environ.get("SIMULATOR_PURE_PYTHON") == "1":

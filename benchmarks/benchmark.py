@@ -14,9 +14,9 @@ import time
 
 import simpy
 
-from simulator import engine_is_compiled
-from simulator.loading import load_scenario
-from simulator.model import simulate_replication
+from simulator.engine import engine_is_compiled
+from simulator.language.loading import load_scenario
+from simulator.engine.model import simulate_replication
 
 
 def engine(scenario_path: str, runs: int) -> None:

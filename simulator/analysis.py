@@ -13,12 +13,12 @@ from typing import Iterable
 
 import numpy as np
 
-from simulator.contracts import (ContractResult, OutcomeUnits, Savings, StackedUnits, definitions,
+from simulator.money.contracts import (ContractResult, OutcomeUnits, Savings, StackedUnits, definitions,
                                  outcome_units, price_replications)
-from simulator.finance import discount_factor
-from simulator.flows import DepartmentCosts, evaluate_flows
-from simulator.model import Replication
-from simulator.scenario import Scenario, bind
+from simulator.money.finance import discount_factor
+from simulator.money.flows import DepartmentCosts, evaluate_flows
+from simulator.engine.model import Replication
+from simulator.language.scenario import Scenario, bind
 
 TABLE = "table_"
 CONTRACT_METRICS = ("payments", "payments_discounted", "earned", "received", "irr", "multiple",

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from simulator.errors import Issue, ScenarioError
+from simulator.language.errors import Issue, ScenarioError
 
 EXIT_BAD_INPUT = 2
 LANGUAGES = ("en", "da")
@@ -85,16 +85,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from simulator.describe import describe
-    from simulator.loading import load_scenario
+    from simulator.language.describe import describe
+    from simulator.language.loading import load_scenario
 
     print(describe(load_scenario(args.scenario)))
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
-    from simulator.loading import load_scenario
-    from simulator.results import write_results
+    from simulator.language.loading import load_scenario
+    from simulator.outputs.results import write_results
     from simulator.runner import RunOptions, run
 
     _check_minimums(runs=(args.runs, 1), seed=(args.seed, 0), workers=(args.workers, 1))
@@ -131,13 +131,13 @@ def _check_minimums(**options: tuple[int | None, int]) -> None:
 
 def _report(out: Path, lang: str) -> None:
     """report.html, figures/ and summary.xlsx, from the files just written."""
-    from simulator.report import write_report
+    from simulator.outputs.report import write_report
 
     write_report(out, lang=lang)
 
 
 def _report_command(args: argparse.Namespace) -> int:
-    from simulator.report import write_report
+    from simulator.outputs.report import write_report
 
     path = write_report(args.results, lang=args.lang)
     print(f"{path} and {path.with_name('summary.xlsx')}")
@@ -145,7 +145,7 @@ def _report_command(args: argparse.Namespace) -> int:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
-    from simulator.loading import load_scenario
+    from simulator.language.loading import load_scenario
     from simulator.sensitivity import run_sensitivity
 
     _check_minimums(runs=(args.runs, 1), samples=(args.samples, 1), seed=(args.seed, 0),

@@ -24,9 +24,9 @@ import numpy as np
 
 from simulator import __version__
 from simulator.analysis import TABLE, Layout, concatenate_records, record_replications
-from simulator.errors import Issue, ScenarioError
-from simulator.model import simulate_replication
-from simulator.scenario import Scenario
+from simulator.language.errors import Issue, ScenarioError
+from simulator.engine.model import simulate_replication
+from simulator.language.scenario import Scenario
 
 CHUNKS = "chunks"
 MANIFEST = "manifest.json"

@@ -26,12 +26,12 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from simulator import plots
-from simulator.errors import Issue, ScenarioError
-from simulator.results import write_csv, write_results
+from simulator.outputs import plots
+from simulator.language.errors import Issue, ScenarioError
+from simulator.outputs.results import write_csv, write_results
 from simulator.runner import RunOptions, run
-from simulator.scenario import Parameter, Scenario
-from simulator.spreadsheet import metric_kind
+from simulator.language.scenario import Parameter, Scenario
+from simulator.outputs.spreadsheet import metric_kind
 
 TARGETS = ("payments", "p_full_repayment", "payer_net", "net_gain")
 SCAN_POINTS = 5  # values per parameter in the switching-value scan, both ends included

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from simulator.analysis import Layout, statistics, units_from_table
-from simulator.contracts import ContractResults, Savings, StackedUnits, definitions, price_replications, with_terms
-from simulator.errors import Issue, ScenarioError
-from simulator.loading import load_resolved
-from simulator.results import write_csv
+from simulator.money.contracts import ContractResults, Savings, StackedUnits, definitions, price_replications, with_terms
+from simulator.language.errors import Issue, ScenarioError
+from simulator.language.loading import load_resolved
+from simulator.outputs.results import write_csv
 from simulator.runner import load_records, read_manifest
-from simulator.scenario import Contract, Scenario, bind
+from simulator.language.scenario import Contract, Scenario, bind
 
 SWEPT = ("payments_discounted", "full_repayment", "irr", "payer_net", "fund_exhausted", "fund_draw",
          "expected_loss")  # the `ContractResults` a design's row summarises

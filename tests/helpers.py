@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.loading import load_scenario
+from simulator.language.loading import load_scenario
 
 Z = 4.0  # a false alarm about once in 16,000 seeds for one comparison
 

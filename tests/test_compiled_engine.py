@@ -1,6 +1,6 @@
 """The mypyc-compiled engine is model.py compiled: the same spells to the last bit, and never stale.
 
-`pip install` compiles simulator/model.py (setup.py). These tests check that the install did
+`pip install` compiles simulator/engine/model.py (setup.py). These tests check that the install did
 compile it, that the compiled and the plain-Python engine record identical trajectories on every
 feature of the engine, and that an edited model.py is not shadowed by an old compiled module.
 """
@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import simulator
-from simulator.loading import load_scenario
-from simulator.model import simulate_replication
+import simulator.engine
+from simulator.language.loading import load_scenario
+from simulator.engine.model import simulate_replication
 
 ROOT = Path(__file__).resolve().parents[1]
 PURE = os.environ.get("SIMULATOR_PURE_PYTHON") == "1"
@@ -90,7 +90,7 @@ def spell_fingerprint(paths_and_runs: list[tuple[str, int]]) -> str:
 @pytest.mark.skipif(PURE, reason="SIMULATOR_PURE_PYTHON=1 asks for the plain-Python engine")
 def test_the_installed_engine_is_compiled():
     """Fails when the install fell back to plain Python: runs would silently be half as fast."""
-    assert simulator.engine_is_compiled(), simulator.model.__file__
+    assert simulator.engine.engine_is_compiled(), simulator.engine.model.__file__
 
 
 def test_compiled_and_plain_python_engines_record_identical_trajectories(tmp_path):
@@ -113,16 +113,16 @@ def test_an_edited_model_runs_as_plain_python_not_as_the_old_compiled_module(tmp
     package = tmp_path / "simulator"
     shutil.copytree(Path(simulator.__file__).parent, package,
                     ignore=shutil.ignore_patterns("__pycache__"))
-    command = [sys.executable, "-c", "import simulator, simulator.model as m; print(m.__file__)"]
+    command = [sys.executable, "-c", "import simulator, simulator.engine.model as m; print(m.__file__)"]
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     env.pop("SIMULATOR_PURE_PYTHON", None)
     unchanged = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
                                check=True)
     assert not unchanged.stdout.strip().endswith(".py") and unchanged.stderr == ""
 
-    with open(package / "model.py", "a", encoding="utf-8") as source:
+    with open(package / "engine" / "model.py", "a", encoding="utf-8") as source:
         source.write("\n# an edit after the install\n")
     edited = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
                             check=True)
-    assert edited.stdout.strip() == str(package / "model.py")
+    assert edited.stdout.strip() == str(package / "engine" / "model.py")
     assert "has changed since it was compiled" in edited.stderr

@@ -11,11 +11,11 @@ import math
 import numpy as np
 import pytest
 
-from simulator.contracts import (SETTLEMENTS, ContractResult, OutcomeUnits, Savings, StackedUnits, definitions,
+from simulator.money.contracts import (SETTLEMENTS, ContractResult, OutcomeUnits, Savings, StackedUnits, definitions,
                                  outcome_units, price, price_replications, with_terms)
-from simulator.flows import DepartmentCosts, evaluate_flows
-from simulator.model import simulate_replication
-from simulator.scenario import Condition, Contract, Investor, Number, Outcome, Ref, bind
+from simulator.money.flows import DepartmentCosts, evaluate_flows
+from simulator.engine.model import simulate_replication
+from simulator.language.scenario import Condition, Contract, Investor, Number, Outcome, Ref, bind
 from tests.helpers import scenario_from
 from tests.test_flows import build, closed_form, when
 

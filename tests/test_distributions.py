@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from simulator.distributions import (
+from simulator.language.distributions import (
     PARAMETER_FORMS,
     TIME_FORMS,
     Exponential,

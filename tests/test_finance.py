@@ -8,7 +8,7 @@ import pytest
 from scipy.integrate import quad
 from scipy.optimize import brentq
 
-from simulator.finance import (discount_factor, force_of_interest, irr, irr_by_row, npv, present_value_of_rate,
+from simulator.money.finance import (discount_factor, force_of_interest, irr, irr_by_row, npv, present_value_of_rate,
                                settlement_of_month, settlement_times)
 
 RTOL = 1e-12

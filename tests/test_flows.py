@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from simulator.flows import DepartmentCosts, contract_years, evaluate_flows, levels
-from simulator.model import simulate_replication
-from simulator.scenario import Condition, Economics, Flow, bind
-from simulator.trajectories import Trajectories
+from simulator.money.flows import DepartmentCosts, contract_years, evaluate_flows, levels
+from simulator.engine.model import simulate_replication
+from simulator.language.scenario import Condition, Economics, Flow, bind
+from simulator.engine.trajectories import Trajectories
 from tests.helpers import scenario_from
 
 INF = math.inf

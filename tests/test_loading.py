@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
-from simulator.describe import describe
-from simulator.errors import ScenarioError
-from simulator.loading import deep_merge, load_scenario
-from simulator.scenario import Ref, bind
+from simulator.language.describe import describe
+from simulator.language.errors import ScenarioError
+from simulator.language.loading import deep_merge, load_scenario
+from simulator.language.scenario import Ref, bind
 from tests.helpers import scenario_from
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

@@ -11,7 +11,7 @@ import numpy as np
 from scipy import stats
 from scipy.linalg import expm
 
-from simulator.model import simulate_replication
+from simulator.engine.model import simulate_replication
 from tests.helpers import Z, assert_mean_close, assert_proportion_close, scenario_from
 
 
@@ -368,7 +368,7 @@ def test_a_unit_granted_while_waiting_is_taken_and_freed_when_the_youth_leaves(t
 
 
 def test_simulate_yields_the_same_replications_as_one_by_one(tmp_path):
-    from simulator.model import simulate
+    from simulator.engine.model import simulate
 
     scenario = scenario_from(tmp_path, """
         name: api

@@ -24,10 +24,10 @@ import openpyxl
 import pytest
 from matplotlib.font_manager import FontProperties, findfont
 
-from simulator import plots
+from simulator.outputs import plots
 from simulator.cli import main
-from simulator.loading import load_scenario
-from simulator.report import write_report
+from simulator.language.loading import load_scenario
+from simulator.outputs.report import write_report
 
 SCENARIO = """
     name: Small – Housing First for young homeless

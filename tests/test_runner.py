@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from simulator.cli import main
-from simulator.loading import load_scenario
-from simulator.results import write_results
+from simulator.language.loading import load_scenario
+from simulator.outputs.results import write_results
 from simulator.runner import RunOptions, chunk_files, read_manifest, run
 
 SCENARIO = """

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulator.sampling import parameter_uniform
-from simulator.seeding import rng_for
+from simulator.engine.sampling import parameter_uniform
+from simulator.engine.seeding import rng_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_same_key_gives_the_same_stream_in_a_fresh_process():
     """Strings are hashed with blake2b, not hash(), so a different PYTHONHASHSEED changes nothing."""
-    code = ("import json; from simulator.seeding import rng_for; "
-            "from simulator.sampling import parameter_uniform; "
+    code = ("import json; from simulator.engine.seeding import rng_for; "
+            "from simulator.engine.sampling import parameter_uniform; "
             "print(json.dumps([rng_for(7, 3, 'param', 'hf_housing_hr').random(3).tolist(), "
             "parameter_uniform(7, 12, 40, ('hf_housing_hr', 'housing_first'), True)]))")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.loading import load_scenario
-from simulator.model import simulate_replication
+from simulator.language.loading import load_scenario
+from simulator.engine.model import simulate_replication
 from tests.helpers import assert_mean_close
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"

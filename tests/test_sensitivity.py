@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from simulator.cli import main
-from simulator.distributions import parameter_distribution
-from simulator.scenario import Parameter
+from simulator.language.distributions import parameter_distribution
+from simulator.language.scenario import Parameter
 from simulator.sensitivity import crossing, sobol
 
 # Deterministic: 10 youths arrive at month 0 and stay in a shelter; in the programme every one

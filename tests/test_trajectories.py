@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.trajectories import Stays, _last_at_or_before
+from simulator.engine.trajectories import Stays, _last_at_or_before
 
 
 def test_last_at_or_before_is_the_last_key_not_after_each_query():

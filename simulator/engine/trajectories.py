@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 import numpy as np
 
 if TYPE_CHECKING:
-    from simulator.scenario import Condition
+    from simulator.language.scenario import Condition
 
 
 @dataclass(frozen=True)

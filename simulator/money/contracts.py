@@ -26,10 +26,10 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from simulator.finance import discount_factor, irr_by_row, settlement_of_month, settlement_times
-from simulator.flows import DepartmentCosts, split_by_month
-from simulator.scenario import Condition, Contract, Outcome, Ref
-from simulator.trajectories import Stays, Trajectories
+from simulator.money.finance import discount_factor, irr_by_row, settlement_of_month, settlement_times
+from simulator.money.flows import DepartmentCosts, split_by_month
+from simulator.language.scenario import Condition, Contract, Outcome, Ref
+from simulator.engine.trajectories import Stays, Trajectories
 
 Months = float
 MUNICIPAL = "municipality."

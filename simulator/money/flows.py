@@ -17,9 +17,9 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from simulator.finance import discount_factor, present_value_of_rate
-from simulator.scenario import Condition, Economics, Flow, Ref
-from simulator.trajectories import Trajectories, sum_before_in_group
+from simulator.money.finance import discount_factor, present_value_of_rate
+from simulator.language.scenario import Condition, Economics, Flow, Ref
+from simulator.engine.trajectories import Trajectories, sum_before_in_group
 
 Months = float
 

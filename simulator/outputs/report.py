@@ -26,10 +26,10 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from simulator import plots
-from simulator.distributions import parameter_distribution
-from simulator.errors import Issue, ScenarioError
-from simulator.spreadsheet import metric_kind, write_workbook
+from simulator.outputs import plots
+from simulator.language.distributions import parameter_distribution
+from simulator.language.errors import Issue, ScenarioError
+from simulator.outputs.spreadsheet import metric_kind, write_workbook
 
 LANGUAGES = ("en", "da")  # the order of the translations in TEXT
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from simulator.analysis import CONTRACT_METRICS, Layout, statistics
-from simulator.flows import contract_years, levels
+from simulator.money.flows import contract_years, levels
 from simulator.runner import load_records, read_manifest, write_json_atomic
-from simulator.scenario import Scenario
+from simulator.language.scenario import Scenario
 
 QUANTILE_COLUMNS = ("mean", "sd", "p05", "p50", "p95")
 

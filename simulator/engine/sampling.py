@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from simulator.seeding import rng_for
+from simulator.engine.seeding import rng_for
 
 UNIFORM_EDGE = 2.0**-53  # draws use u in [UNIFORM_EDGE, 1 - UNIFORM_EDGE]; the loader checks both ends
 

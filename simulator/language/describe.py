@@ -1,7 +1,7 @@
 """A readable account of a resolved scenario: what `simulator validate` prints."""
 from __future__ import annotations
 
-from simulator.scenario import Condition, Flow, Model, Ref, Scenario, TimeSpec, bind
+from simulator.language.scenario import Condition, Flow, Model, Ref, Scenario, TimeSpec, bind
 
 
 def describe(scenario: Scenario) -> str:

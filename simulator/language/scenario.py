@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from simulator.distributions import ParameterDistribution, TimeDistribution, time_distribution
+from simulator.language.distributions import ParameterDistribution, TimeDistribution, time_distribution
 
 Months = float
 

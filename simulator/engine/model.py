@@ -19,11 +19,11 @@ import simpy
 from simpy.events import Timeout
 from simpy.resources.resource import Request
 
-from simulator.distributions import Exponential, Fixed, TimeDistribution
-from simulator.sampling import draw_parameters
-from simulator.scenario import Condition, IntakeStream, Model, Number, Poisson, Ref, Scenario, bind
-from simulator.seeding import rng_for
-from simulator.trajectories import Trajectories
+from simulator.language.distributions import Exponential, Fixed, TimeDistribution
+from simulator.engine.sampling import draw_parameters
+from simulator.language.scenario import Condition, IntakeStream, Model, Number, Poisson, Ref, Scenario, bind
+from simulator.engine.seeding import rng_for
+from simulator.engine.trajectories import Trajectories
 
 INF = math.inf
 BLOCK = 64  # uniforms drawn per youth and stream up front; more come from an overflow stream

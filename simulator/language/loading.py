@@ -20,16 +20,16 @@ from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
-from simulator.distributions import (
+from simulator.language.distributions import (
     PARAMETER_FORMS,
     TIME_FORMS,
     InvalidArgument,
     parameter_distribution,
     time_distribution,
 )
-from simulator.errors import Issue, ScenarioError, shown
-from simulator.sampling import UNIFORM_EDGE
-from simulator.scenario import (
+from simulator.language.errors import Issue, ScenarioError, shown
+from simulator.engine.sampling import UNIFORM_EDGE
+from simulator.language.scenario import (
     Arm,
     Attribute,
     Condition,
