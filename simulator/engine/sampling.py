@@ -12,8 +12,7 @@ import functools
 import numpy as np
 
 from simulator.engine.seeding import rng_for
-
-UNIFORM_EDGE = 2.0**-53  # draws use u in [UNIFORM_EDGE, 1 - UNIFORM_EDGE]; the loader checks both ends
+from simulator.language.distributions import UNIFORM_EDGE
 
 
 def parameter_uniform(seed: int, replication: int, runs: int, key: tuple[str, ...], lhs: bool) -> float:

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from scipy import special, stats
 
 Months = float
+UNIFORM_EDGE = 2.0**-53  # draws use u in [UNIFORM_EDGE, 1 - UNIFORM_EDGE]; the loader checks both ends
 FloatOrArray = float | NDArray[np.float64]
 
 _LN2 = math.log(2)

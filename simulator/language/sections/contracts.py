@@ -1,0 +1,173 @@
+"""The `contracts` section: who is paid for which outcomes of which arm, and on what terms."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from simulator.language.errors import shown
+from simulator.language.reader import Reader, Scope, join, number_text
+from simulator.language.scenario import Arm, Attribute, Contract, Economics, Investor, Number, Outcome
+
+METRICS = ("achieved", "months_in", "entered", "status_at", "per_period")
+SETTLEMENTS = ("yearly", "monthly", "at_end")
+
+
+def build_contract(name: str, raw: Any, path: str, reader: Reader, arms: Mapping[str, Arm],
+              declared_arms: tuple[str, ...], attributes: tuple[Attribute, ...],
+              economics: Economics, horizon: float | None) -> Contract | None:
+    optional = ("arm", "youths", "payers", "payer", "investor", "window", "settlement", "outcomes",
+                "versus_baseline", "cap", "max_per_youth", "max_multiple", "outcome_fund", "label")
+    if reader.mapping(raw, path, required=("arm", "outcomes", "investor"), optional=optional) is None:
+        return None
+    arm_name = reader.one_of(raw["arm"], join(path, "arm"), declared_arms, "an arm")
+    attribute_scope = Scope({}, {a.name: a.values for a in attributes}, reader)
+    youths = attribute_scope.condition(raw.get("youths", {}), join(path, "youths"), attributes_only=True)
+    payers: dict[str, Number] | None = None
+    if ("payers" in raw) == ("payer" in raw):
+        reader.issue(path, "exactly one of payers or payer", "both" if "payers" in raw else "neither")
+    elif "payer" in raw:
+        department = reader.one_of(raw["payer"], join(path, "payer"), economics.departments, "a department")
+        payers = None if department is None else {department: 1.0}
+    else:
+        payers = reader.shares(raw["payers"], join(path, "payers"), economics.departments, "departments")
+    investor = _investor(raw["investor"], join(path, "investor"), reader)
+    window_start, window_until = 0.0, horizon
+    if "window" in raw:
+        spec = reader.mapping(raw["window"], join(path, "window"), optional=("from", "until"))
+        if spec is not None:
+            window_start = reader.number(spec.get("from", 0), join(path, "window.from"), 0.0, allow_ref=False)
+            window_until = reader.number(spec.get("until", horizon), join(path, "window.until"),
+                                         0.0, horizon, low_open=True, allow_ref=False)
+            if None not in (window_start, window_until) and window_until <= window_start:
+                reader.issue(join(path, "window.until"), f"a month after window.from ({number_text(window_start)})",
+                             shown(spec.get("until")))
+    settlement = reader.one_of(raw.get("settlement", "yearly"), join(path, "settlement"),
+                               SETTLEMENTS, "a settlement")
+    outcomes = []
+    arm = arms.get(arm_name) if arm_name else None
+    if not isinstance(raw["outcomes"], dict) or not raw["outcomes"]:
+        reader.issue(join(path, "outcomes"), "a mapping of outcome names to metrics", shown(raw["outcomes"]))
+    elif arm is not None:
+        scope = Scope({t.name: t.states for t in arm.model.tracks},
+                      {a.name: a.values for a in attributes}, reader)
+        for outcome_name, spec in raw["outcomes"].items():
+            outcome = _outcome(str(outcome_name), spec, join(join(path, "outcomes"), str(outcome_name)),
+                               reader, scope)
+            if outcome is not None:
+                outcomes.append(outcome)
+    versus = reader.flag(raw.get("versus_baseline", False), join(path, "versus_baseline"))
+    optional_numbers = {}
+    for key in ("cap", "max_per_youth", "max_multiple"):
+        optional_numbers[key] = (reader.number(raw[key], join(path, key), 0.0)
+                                 if raw.get(key) is not None else None)
+    reserve = None
+    if "outcome_fund" in raw:
+        spec = reader.mapping(raw["outcome_fund"], join(path, "outcome_fund"), required=("reserve",))
+        if spec is not None:
+            reserve = reader.number(spec["reserve"], join(path, "outcome_fund.reserve"), 0.0)
+    if None in (arm_name, youths, payers, investor, window_start, window_until, settlement, versus):
+        return None
+    if not isinstance(raw["outcomes"], dict) or len(outcomes) != len(raw["outcomes"]):
+        return None
+    return Contract(name, arm_name, youths, payers, investor, window_start, window_until, settlement,
+                    tuple(outcomes), versus, optional_numbers["cap"], optional_numbers["max_per_youth"],
+                    optional_numbers["max_multiple"], reserve)
+
+
+def _investor(raw: Any, path: str, reader: Reader) -> Investor | None:
+    if reader.mapping(raw, path, required=("principal",), optional=("disbursed",)) is None:
+        return None
+    principal = reader.number(raw["principal"], join(path, "principal"), 0.0, low_open=True)
+    if principal is None:
+        return None
+    spec = raw.get("disbursed", [{"at": 0, "amount": raw["principal"]}])
+    if not isinstance(spec, list) or not spec:
+        reader.issue(join(path, "disbursed"), "a list of {at, amount}", shown(spec))
+        return None
+    disbursements = []
+    for i, item in enumerate(spec):
+        here = join(join(path, "disbursed"), i)
+        if reader.mapping(item, here, required=("at", "amount")) is None:
+            return None
+        at = reader.number(item["at"], join(here, "at"), 0.0)
+        amount = reader.number(item["amount"], join(here, "amount"), 0.0, low_open=True)
+        if None in (at, amount):
+            return None
+        disbursements.append((at, amount))
+    amounts = [amount for _, amount in disbursements]
+    if isinstance(principal, float) and all(isinstance(a, float) for a in amounts):
+        if abs(sum(amounts) - principal) > 1e-6 * principal:
+            reader.issue(join(path, "disbursed"), f"disbursements that add up to the principal "
+                         f"({number_text(principal)})", f"a sum of {number_text(sum(amounts))}")
+            return None
+    return Investor(principal, tuple(disbursements))
+
+
+def _outcome(name: str, raw: Any, path: str, reader: Reader, scope: Scope) -> Outcome | None:
+    if reader.mapping(raw, path, optional=METRICS + ("price", "max_months", "max_periods", "label")) is None:
+        return None
+    metric = reader.exactly_one(raw, path, METRICS)
+    if metric is None:
+        return None
+    here = join(path, metric)
+    if "price" not in raw:
+        reader.issue(join(path, "price"), "a value for `price` (required)", "nothing")
+        return None
+    price = reader.number(raw["price"], join(path, "price"), 0.0)
+    if "max_months" in raw and metric != "months_in":
+        reader.issue(join(path, "max_months"), "max_months only with months_in", shown(raw["max_months"]))
+        return None
+    if "max_periods" in raw and metric != "per_period":
+        reader.issue(join(path, "max_periods"), "max_periods only with per_period", shown(raw["max_periods"]))
+        return None
+    extra: dict[str, Any] = {}
+    spec = raw[metric]
+    if metric in ("months_in", "entered"):
+        condition, inside = scope.condition(spec, here), True
+        if metric == "months_in" and "max_months" in raw:
+            extra["max_months"] = reader.number(raw["max_months"], join(path, "max_months"), 0.0)
+            if extra["max_months"] is None:
+                return None
+    else:
+        required = {"achieved": ("for_months",), "status_at": ("months_after_arrival",),
+                    "per_period": ("every",)}[metric]
+        optional = ("in", "not_in") + (("at_least", "at_most") if metric == "per_period" else ())
+        if reader.mapping(spec, here, required=required, optional=optional) is None:
+            return None
+        if ("in" in spec) == ("not_in" in spec):
+            reader.issue(here, "exactly one of in, not_in", "both" if "in" in spec else "neither")
+            return None
+        inside = "in" in spec
+        condition = scope.condition(spec["in" if inside else "not_in"], join(here, "in" if inside else "not_in"))
+        if metric == "achieved":
+            extra["for_months"] = reader.number(spec["for_months"], join(here, "for_months"), 0.0)
+        elif metric == "status_at":
+            points = spec["months_after_arrival"]
+            if not isinstance(points, list) or not points:
+                reader.issue(join(here, "months_after_arrival"), "a list of months", shown(points))
+                return None
+            checkpoints = [reader.number(p, join(join(here, "months_after_arrival"), i), 0.0)
+                           for i, p in enumerate(points)]
+            if None in checkpoints:
+                return None
+            extra["checkpoints"] = tuple(checkpoints)
+        else:
+            every = reader.number(spec["every"], join(here, "every"), 0.0, low_open=True)
+            extra["every"] = every
+            for key in ("at_least", "at_most"):
+                if key in spec:
+                    extra[key] = reader.number(spec[key], join(here, key), 0.0)
+                    if extra[key] is None:
+                        return None
+            if "at_least" not in spec and "at_most" not in spec:
+                reader.issue(here, "at_least and/or at_most", "neither")
+                return None
+            if "max_periods" in raw:
+                extra["max_periods"] = reader.number(raw["max_periods"], join(path, "max_periods"),
+                                                     0, integer=True)
+                if extra["max_periods"] is None:
+                    return None
+        if any(value is None for value in extra.values()):
+            return None
+    if condition is None or price is None:
+        return None
+    return Outcome(name, metric, condition, inside, price, **extra)

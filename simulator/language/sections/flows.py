@@ -1,0 +1,136 @@
+"""Money: the `economics` section (currency, discount rate, departments) and the `flows` that
+charge departments for what youths do."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from simulator.language.errors import shown
+from simulator.language.reader import Reader, Scope, join, number_text
+from simulator.language.scenario import Economics, Flow, Number, Ref
+
+FLOW_KINDS = ("per_month_in", "per_entry", "per_youth", "fixed")
+
+
+def build_economics(raw: Any, reader: Reader) -> Economics:
+    default = Economics("DKK", 0.0, ())
+    fields = reader.mapping(raw, "economics", optional=("currency", "discount_rate", "departments"))
+    if fields is None:
+        return default
+    currency = reader.text(raw.get("currency", "DKK"), "economics.currency") or "DKK"
+    rate = reader.number(raw.get("discount_rate", 0.0), "economics.discount_rate", 0.0, 1.0)
+    departments: tuple[str, ...] = ()
+    if "departments" in raw:
+        items = raw["departments"]
+        if not isinstance(items, list) or not items:
+            reader.issue("economics.departments", "a list of department names", shown(items))
+        else:
+            for i, item in enumerate(items):
+                if not isinstance(item, str) or not re.fullmatch(r"[A-Za-z_][\w]*(\.[\w]+)*", item):
+                    reader.issue(join("economics.departments", i),
+                                 "a department name such as municipality.social", shown(item))
+                elif item in departments:
+                    reader.issue(join("economics.departments", i), "each department once",
+                                 f"{item!r} again")
+                else:
+                    departments += (item,)
+    return Economics(currency, rate if rate is not None else 0.0, departments)
+
+
+
+def build_flows(raw: Any, reader: Reader, scope: Scope, economics: Economics) -> tuple[Flow, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        reader.issue("flows", "a mapping of flow names to flows", shown(raw))
+        return ()
+    flows = []
+    for name, spec in raw.items():
+        flow = _flow(str(name), spec, join("flows", str(name)), reader, scope, economics)
+        if flow is not None:
+            flows.append(flow)
+    return tuple(flows)
+
+
+def _flow(name: str, raw: Any, path: str, reader: Reader, scope: Scope,
+          economics: Economics) -> Flow | None:
+    payments = ("pays", "split", "transfer")
+    optional = FLOW_KINDS + payments + ("amount", "from", "until", "max_months_per_year", "label", "source")
+    if reader.mapping(raw, path, optional=optional) is None:
+        return None
+    kind = reader.exactly_one(raw, path, FLOW_KINDS)
+    if kind is None:
+        return None
+    condition, start, until = None, None, None
+    if kind == "fixed":
+        spec = reader.mapping(raw["fixed"], join(path, "fixed"), required=("per_month",),
+                              optional=("from", "until"))
+        if spec is None:
+            return None
+        amount = reader.number(spec["per_month"], join(path, "fixed.per_month"))
+        start = reader.month(spec.get("from", 0), join(path, "fixed.from"))
+        until = reader.month(spec["until"], join(path, "fixed.until")) if "until" in spec else None
+        for key in ("amount", "from", "until", "max_months_per_year"):
+            if key in raw:
+                reader.issue(join(path, key), "no such field on a fixed flow (give per_month, from "
+                             "and until inside `fixed`)", shown(raw[key]))
+                return None
+    else:
+        condition = scope.condition(raw[kind], join(path, kind))
+        if "amount" not in raw:
+            reader.issue(join(path, "amount"), "a value for `amount` (required)", "nothing")
+            return None
+        amount = reader.number(raw["amount"], join(path, "amount"))
+        if "from" in raw:
+            start = reader.month(raw["from"], join(path, "from"))
+        if "until" in raw:
+            until = reader.month(raw["until"], join(path, "until"))
+    maximum = None
+    if "max_months_per_year" in raw:
+        if kind != "per_month_in":
+            reader.issue(join(path, "max_months_per_year"), "max_months_per_year only on a "
+                         "per_month_in flow", shown(raw["max_months_per_year"]))
+            return None
+        if reader.start is None:
+            reader.issue(join(path, "max_months_per_year"), "a scenario `start` (calendar years "
+                         "need it)", "no start")
+            return None
+        maximum = reader.number(raw["max_months_per_year"], join(path, "max_months_per_year"),
+                                0.0, 12.0)
+    if isinstance(start, float) and isinstance(until, float) and until <= start:
+        where = join(path, "fixed.until" if kind == "fixed" else "until")
+        reader.issue(where, f"a month after `from` ({number_text(start)})", number_text(until))
+        return None
+    shares = _payment(raw, path, reader, economics, payments)
+    if None in (amount, shares) or (kind != "fixed" and condition is None):
+        return None
+    return Flow(name, kind, condition, amount, shares, start, until, maximum)
+
+
+def _payment(raw: dict, path: str, reader: Reader, economics: Economics,
+             payments: tuple[str, ...]) -> dict[str, Number] | None:
+    kind = reader.exactly_one(raw, path, payments)
+    if kind is None:
+        return None
+    departments = economics.departments
+    here = join(path, kind)
+    if kind == "pays":
+        department = reader.one_of(raw["pays"], here, departments, "a department in economics.departments")
+        return None if department is None else {department: 1.0}
+    if kind == "split":
+        return reader.shares(raw["split"], here, departments, "departments")
+    spec = reader.mapping(raw["transfer"], here, required=("from", "to"), optional=("share",))
+    if spec is None:
+        return None
+    payer = reader.one_of(spec["from"], join(here, "from"), departments, "a department")
+    payee = reader.one_of(spec["to"], join(here, "to"), departments, "a department")
+    share = reader.number(spec.get("share", 1.0), join(here, "share"), 0.0, 1.0)
+    if payer is not None and payer == payee:
+        reader.issue(join(here, "to"), "a department other than `from`", shown(payee))
+        return None
+    if None in (payer, payee, share):
+        return None
+    if isinstance(share, Ref):
+        reader.issue(join(here, "share"), "a plain number", shown(spec.get("share")))
+        return None
+    return {payer: share, payee: -share}
