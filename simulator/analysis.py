@@ -13,10 +13,10 @@ from typing import Iterable
 
 import numpy as np
 
-from simulator.money.contracts import (ContractResult, OutcomeUnits, Savings, StackedUnits, definitions,
-                                 outcome_units, price_replications)
 from simulator.money.finance import discount_factor
 from simulator.money.flows import DepartmentCosts, evaluate_flows
+from simulator.money.pricing import ContractResult, Savings, price_replications
+from simulator.money.units import OutcomeUnits, StackedUnits, definitions, outcome_units
 from simulator.engine.model import Replication
 from simulator.language.scenario import Scenario, bind
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from simulator.analysis import Layout, statistics, units_from_table
-from simulator.money.contracts import ContractResults, Savings, StackedUnits, definitions, price_replications, with_terms
+from simulator.money.pricing import ContractResults, Savings, price_replications, with_terms
+from simulator.money.units import StackedUnits, definitions
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.loading import load_resolved
 from simulator.outputs.results import write_csv

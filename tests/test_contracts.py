@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from simulator.money.contracts import (SETTLEMENTS, ContractResult, OutcomeUnits, Savings, StackedUnits, definitions,
-                                 outcome_units, price, price_replications, with_terms)
+from simulator.money.pricing import SETTLEMENTS, ContractResult, Savings, price, price_replications, with_terms
+from simulator.money.units import OutcomeUnits, StackedUnits, definitions, outcome_units
 from simulator.money.flows import DepartmentCosts, evaluate_flows
 from simulator.engine.model import simulate_replication
 from simulator.language.scenario import Condition, Contract, Investor, Number, Outcome, Ref, bind
