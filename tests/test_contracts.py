@@ -15,7 +15,8 @@ from simulator.money.pricing import SETTLEMENTS, ContractResult, Savings, price,
 from simulator.money.units import OutcomeUnits, StackedUnits, definitions, outcome_units
 from simulator.money.flows import DepartmentCosts, evaluate_flows
 from simulator.engine.model import simulate_replication
-from simulator.language.scenario import Condition, Contract, Investor, Number, Outcome, Ref, bind
+from simulator.language.outcomes import METRICS, Outcome
+from simulator.language.scenario import Condition, Contract, Investor, Number, Ref, bind
 from tests.helpers import scenario_from
 from tests.test_flows import build, closed_form, when
 
@@ -26,7 +27,7 @@ DEPARTMENTS = ("municipality.social", "municipality.employment", "state.benefits
 
 
 def outcome(name, metric, condition, price=1000.0, inside=True, **extra) -> Outcome:
-    return Outcome(name, metric, condition, inside, price, **extra)
+    return METRICS[metric](name=name, price=price, condition=condition, inside=inside, **extra)
 
 
 def contract(outcomes, window=(0, 36), settlement="yearly", principal=100000.0, payers=None,
@@ -416,7 +417,7 @@ def random_units(c: Contract, arm: str, youths: int, rng: np.random.Generator,
     for o, out in enumerate(c.outcomes):
         for youth in range(youths):
             for month in np.sort(rng.choice(MONTHS, size=0 if empty else int(rng.integers(0, 8)), replace=False)):
-                rows.append((o, youth, month, rng.uniform(0.1, 1.0) if out.metric == "months_in" else 1.0))
+                rows.append((o, youth, month, rng.uniform(0.1, 1.0) if out.unit == "months" else 1.0))
     o, y, m, u = np.array(rows, dtype=float).reshape(-1, 4).T
     return OutcomeUnits(c.name, arm, tuple(x.name for x in c.outcomes), definitions(c), MONTHS, youths,
                         o.astype(np.int16), y.astype(np.int32), m.astype(np.int32), u)

@@ -241,6 +241,10 @@ class Stays:
             inside |= (time == horizon) & (e == horizon) & (s < e)
         return found & (self.youth[k] == youth) & inside
 
+    def split_by_month(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The intervals cut at whole months: (month, piece start, piece end, youth) per piece."""
+        return split_by_month(self.start, self.end, self.youth)
+
     def time_before(self, youth: np.ndarray, time: np.ndarray) -> np.ndarray:
         """Months each youth has spent in the intervals before `time` (since arrival)."""
         youth, time = np.asarray(youth), np.asarray(time, dtype=float)
@@ -255,6 +259,33 @@ class Stays:
         k = np.where(found, k, 0)
         here = before[k] + np.clip(time - self.start[k], 0.0, length[k])
         return np.where(found & (self.youth[k] == youth), here, 0.0)
+
+
+def split_by_month(start: np.ndarray, end: np.ndarray, *others: np.ndarray):
+    """Cut intervals [start, end) at whole months: (month, piece start, piece end, *others per piece).
+
+    Zero-length intervals give no piece. `others` (e.g. the youth) are repeated for each piece.
+    """
+    return split_periodic(start, end, 1.0, 0.0, *others)
+
+
+def split_periodic(start: np.ndarray, end: np.ndarray, period: float, phase: float, *others: np.ndarray):
+    """Cut intervals [start, end) at t = phase + period·j: (j, piece start, piece end, *others).
+
+    The cut points are computed as phase + period·j, so whole-month cuts are exact.
+    """
+    start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    long = end > start
+    start, end = start[long], end[long]
+    others = tuple(np.asarray(o)[long] for o in others)
+    first = np.floor((start - phase) / period).astype(np.int64)
+    count = np.maximum(np.ceil((end - phase) / period).astype(np.int64) - first, 1)
+    row = np.repeat(np.arange(len(start)), count)
+    j = first[row] + (np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count))
+    a = np.maximum(start[row], phase + period * j)
+    b = np.minimum(end[row], phase + period * (j + 1))
+    keep = b > a  # a cut that rounding placed on an interval's edge gives an empty piece
+    return (j[keep], a[keep], b[keep]) + tuple(o[row][keep] for o in others)
 
 
 def sum_before_in_group(values: np.ndarray, first: np.ndarray) -> np.ndarray:

@@ -66,9 +66,7 @@ def describe(scenario: Scenario) -> str:
         if limits:
             lines.append("  " + ", ".join(limits))
         for outcome in contract.outcomes:
-            lines.append(f"  {outcome.name}: {outcome.metric} "
-                         f"{'' if outcome.inside else 'not '}{_condition(outcome.condition)}, "
-                         f"price {_number(outcome.price)}")
+            lines.append(f"  {outcome.name}: {outcome.describe()}, price {_number(outcome.price)}")
     return "\n".join(lines)
 
 
@@ -88,7 +86,7 @@ def _tracks(model: Model, values: dict[str, float], only: set[str] | None = None
         lines.append(f"  {track.name}: {', '.join(track.states)}{holds}")
         for transition in track.transitions:
             median = bind(transition.time, values).distribution().median()
-            modifiers = "".join(f"; ×{_number(m.hazard_ratio)} when {_condition(m.when)}"
+            modifiers = "".join(f"; ×{_number(m.hazard_ratio)} when {describe_condition(m.when)}"
                                 for m in transition.modifiers)
             lines.append(f"    {transition.source} -> {transition.target}: {_time(transition.time)}, "
                          f"median {median:.3g} months{modifiers}")
@@ -124,7 +122,8 @@ def _time(time: TimeSpec) -> str:
     return f"{time.kind} " + ", ".join(f"{k} {_number(v)}" for k, v in time.args.items())
 
 
-def _condition(condition: Condition) -> str:
+def describe_condition(condition: Condition) -> str:
+    """A condition for people: `housing=housed|hf_flat & group=vulnerable`."""
     parts = [f"{k}={'|'.join(sorted(v))}" for k, v in {**condition.states, **condition.attributes}.items()]
     return " & ".join(parts) if parts else "any"
 
@@ -138,7 +137,7 @@ def _show(arrivals) -> str:
 
 def _flow(flow: Flow) -> str:
     who = ", ".join(f"{d} {_number(s)}" for d, s in flow.shares.items())
-    when = "" if flow.condition is None else f" {_condition(flow.condition)}"
+    when = "" if flow.condition is None else f" {describe_condition(flow.condition)}"
     period = ""
     if flow.start is not None or flow.until is not None:
         period = f" in [{_number(flow.start) if flow.start is not None else '0'}, " \

@@ -22,13 +22,15 @@ import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special, stats
 
-Months = float
+if TYPE_CHECKING:
+    from simulator.language.scenario import Months
+
 UNIFORM_EDGE = 2.0**-53  # draws use u in [UNIFORM_EDGE, 1 - UNIFORM_EDGE]; the loader checks both ends
 FloatOrArray = float | NDArray[np.float64]
 

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Mapping, get_args
 
 from simulator.language.distributions import ParameterDistribution, TimeDistribution, time_distribution
 
+if TYPE_CHECKING:
+    from simulator.language.outcomes import Outcome
+
 Months = float
+Settlement = Literal["yearly", "monthly", "at_end"]
+SETTLEMENTS: tuple[str, ...] = get_args(Settlement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +27,15 @@ class Ref:
 
 
 Number = float | Ref
+
+
+def plain(value: Number | None, what: str) -> float:
+    """A bound number as a float; a ValueError naming `what` if it is still a `$name` or missing."""
+    if isinstance(value, Ref):
+        raise ValueError(f"{what} is still ${value.name}: bind it with the arm's parameter values first")
+    if value is None:
+        raise ValueError(f"{what} is missing")
+    return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +55,12 @@ class Condition:
 
     states: Mapping[str, frozenset[str]] = field(default_factory=dict)
     attributes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def canonical_text(self) -> str:
+        """The condition as text that does not depend on the order it was written in."""
+        parts = [f"{k}:{','.join(sorted(v))}" for k, v in sorted(self.states.items())]
+        parts += [f"{k}={','.join(sorted(v))}" for k, v in sorted(self.attributes.items())]
+        return ";".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,27 +161,6 @@ class Flow:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
-    """One priced outcome of a contract; `metric` is achieved, months_in, entered, status_at or per_period.
-
-    `condition` is the states the metric looks at; `inside` is False for `not_in`.
-    """
-
-    name: str
-    metric: str
-    condition: Condition
-    inside: bool
-    price: Number
-    for_months: Number | None = None
-    max_months: Number | None = None
-    checkpoints: tuple[Number, ...] = ()
-    every: Number | None = None
-    at_least: Number | None = None
-    at_most: Number | None = None
-    max_periods: Number | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Investor:
     principal: Number
     disbursements: tuple[tuple[Number, Number], ...]  # (at month, amount)
@@ -176,8 +175,8 @@ class Contract:
     investor: Investor
     window_start: Number
     window_until: Number
-    settlement: str
-    outcomes: tuple[Outcome, ...]
+    settlement: Settlement
+    outcomes: tuple[Outcome, ...]  # one class per metric: simulator.language.outcomes
     versus_baseline: bool = False
     cap: Number | None = None
     max_per_youth: Number | None = None

@@ -7,13 +7,11 @@ discounted continuously with the force of interest δ = ln(1 + r) / 12 per month
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-Months = float
-Settlement = Literal["yearly", "monthly", "at_end"]
+from simulator.language.scenario import SETTLEMENTS, Settlement
 
 
 def force_of_interest(annual_rate: float) -> float:
@@ -183,7 +181,7 @@ def settlement_times(window_start: int, window_until: int, settlement: Settlemen
         return np.arange(start + 1, until + 1, dtype=float)
     if settlement == "at_end":
         return np.array([float(until)])
-    raise ValueError(f"settlement must be one of yearly, monthly, at_end; found {settlement!r}")
+    raise ValueError(f"settlement must be one of {', '.join(SETTLEMENTS)}; found {settlement!r}")
 
 
 def settlement_of_month(window_start: int, window_until: int, settlement: Settlement) -> NDArray[np.int64]:

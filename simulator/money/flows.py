@@ -18,10 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulator.money.finance import discount_factor, present_value_of_rate
-from simulator.language.scenario import Condition, Economics, Flow, Ref
-from simulator.engine.trajectories import Trajectories, sum_before_in_group
-
-Months = float
+from simulator.language.scenario import Condition, Economics, Flow, Months, plain
+from simulator.engine.trajectories import Trajectories, split_by_month, split_periodic, sum_before_in_group
 
 
 @dataclass(frozen=True)
@@ -94,7 +92,7 @@ def evaluate_flows(trajectories: Trajectories, flows: Sequence[Flow], economics:
 
     References: spec §1.6.
     """
-    rate = _plain(economics.annual_discount_rate, "economics.discount_rate")
+    rate = plain(economics.annual_discount_rate, "economics.discount_rate")
     departments = tuple(economics.departments)
     n_months = math.ceil(horizon)
     accruing, events = [], []
@@ -105,12 +103,12 @@ def evaluate_flows(trajectories: Trajectories, flows: Sequence[Flow], economics:
     nominal = np.zeros((len(departments), n_months))
     discounted = np.zeros((len(departments), n_months))
     for row, flow in enumerate(flows):
-        amount = _plain(flow.amount, f"flows.{flow.name}.amount")
+        amount = plain(flow.amount, f"flows.{flow.name}.amount")
         for department, share in flow.shares.items():
             if department not in departments:
                 raise ValueError(f"flows.{flow.name}: department {department!r} is not in economics.departments")
             d = departments.index(department)
-            weight = amount * _plain(share, f"flows.{flow.name} share of {department}")
+            weight = amount * plain(share, f"flows.{flow.name} share of {department}")
             nominal[d] += weight * per_flow_nominal[row]
             discounted[d] += weight * per_flow_discounted[row]
     return DepartmentCosts(departments, nominal, discounted)
@@ -120,8 +118,8 @@ def _flow_quantity(flow: Flow, trajectories: Trajectories, start: tuple[int, int
                    horizon: Months) -> tuple:
     """What a flow pays for, per unit of `amount`: ("accrual", starts, ends) of the intervals in
     which it accrues at one a month, or ("events", times) of the events it pays for once."""
-    low = max(0.0, _plain(flow.start, f"flows.{flow.name}.from")) if flow.start is not None else 0.0
-    high = horizon if flow.until is None else min(horizon, _plain(flow.until, f"flows.{flow.name}.until"))
+    low = max(0.0, plain(flow.start, f"flows.{flow.name}.from")) if flow.start is not None else 0.0
+    high = horizon if flow.until is None else min(horizon, plain(flow.until, f"flows.{flow.name}.until"))
     if flow.kind == "fixed":
         return ("accrual", np.array([low]), np.array([high])) if high > low else ("events", np.zeros(0))
     if flow.kind not in ("per_month_in", "per_entry", "per_youth"):
@@ -136,7 +134,7 @@ def _flow_quantity(flow: Flow, trajectories: Trajectories, start: tuple[int, int
         if flow.max_months_per_year is not None:
             if start is None:
                 raise ValueError(f"flows.{flow.name}: max_months_per_year needs the scenario's `start`")
-            limit = _plain(flow.max_months_per_year, f"flows.{flow.name}.max_months_per_year")
+            limit = plain(flow.max_months_per_year, f"flows.{flow.name}.max_months_per_year")
             a, b = first_months_per_calendar_year(youth, a, b, limit, start[1])
         return "accrual", a, b
     if flow.kind == "per_entry":
@@ -175,33 +173,6 @@ def _by_flow_and_month(accruing: list[tuple], events: list[tuple], n_flows: int,
     return nominal.reshape(n_flows, n_months), discounted.reshape(n_flows, n_months)
 
 
-def split_by_month(start: np.ndarray, end: np.ndarray, *others: np.ndarray):
-    """Cut intervals [start, end) at whole months: (month, piece start, piece end, *others per piece).
-
-    Zero-length intervals give no piece. `others` (e.g. the youth) are repeated for each piece.
-    """
-    return split_periodic(start, end, 1.0, 0.0, *others)
-
-
-def split_periodic(start: np.ndarray, end: np.ndarray, period: float, phase: float, *others: np.ndarray):
-    """Cut intervals [start, end) at t = phase + period·j: (j, piece start, piece end, *others).
-
-    The cut points are computed as phase + period·j, so whole-month cuts are exact.
-    """
-    start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
-    long = end > start
-    start, end = start[long], end[long]
-    others = tuple(np.asarray(o)[long] for o in others)
-    first = np.floor((start - phase) / period).astype(np.int64)
-    count = np.maximum(np.ceil((end - phase) / period).astype(np.int64) - first, 1)
-    row = np.repeat(np.arange(len(start)), count)
-    j = first[row] + (np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count))
-    a = np.maximum(start[row], phase + period * j)
-    b = np.minimum(end[row], phase + period * (j + 1))
-    keep = b > a  # a cut that rounding placed on an interval's edge gives an empty piece
-    return (j[keep], a[keep], b[keep]) + tuple(o[row][keep] for o in others)
-
-
 def first_months_per_calendar_year(youth: np.ndarray, start: np.ndarray, end: np.ndarray,
                                    limit: float, start_month: int) -> tuple[np.ndarray, np.ndarray]:
     """Keep, per youth and calendar year, only the first `limit` months of the intervals.
@@ -219,9 +190,3 @@ def first_months_per_calendar_year(youth: np.ndarray, start: np.ndarray, end: np
     kept = np.clip(limit - used, 0.0, length)
     keep = kept > 0
     return a[keep], np.where(kept == length, b, a + kept)[keep]
-
-
-def _plain(value, what: str) -> float:
-    if isinstance(value, Ref):
-        raise ValueError(f"{what} is still ${value.name}: bind the flows with the arm's parameter values first")
-    return float(value)

@@ -22,10 +22,9 @@ from numpy.typing import NDArray
 from simulator.money.finance import discount_factor, irr_by_row, settlement_of_month, settlement_times
 from simulator.money.flows import DepartmentCosts
 from simulator.money.units import OutcomeUnits, StackedUnits, check_units
-from simulator.language.scenario import Contract, Ref
+from simulator.language.scenario import SETTLEMENTS, Contract, Ref, plain
 
 MUNICIPAL = "municipality."
-SETTLEMENTS = ("yearly", "monthly", "at_end")
 
 
 @dataclass(frozen=True)
@@ -166,7 +165,7 @@ def price(contract: Contract, units: OutcomeUnits, baseline_units: OutcomeUnits 
 
     References: spec §1.7 and §3.
     """
-    rate = _plain(discount_rate, "economics.discount_rate")
+    rate = plain(discount_rate, "economics.discount_rate")
     stacked_baseline = None if baseline_units is None else StackedUnits.of([baseline_units])
     savings = Savings.of([costs_by_arm[contract.arm]], [costs_by_arm[baseline]])
     return price_replications(contract, {}, StackedUnits.of([units]), stacked_baseline, savings, n_months,
@@ -224,8 +223,8 @@ def price_replications(contract: Contract, values: Mapping[str, NDArray[np.float
 def _price_alike(contract: Contract, terms: "_Terms", units: StackedUnits, baseline_units: StackedUnits | None,
                  savings: Savings, n_months: int, discount_rates: NDArray[np.float64]) -> ContractResults:
     """`price_replications` for replications that share the window and the disbursement dates."""
+    times = settlement_times(terms.window_start[0], terms.window_until[0], contract.settlement)  # whole months
     start, until = int(terms.window_start[0]), int(terms.window_until[0])
-    times = settlement_times(start, until, contract.settlement)
     settle = settlement_of_month(start, until, contract.settlement)
     earned = _earned(terms, units, start, until, settle, len(times))
     if contract.versus_baseline:
@@ -300,33 +299,15 @@ class _Terms:
         def number(value: Any, what: str) -> NDArray[np.float64]:
             if isinstance(value, Ref) and value.name in values:
                 return np.broadcast_to(np.asarray(values[value.name], dtype=float), (replications,))
-            return np.full(replications, _plain(value, what))
+            return np.full(replications, plain(value, what))
 
         def columns(numbers: list[NDArray[np.float64]]) -> NDArray[np.float64]:
             return np.stack(numbers, axis=1) if numbers else np.zeros((replications, 0))
 
-        if c.settlement not in SETTLEMENTS:
-            raise ValueError(f"contract {c.name}: settlement must be one of {', '.join(SETTLEMENTS)}, "
-                             f"found {c.settlement!r}")
         start, until = number(c.window_start, "window.from"), number(c.window_until, "window.until")
-        bad = (start != np.floor(start)) | (until != np.floor(until)) | (until <= start) | (start < 0)
-        if bad.any():
-            raise ValueError(f"contract {c.name}: the window must be whole months with 0 ≤ from < until, "
-                             f"found [{start[bad][0]:g}, {until[bad][0]:g})")
-        caps = []
-        for o in c.outcomes:
-            if o.metric in ("achieved", "entered"):
-                caps.append(np.ones(replications))
-            elif o.metric == "months_in" and o.max_months is not None:
-                caps.append(number(o.max_months, f"outcomes.{o.name}.max_months"))
-            elif o.metric == "per_period" and o.max_periods is not None:
-                caps.append(number(o.max_periods, f"outcomes.{o.name}.max_periods"))
-            else:
-                caps.append(np.full(replications, math.inf))
+        caps = [np.full(replications, math.inf) if o.max_units_per_youth is None
+                else number(o.max_units_per_youth, f"outcomes.{o.name} per-youth cap") for o in c.outcomes]
         principal = number(c.investor.principal, "investor.principal")
-        if not np.all(principal > 0):
-            raise ValueError(f"contract {c.name}: investor.principal must be positive, "
-                             f"found {float(principal[~(principal > 0)][0])!r}")
         optional = {key: np.full(replications, math.inf) if getattr(c, key) is None
                     else number(getattr(c, key), key) for key in ("max_per_youth", "cap", "max_multiple")}
         return cls(
@@ -442,8 +423,8 @@ def _with_term(contract: Contract, key: str, value: Any) -> Contract:
         principal = _number(value, where, optional=False)
         if principal <= 0:
             raise ValueError(f"{where}: expected a positive number, found {value!r}")
-        old = _plain(contract.investor.principal, "investor.principal")
-        scaled = tuple((at, _plain(amount, "investor.disbursed.amount") * principal / old)
+        old = plain(contract.investor.principal, "investor.principal")
+        scaled = tuple((at, plain(amount, "investor.disbursed.amount") * principal / old)
                        for at, amount in contract.investor.disbursements)
         return dataclasses.replace(contract, investor=dataclasses.replace(
             contract.investor, principal=principal, disbursements=scaled))
@@ -483,12 +464,4 @@ def _number(value: Any, where: str, optional: bool) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
             or not math.isfinite(float(value)) or float(value) < 0:
         raise ValueError(f"{where}: expected a number ≥ 0{' or None' if optional else ''}, found {value!r}")
-    return float(value)
-
-
-def _plain(value: Any, what: str) -> float:
-    if isinstance(value, Ref):
-        raise ValueError(f"{what} is still ${value.name}: bind the contract with the arm's parameter values")
-    if value is None:
-        raise ValueError(f"{what} is missing")
     return float(value)

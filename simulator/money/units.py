@@ -1,10 +1,11 @@
 """Outcome units: what each youth earns for each outcome of a contract, per month bin.
 
-A pure function of one arm's `Trajectories` (no SimPy, no random numbers, no money): the units
-depend only on what the outcomes measure (their metric, states, `for_months`, checkpoints,
-periods, thresholds) and on the contract's `youths`, so one count serves every design that
-changes only prices and terms of payment (`simulator.money.pricing`). `definitions` records
-what was measured, and `check_units` refuses units counted for something else.
+A pure function of one arm's `Trajectories` (no SimPy, no random numbers, no money): each
+outcome measures itself (`simulator.language.outcomes`); this module keeps the youths the
+contract is for and stacks the outcomes in one sparse table. The units depend only on what the
+outcomes measure and on the contract's `youths`, so one count serves every design that changes
+only prices and terms of payment (`simulator.money.pricing`). `definitions` records what was
+measured, and `check_units` refuses units counted for something else.
 """
 from __future__ import annotations
 
@@ -12,26 +13,23 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
-from simulator.money.flows import split_by_month
-from simulator.language.scenario import Condition, Contract, Outcome, Ref
-from simulator.engine.trajectories import Stays, Trajectories
-
-Months = float
+from simulator.engine.trajectories import Trajectories
+from simulator.language.scenario import Contract
 
 
 @dataclass(frozen=True)
 class OutcomeUnits:
     """Units earned per (outcome, youth, month bin) over the whole horizon: a sparse table.
 
-    Rows are sorted by (outcome, youth, month), one row per non-zero cell. Units are 1 per
-    event (`achieved`, `entered`, `status_at`, `per_period`) and months for `months_in`. Every
-    occurrence is kept (each stay that reaches `for_months`, each entry): "once per youth" and the
-    `max_months`/`max_periods` caps are applied by `price`, within the contract's window.
+    Rows are sorted by (outcome, youth, month), one row per non-zero cell, in each outcome's
+    `unit` (1 per event, or months). Every occurrence is kept (each stay that reaches
+    `for_months`, each entry): each outcome's `max_units_per_youth` is applied by `price`,
+    within the contract's window.
     `definitions` records what each outcome measured, so that `price` can refuse terms whose
     metrics differ from the ones these units were counted for.
     """
@@ -46,10 +44,6 @@ class OutcomeUnits:
     youth: NDArray[np.int32]
     month: NDArray[np.int32]
     units: NDArray[np.float64]
-
-    def totals(self) -> NDArray[np.float64]:
-        """Units per outcome over the whole horizon (no window, no caps)."""
-        return np.bincount(self.outcome, weights=self.units, minlength=len(self.outcomes))
 
 
 def outcome_units(contract: Contract, trajectories: Trajectories, n_months: int,
@@ -70,11 +64,10 @@ def outcome_units(contract: Contract, trajectories: Trajectories, n_months: int,
     memo = {} if memo is None else memo
     keys, amounts = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
     for index, outcome in enumerate(contract.outcomes):
-        measure = _measure_text(outcome)
-        if measure not in memo:
-            stays = trajectories.stays(outcome.condition, inside=outcome.inside)
-            memo[measure] = _METRICS[outcome.metric](outcome, stays, trajectories, n_months)
-        youth, month, units = memo[measure]
+        measured = outcome.canonical_text()
+        if measured not in memo:
+            memo[measured] = outcome.measure(trajectories, n_months)
+        youth, month, units = memo[measured]
         keep = chosen[youth] & (units > 0)
         keys.append((index * n_youths + youth[keep].astype(np.int64)) * n_months + month[keep])
         amounts.append(units[keep])
@@ -89,95 +82,10 @@ def outcome_units(contract: Contract, trajectories: Trajectories, n_months: int,
         month=(cells % n_months).astype(np.int32), units=units)
 
 
-def _event_bin(time: np.ndarray, n_months: int) -> np.ndarray:
-    return np.minimum(np.floor(time), n_months - 1).astype(np.int64)
-
-
-def _achieved(outcome: Outcome, stays: Stays, trajectories: Trajectories, n_months: int):
-    """1 when a continuous stay reaches `for_months` (every such stay; once per youth at pricing)."""
-    reached = stays.start + _plain(outcome.for_months, f"outcomes.{outcome.name}.for_months")
-    ok = reached <= stays.end
-    return stays.youth[ok], _event_bin(reached[ok], n_months), np.ones(int(ok.sum()))
-
-
-def _months_in(outcome: Outcome, stays: Stays, trajectories: Trajectories, n_months: int):
-    """Months spent in the states, per month bin."""
-    month, a, b, youth = split_by_month(stays.start, stays.end, stays.youth)
-    keep = month < n_months
-    return youth[keep], month[keep], (b - a)[keep]
-
-
-def _entered(outcome: Outcome, stays: Stays, trajectories: Trajectories, n_months: int):
-    """1 at every entry (a transition or jump into the states; once per youth at pricing)."""
-    return stays.youth[stays.entered], _event_bin(stays.start[stays.entered], n_months), \
-        np.ones(int(stays.entered.sum()))
-
-
-def _status_at(outcome: Outcome, stays: Stays, trajectories: Trajectories, n_months: int):
-    """1 at each checkpoint (months after arrival) at which the youth is present and in/out."""
-    checkpoints = np.array([_plain(c, f"outcomes.{outcome.name}.months_after_arrival")
-                            for c in outcome.checkpoints], dtype=float)
-    youth = np.repeat(np.arange(trajectories.youths), len(checkpoints))
-    time = trajectories.arrival[youth] + np.tile(checkpoints, trajectories.youths)
-    present = (time < trajectories.departure[youth]) & (time <= trajectories.horizon)
-    youth, time = youth[present], time[present]
-    holds = stays.covers(youth, time, trajectories.horizon)
-    return youth[holds], _event_bin(time[holds], n_months), np.ones(int(holds.sum()))
-
-
-def _per_period(outcome: Outcome, stays: Stays, trajectories: Trajectories, n_months: int):
-    """1 at the end of each `every`-month period after arrival, spent whole in the population,
-    whose months in (or out of) the states are within [at_least, at_most]."""
-    every = _plain(outcome.every, f"outcomes.{outcome.name}.every")
-    arrival, leaving = trajectories.presence()
-    if trajectories.youths == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    periods = int(np.max(np.floor((leaving - arrival) / every))) + 1
-    j = np.arange(1, periods + 1, dtype=float)
-    ends = arrival[:, None] + every * j[None, :]
-    begins = arrival[:, None] + every * (j[None, :] - 1.0)
-    youth, column = np.nonzero(ends <= leaving[:, None])
-    end, begin = ends[youth, column], begins[youth, column]
-    both = stays.time_before(np.concatenate([youth, youth]), np.concatenate([end, begin]))  # one search
-    months = both[:len(youth)] - both[len(youth):]
-    ok = np.ones(len(youth), dtype=bool)
-    if outcome.at_least is not None:
-        ok &= months >= _plain(outcome.at_least, f"outcomes.{outcome.name}.at_least")
-    if outcome.at_most is not None:
-        ok &= months <= _plain(outcome.at_most, f"outcomes.{outcome.name}.at_most")
-    return youth[ok], _event_bin(end[ok], n_months), np.ones(int(ok.sum()))
-
-
-_METRICS = {"achieved": _achieved, "months_in": _months_in, "entered": _entered,
-            "status_at": _status_at, "per_period": _per_period}
-
-
 def definitions(contract: Contract) -> tuple[str, ...]:
     """What each outcome measures, as canonical text (prices and caps left out)."""
-    youths = _condition_text(contract.youths)
-    return tuple(f"{o.name}|{_measure_text(o)}|youths={youths}" for o in contract.outcomes)
-
-
-def _measure_text(o: Outcome) -> str:
-    """What an outcome measures for every youth, whoever the contract is for."""
-    return "|".join([
-        o.metric, "in" if o.inside else "not_in", _condition_text(o.condition),
-        f"for_months={_text(o.for_months)}", "checkpoints=" + ",".join(_text(c) for c in o.checkpoints),
-        f"every={_text(o.every)}", f"at_least={_text(o.at_least)}", f"at_most={_text(o.at_most)}"])
-
-
-def _condition_text(condition: Condition) -> str:
-    parts = [f"{k}:{','.join(sorted(v))}" for k, v in sorted(condition.states.items())]
-    parts += [f"{k}={','.join(sorted(v))}" for k, v in sorted(condition.attributes.items())]
-    return ";".join(parts)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, Ref):
-        return "$" + value.name
-    return repr(float(value))
+    youths = contract.youths.canonical_text()
+    return tuple(f"{o.name}|{o.canonical_text()}|youths={youths}" for o in contract.outcomes)
 
 
 @dataclass(frozen=True)
@@ -261,11 +169,3 @@ def _starts(*columns: NDArray[np.int64]) -> NDArray[np.bool_]:
     for column in columns:
         first[1:] |= column[1:] != column[:-1]
     return first
-
-
-def _plain(value: Any, what: str) -> float:
-    if isinstance(value, Ref):
-        raise ValueError(f"{what} is still ${value.name}: bind the contract with the arm's parameter values")
-    if value is None:
-        raise ValueError(f"{what} is missing")
-    return float(value)

@@ -4,16 +4,14 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from simulator.language.errors import shown
+from simulator.language.outcomes import METRICS, Outcome
 from simulator.language.reader import Reader, Scope, join, number_text
-from simulator.language.scenario import Arm, Attribute, Contract, Economics, Investor, Number, Outcome
-
-METRICS = ("achieved", "months_in", "entered", "status_at", "per_period")
-SETTLEMENTS = ("yearly", "monthly", "at_end")
+from simulator.language.scenario import SETTLEMENTS, Arm, Attribute, Contract, Economics, Investor, Number
 
 
 def build_contract(name: str, raw: Any, path: str, reader: Reader, arms: Mapping[str, Arm],
-              declared_arms: tuple[str, ...], attributes: tuple[Attribute, ...],
-              economics: Economics, horizon: float | None) -> Contract | None:
+                   declared_arms: tuple[str, ...], attributes: tuple[Attribute, ...],
+                   economics: Economics, horizon: float | None) -> Contract | None:
     optional = ("arm", "youths", "payers", "payer", "investor", "window", "settlement", "outcomes",
                 "versus_baseline", "cap", "max_per_youth", "max_multiple", "outcome_fund", "label")
     if reader.mapping(raw, path, required=("arm", "outcomes", "investor"), optional=optional) is None:
@@ -34,9 +32,10 @@ def build_contract(name: str, raw: Any, path: str, reader: Reader, arms: Mapping
     if "window" in raw:
         spec = reader.mapping(raw["window"], join(path, "window"), optional=("from", "until"))
         if spec is not None:
-            window_start = reader.number(spec.get("from", 0), join(path, "window.from"), 0.0, allow_ref=False)
+            window_start = reader.number(spec.get("from", 0), join(path, "window.from"), 0.0,
+                                         integer=True, allow_ref=False)
             window_until = reader.number(spec.get("until", horizon), join(path, "window.until"),
-                                         0.0, horizon, low_open=True, allow_ref=False)
+                                         0.0, horizon, low_open=True, integer=True, allow_ref=False)
             if None not in (window_start, window_until) and window_until <= window_start:
                 reader.issue(join(path, "window.until"), f"a month after window.from ({number_text(window_start)})",
                              shown(spec.get("until")))
@@ -103,71 +102,22 @@ def _investor(raw: Any, path: str, reader: Reader) -> Investor | None:
 
 
 def _outcome(name: str, raw: Any, path: str, reader: Reader, scope: Scope) -> Outcome | None:
-    if reader.mapping(raw, path, optional=METRICS + ("price", "max_months", "max_periods", "label")) is None:
+    """One outcome: exactly one metric (a key of the registry) with its own fields, a price, and
+    the terms of payment that its metric takes."""
+    terms = tuple(dict.fromkeys(term for metric in METRICS.values() for term in metric.terms))
+    if reader.mapping(raw, path, optional=(*METRICS, "price", *terms, "label")) is None:
         return None
-    metric = reader.exactly_one(raw, path, METRICS)
-    if metric is None:
+    chosen = reader.exactly_one(raw, path, tuple(METRICS))
+    if chosen is None:
         return None
-    here = join(path, metric)
     if "price" not in raw:
         reader.issue(join(path, "price"), "a value for `price` (required)", "nothing")
         return None
     price = reader.number(raw["price"], join(path, "price"), 0.0)
-    if "max_months" in raw and metric != "months_in":
-        reader.issue(join(path, "max_months"), "max_months only with months_in", shown(raw["max_months"]))
-        return None
-    if "max_periods" in raw and metric != "per_period":
-        reader.issue(join(path, "max_periods"), "max_periods only with per_period", shown(raw["max_periods"]))
-        return None
-    extra: dict[str, Any] = {}
-    spec = raw[metric]
-    if metric in ("months_in", "entered"):
-        condition, inside = scope.condition(spec, here), True
-        if metric == "months_in" and "max_months" in raw:
-            extra["max_months"] = reader.number(raw["max_months"], join(path, "max_months"), 0.0)
-            if extra["max_months"] is None:
-                return None
-    else:
-        required = {"achieved": ("for_months",), "status_at": ("months_after_arrival",),
-                    "per_period": ("every",)}[metric]
-        optional = ("in", "not_in") + (("at_least", "at_most") if metric == "per_period" else ())
-        if reader.mapping(spec, here, required=required, optional=optional) is None:
+    metric = METRICS[chosen]
+    for term in terms:
+        if term in raw and term not in metric.terms:
+            owners = " or ".join(m.metric for m in METRICS.values() if term in m.terms)
+            reader.issue(join(path, term), f"{term} only with {owners}", shown(raw[term]))
             return None
-        if ("in" in spec) == ("not_in" in spec):
-            reader.issue(here, "exactly one of in, not_in", "both" if "in" in spec else "neither")
-            return None
-        inside = "in" in spec
-        condition = scope.condition(spec["in" if inside else "not_in"], join(here, "in" if inside else "not_in"))
-        if metric == "achieved":
-            extra["for_months"] = reader.number(spec["for_months"], join(here, "for_months"), 0.0)
-        elif metric == "status_at":
-            points = spec["months_after_arrival"]
-            if not isinstance(points, list) or not points:
-                reader.issue(join(here, "months_after_arrival"), "a list of months", shown(points))
-                return None
-            checkpoints = [reader.number(p, join(join(here, "months_after_arrival"), i), 0.0)
-                           for i, p in enumerate(points)]
-            if None in checkpoints:
-                return None
-            extra["checkpoints"] = tuple(checkpoints)
-        else:
-            every = reader.number(spec["every"], join(here, "every"), 0.0, low_open=True)
-            extra["every"] = every
-            for key in ("at_least", "at_most"):
-                if key in spec:
-                    extra[key] = reader.number(spec[key], join(here, key), 0.0)
-                    if extra[key] is None:
-                        return None
-            if "at_least" not in spec and "at_most" not in spec:
-                reader.issue(here, "at_least and/or at_most", "neither")
-                return None
-            if "max_periods" in raw:
-                extra["max_periods"] = reader.number(raw["max_periods"], join(path, "max_periods"),
-                                                     0, integer=True)
-                if extra["max_periods"] is None:
-                    return None
-        if any(value is None for value in extra.values()):
-            return None
-    if condition is None or price is None:
-        return None
-    return Outcome(name, metric, condition, inside, price, **extra)
+    return metric.read(name, price, raw, path, reader, scope)

@@ -1,0 +1,88 @@
+"""`per_period`: whole periods after arrival with a number of months in (or out of) the states."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from simulator.language.outcomes.base import Measured, Outcome, Unit, event_bin, read_states
+from simulator.language.reader import join
+from simulator.language.scenario import Number, plain
+
+if TYPE_CHECKING:
+    from simulator.engine.trajectories import Trajectories
+    from simulator.language.reader import Reader, Scope
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PerPeriod(Outcome):
+    """1 at the end of each `every`-month period after arrival that the youth spends whole in the
+    population, with months in (or out of) the states within [at_least, at_most]; at most
+    `max_periods` paid per youth."""
+
+    every: Number
+    at_least: Number | None = None
+    at_most: Number | None = None
+    max_periods: Number | None = None
+
+    metric: ClassVar[str] = "per_period"
+    unit: ClassVar[Unit] = "events"
+    required_keys: ClassVar[tuple[str, ...]] = ("every",)
+    optional_keys: ClassVar[tuple[str, ...]] = ("at_least", "at_most")
+    terms: ClassVar[tuple[str, ...]] = ("max_periods",)
+    measures: ClassVar[tuple[str, ...]] = ("every", "at_least", "at_most")
+
+    @classmethod
+    def read(cls, name: str, price: Number | None, raw: dict, path: str, reader: Reader,
+             scope: Scope) -> PerPeriod | None:
+        here = join(path, cls.metric)
+        spec = raw[cls.metric]
+        states = read_states(spec, here, reader, scope, cls.required_keys, cls.optional_keys)
+        if states is None:
+            return None
+        every = reader.number(spec["every"], join(here, "every"), 0.0, low_open=True)
+        bounds = {}
+        for key in ("at_least", "at_most"):
+            if key in spec:
+                bounds[key] = reader.number(spec[key], join(here, key), 0.0)
+                if bounds[key] is None:
+                    return None
+        if not bounds:
+            reader.issue(here, "at_least and/or at_most", "neither")
+            return None
+        max_periods = None
+        if "max_periods" in raw:
+            max_periods = reader.number(raw["max_periods"], join(path, "max_periods"), 0, integer=True)
+            if max_periods is None:
+                return None
+        condition, inside = states
+        if condition is None or price is None or every is None:
+            return None
+        return cls(name=name, price=price, condition=condition, inside=inside, every=every,
+                   max_periods=max_periods, **bounds)
+
+    @property
+    def max_units_per_youth(self) -> Number | None:
+        return self.max_periods
+
+    def measure(self, trajectories: Trajectories, n_months: int) -> Measured:
+        stays = trajectories.stays(self.condition, inside=self.inside)
+        every = plain(self.every, f"outcomes.{self.name}.every")
+        arrival, leaving = trajectories.presence()
+        if trajectories.youths == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        periods = int(np.max(np.floor((leaving - arrival) / every))) + 1
+        j = np.arange(1, periods + 1, dtype=float)
+        ends = arrival[:, None] + every * j[None, :]
+        begins = arrival[:, None] + every * (j[None, :] - 1.0)
+        youth, column = np.nonzero(ends <= leaving[:, None])
+        end, begin = ends[youth, column], begins[youth, column]
+        both = stays.time_before(np.concatenate([youth, youth]), np.concatenate([end, begin]))  # one search
+        months = both[:len(youth)] - both[len(youth):]
+        ok = np.ones(len(youth), dtype=bool)
+        if self.at_least is not None:
+            ok &= months >= plain(self.at_least, f"outcomes.{self.name}.at_least")
+        if self.at_most is not None:
+            ok &= months <= plain(self.at_most, f"outcomes.{self.name}.at_most")
+        return youth[ok], event_bin(end[ok], n_months), np.ones(int(ok.sum()))
