@@ -13,9 +13,8 @@ from typing import Iterable
 
 import numpy as np
 
-from simulator.money.finance import discount_factor
 from simulator.money.flows import DepartmentCosts, evaluate_flows
-from simulator.money.pricing import ContractResult, Savings, price_replications
+from simulator.money.pricing import Savings, price_replications
 from simulator.money.units import OutcomeUnits, StackedUnits, definitions, outcome_units
 from simulator.engine.model import Replication
 from simulator.language.scenario import Scenario, bind
@@ -89,7 +88,7 @@ class _ToPrice:
     values: dict[str, dict[str, float]]  # arm -> parameter -> value
     costs: dict[str, DepartmentCosts]  # arm -> money
     rate: float  # annual discount rate, as the baseline arm has it
-    units: dict[str, tuple]  # contract -> (the bound contract, its arm's units, the baseline's)
+    units: dict[str, tuple]  # contract -> (its arm's units, the baseline's)
 
 
 def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tuple[dict, _ToPrice | None]:
@@ -132,7 +131,7 @@ def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tup
                  for arm in (contract.arm, scenario.baseline)]
         record[f"contract{index}_youths"] = np.array([units[0].n_youths])
         record[f"{TABLE}units{index}"] = units_table(*units)
-        to_price.units[name] = (contract, *units)
+        to_price.units[name] = tuple(units)
     return record, to_price
 
 
@@ -142,17 +141,17 @@ def _price_contract(scenario: Scenario, layout: Layout, index: int, name: str, r
     arm, months = scenario.contracts[name].arm, layout.money_months
     values = {key: np.array([p.values[arm][key] for p in pricing]) for key in pricing[0].values[arm]}
     results = price_replications(
-        scenario.contracts[name], values, StackedUnits.of([p.units[name][1] for p in pricing]),
-        StackedUnits.of([p.units[name][2] for p in pricing]),
+        scenario.contracts[name], values, StackedUnits.of([p.units[name][0] for p in pricing]),
+        StackedUnits.of([p.units[name][1] for p in pricing]),
         Savings.of([p.costs[arm] for p in pricing], [p.costs[scenario.baseline] for p in pricing]),
         months, np.array([p.rate for p in pricing]))
+    cash = results.cumulative_cash()
     prefix = f"contract{index}_"
-    for r, (record, p) in enumerate(zip(records, pricing)):
+    for r, record in enumerate(records):
         result = results.replication(r)
         record[prefix + "metrics"] = np.array([result.metrics()[key] for key in CONTRACT_METRICS])
         record[prefix + "payers"] = np.array([result.payer_payments_discounted[d] for d in layout.payers[index]])
-        record[prefix + "cash"] = contract_cash_flow(result, p.units[name][0], p.costs, scenario.baseline,
-                                                     months, p.rate)
+        record[prefix + "cash"] = cash[r]
 
 
 def department_costs(scenario: Scenario, replication: Replication) -> dict[str, DepartmentCosts]:
@@ -182,25 +181,6 @@ def units_from_table(contract, table: np.ndarray, months: int, replications: np.
                          len(replications), number[rows], *(table[rows, c].astype(np.int64) for c in (2, 3, 4)),
                          table[rows, 5].copy())
             for flag in (0, 1) for rows in [table[:, 1] == flag]]
-
-
-def contract_cash_flow(result: ContractResult, contract, costs: dict[str, DepartmentCosts],
-                       baseline: str, months: int, annual_rate: float) -> np.ndarray:
-    """Cumulative at each month end 0 … months: row 0 the payers' discounted net savings minus
-    their discounted payments, row 1 the investor's nominal cash (−disbursements, +settlements)."""
-    arm, base = costs[contract.arm], costs[baseline]
-    rows = [arm.index(d) for d in contract.payers]
-    saving = (base.discounted[rows] - arm.discounted[rows]).sum(axis=0)[:months]
-    end_of = lambda times: np.clip(np.ceil(np.asarray(times, dtype=float)).astype(int), 0, months)
-    paid = np.zeros(months + 1)
-    np.add.at(paid, end_of(result.settlement_times),
-              result.settlements * discount_factor(result.settlement_times, annual_rate))
-    investor = np.zeros(months + 1)
-    np.add.at(investor, end_of(result.settlement_times), result.settlements)
-    at, amount = zip(*contract.investor.disbursements)
-    np.add.at(investor, end_of(at), -np.asarray(amount, dtype=float))
-    payers = np.concatenate([[0.0], np.cumsum(saving)]) - np.cumsum(paid)
-    return np.stack([payers, np.cumsum(investor)])
 
 
 def stack_records(records: list[dict[str, np.ndarray]], replications: list[int]) -> dict[str, np.ndarray]:

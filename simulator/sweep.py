@@ -2,8 +2,11 @@
 
 Each replication's record holds the contract's outcome units (for its arm and the baseline arm)
 and every arm's money per department and month; pricing is a pure function of those and the
-terms, so a design is priced by changing the terms (`with_terms`) and pricing again — all
-replications at once (`price_replications`), designs shared out between the workers.
+terms, so a design is priced by changing the terms and pricing again — all replications at once
+(`price_replications`), designs shared out between the workers. A design is made the way a file
+is read: each `--vary` value is written into the contract's YAML mapping (the resolved scenario
+that the results folder keeps) and the contract is built again by the loader, so a bad value
+gets the issue it would get in a file.
 """
 from __future__ import annotations
 
@@ -16,16 +19,20 @@ from pathlib import Path
 import numpy as np
 
 from simulator.analysis import Layout, statistics, units_from_table
-from simulator.money.pricing import ContractResults, Savings, price_replications, with_terms
+from simulator.money.pricing import ContractResults, Savings, price_replications
 from simulator.money.units import StackedUnits, definitions
 from simulator.language.errors import Issue, ScenarioError
-from simulator.language.loading import load_resolved
+from simulator.language.files import json_copy
+from simulator.language.loading import ContractBuilder, load_resolved
+from simulator.language.outcomes import METRICS
 from simulator.outputs.results import write_csv
 from simulator.runner import load_records, read_manifest
 from simulator.language.scenario import Contract, Scenario, bind
 
 SWEPT = ("payments_discounted", "full_repayment", "irr", "payer_net", "fund_exhausted", "fund_draw",
          "expected_loss")  # the `ContractResults` a design's row summarises
+_FIELD = {"fund_draw": "outcome_fund_draw"}  # a key of SWEPT → its `ContractResults` field, where they differ
+TERMS = "a contract field path such as outcomes.NAME.price, cap, max_multiple or window.until"
 
 
 @dataclass(frozen=True)
@@ -60,27 +67,16 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
     if contract not in scenario.contracts:
         raise ScenarioError([Issue("--contract", "", "one of " + ", ".join(scenario.contracts) or
                                    "a contract (the scenario has none)", repr(contract))])
+    designs = [dict(zip([v.key for v in varies], combination))
+               for combination in itertools.product(*[v.values for v in varies])]
+    contracts = contract_designs(scenario, contract, varies)  # every design checked before any work
     records = load_records(out)
     if records is None:
         raise ScenarioError([Issue(str(out), "", "stored replications", "none")])
-    designs = [dict(zip([v.key for v in varies], combination))
-               for combination in itertools.product(*[v.values for v in varies])]
-    base = scenario.contracts[contract]
-    for vary in varies:  # a bad key fails once, clearly, before any work
-        try:
-            changed = with_terms(base, {vary.key: vary.values[0]})
-        except ValueError as error:
-            raise ScenarioError([Issue("--vary", vary.key, "a contract field path such as "
-                                       "outcomes.NAME.price, cap, max_multiple or window.until",
-                                       str(error))]) from None
-        if definitions(changed) != definitions(base):
-            raise ScenarioError([Issue("--vary", vary.key, "a price or a term of payment (a sweep "
-                                       "re-prices the outcomes the run counted)", "a change to what "
-                                       "an outcome measures: run the scenario with it instead")])
     pricing = _Pricing.of(scenario, Layout.of(scenario), contract, records)
     workers = workers or os.cpu_count() or 1
     shares = np.array_split(np.arange(len(designs)), min(workers, len(designs)))
-    parts = [[designs[d] for d in share] for share in shares]
+    parts = [[contracts[d] for d in share] for share in shares]
     if len(parts) == 1:
         results = [_price_designs(pricing, parts[0])]
     else:
@@ -98,12 +94,98 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
     return path
 
 
+def contract_designs(scenario: Scenario, name: str, varies: list[Vary]) -> list[Contract]:
+    """Contract `name` with every combination of the varied values, in `itertools.product` order.
+
+    Each is built by the loader from the contract's YAML mapping with the values written in
+    (`with_value`). Raises `ScenarioError` (file `--vary`) if a value would be wrong in a file
+    or a key changes what an outcome measures: a sweep re-prices the units the run counted.
+    """
+    builder = ContractBuilder(scenario)
+    written = scenario.resolved["contracts"][name]
+    measured = definitions(scenario.contracts[name])
+    issues: list[Issue] = []
+    for vary in varies:  # each value alone first: every bad one reported, each key named
+        for value in vary.values:
+            try:
+                changed = builder.build(name, with_value(written, vary.key, value), "--vary")
+            except ScenarioError as error:
+                issues += [issue for issue in error.issues if issue not in issues]
+                continue
+            if definitions(changed) != measured:
+                raise ScenarioError([Issue("--vary", vary.key, "a price or a term of payment (a sweep "
+                                           "re-prices the outcomes the run counted)", "a change to what "
+                                           "an outcome measures: run the scenario with it instead")])
+    if issues:
+        raise ScenarioError(issues)
+    designs = []
+    for combination in itertools.product(*[vary.values for vary in varies]):
+        raw = written
+        for vary, value in zip(varies, combination):
+            raw = with_value(raw, vary.key, value)
+        designs.append(builder.build(name, raw, "--vary"))  # values fine alone may clash (window.from ≥ until)
+    return designs
+
+
+def with_value(contract: dict, key: str, value: float) -> dict:
+    """A copy of a contract's YAML mapping with the term at `key` (its path, as written in the
+    YAML) set to `value`.
+
+    A term the file leaves out is added (`cap`, `window.until`, `outcome_fund.reserve`);
+    `investor.principal` scales the disbursements with it; `outcomes.NAME.FIELD` may leave out
+    the metric before a metric's own field (`outcomes.NAME.for_months`).
+    """
+    raw = json_copy(contract)
+    written = int(value) if float(value).is_integer() else float(value)  # as a file writes it
+    if key == "investor.principal":
+        return _with_principal(raw, key, written)
+    *parents, last = _path(raw, key)
+    mapping = raw
+    for part in parents:
+        mapping = mapping.setdefault(part, {})
+        if not isinstance(mapping, dict):
+            raise ScenarioError([Issue("--vary", key, TERMS, f"{part}, which is not a mapping")])
+    mapping[last] = written
+    return raw
+
+
+def _path(raw: dict, key: str) -> list[str]:
+    """The keys from the contract's mapping down to the term at `key`."""
+    if not key.startswith("outcomes."):
+        return key.split(".")
+    outcomes = raw.get("outcomes") if isinstance(raw.get("outcomes"), dict) else {}
+    rest = key[len("outcomes."):]
+    names = [str(name) for name in outcomes if rest.startswith(f"{name}.")]  # names may hold dots
+    if not names:
+        raise ScenarioError([Issue("--vary", key, TERMS, "no outcome of that name (outcomes: "
+                                   + ", ".join(map(str, outcomes)) + ")")])
+    name = max(names, key=len)
+    fields = rest[len(name) + 1:].split(".")
+    metric = next((METRICS[m] for m in METRICS if m in outcomes[name]), None)
+    if len(fields) == 1 and metric is not None and fields[0] in metric.required_keys + metric.optional_keys:
+        fields = [metric.metric, fields[0]]
+    return ["outcomes", name, *fields]
+
+
+def _with_principal(raw: dict, key: str, principal: float) -> dict:
+    """The investor's principal changed and each disbursement scaled with it."""
+    investor = raw["investor"]  # a mapping: the scenario loaded
+    disbursed = investor.get("disbursed", [])
+    numbers = [investor["principal"], *(item.get("amount") for item in disbursed)]
+    if disbursed and not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers):
+        raise ScenarioError([Issue("--vary", key, "a principal and disbursed amounts written as numbers "
+                                   "(to scale them together)", ", ".join(map(str, numbers)))])
+    for item in disbursed:
+        item["amount"] = float(item["amount"]) * float(principal) / float(investor["principal"])
+    investor["principal"] = principal
+    return raw
+
+
 @dataclass(frozen=True)
 class _Pricing:
-    """A contract, its `$name` terms unbound, and what pricing it needs in every stored
-    replication: the arm's parameter values, both arms' outcome units, savings, discount rates."""
+    """What pricing a contract needs in every stored replication: the arm's parameter values
+    (for its `$name` terms), both arms' outcome units, savings and discount rates."""
 
-    contract: Contract
     values: dict[str, np.ndarray]
     units: StackedUnits
     baseline_units: StackedUnits
@@ -120,24 +202,24 @@ class _Pricing:
         table = records[f"table_units{layout.contracts.index(name)}"]
         cost = records["cost"]  # (replication, arm, department, month, nominal | discounted)
         arm, base = cost[:, layout.arms.index(contract.arm)], cost[:, layout.arms.index(scenario.baseline)]
-        return cls(contract, _parameter_values(scenario, layout, drawn, contract.arm),
+        return cls(_parameter_values(scenario, layout, drawn, contract.arm),
                    *units_from_table(contract, table, layout.money_months, records["replication"]),
                    Savings(layout.departments, base[..., 0] - arm[..., 0], base[..., 1] - arm[..., 1]),
                    layout.money_months, np.broadcast_to(np.asarray(rate, dtype=float), (len(drawn),)))
 
-    def price(self, design: dict) -> ContractResults:
-        """The design priced on every replication at once."""
-        return price_replications(with_terms(self.contract, design), self.values, self.units,
-                                  self.baseline_units, self.savings, self.months, self.discount_rates)
+    def price(self, contract: Contract) -> ContractResults:
+        """A design priced on every replication at once."""
+        return price_replications(contract, self.values, self.units, self.baseline_units, self.savings,
+                                  self.months, self.discount_rates)
 
 
-def _price_designs(pricing: _Pricing, designs: list[dict]) -> dict[str, np.ndarray]:
+def _price_designs(pricing: _Pricing, contracts: list[Contract]) -> dict[str, np.ndarray]:
     """Metrics (replications × designs) of some designs."""
-    out = {key: np.zeros((pricing.units.replications, len(designs))) for key in SWEPT}
-    for d, design in enumerate(designs):
-        results = pricing.price(design)
+    out = {key: np.zeros((pricing.units.replications, len(contracts))) for key in SWEPT}
+    for d, contract in enumerate(contracts):
+        results = pricing.price(contract)
         for key in SWEPT:
-            out[key][:, d] = getattr(results, key)
+            out[key][:, d] = getattr(results, _FIELD.get(key, key))
     return out
 
 

@@ -15,8 +15,8 @@ from typing import Any, Mapping
 
 from simulator.language.errors import ScenarioError, shown
 from simulator.language.files import json_copy, read_scenario
-from simulator.language.reader import Problems, Reader, join
-from simulator.language.scenario import Scenario
+from simulator.language.reader import Problems, Reader, Source, join
+from simulator.language.scenario import Contract, Scenario
 from simulator.language.sections.contracts import build_contract
 from simulator.language.sections.flows import build_economics
 from simulator.language.sections.intake import build_attributes, build_intake, check_attributes_fixed
@@ -50,6 +50,32 @@ def load_resolved(resolved: Mapping[str, Any], files: Mapping[str, str], name: s
     if problems.issues:
         raise ScenarioError(problems.issues)
     return scenario
+
+
+class ContractBuilder:
+    """Builds a loaded scenario's contracts again from plain data, through the loader's checks.
+
+    This is how `simulator sweep` makes its designs: each varied term is written into the
+    contract's mapping and the contract is built as if it had been in the file, so a bad value
+    gets the same issue, with the same path, as it would there.
+    """
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        reader = Reader(Problems(), {}, scenario.start)  # the parameters loaded once already
+        self.parameters = build_parameters(scenario.resolved.get("parameters", {}), "parameters", reader)
+
+    def build(self, name: str, raw: Mapping[str, Any], file: str) -> Contract:
+        """Contract `name` as `raw` writes it; raises `ScenarioError` naming `file` (where the
+        values came from) and the path of each bad field."""
+        problems = Problems(sources=[Source(file, {})])
+        scenario = self.scenario
+        contract = build_contract(name, raw, join("contracts", name), Reader(problems, self.parameters, scenario.start),
+                                  scenario.arms, tuple(scenario.arms), scenario.attributes, scenario.economics,
+                                  scenario.horizon)
+        if problems.issues or contract is None:
+            raise ScenarioError(problems.issues)
+        return contract
 
 
 def build_scenario(raw: dict[str, Any], problems: Problems) -> Scenario:

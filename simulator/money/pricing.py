@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from simulator.money.finance import discount_factor, irr_by_row, settlement_of_month, settlement_times
 from simulator.money.flows import DepartmentCosts
 from simulator.money.units import OutcomeUnits, StackedUnits, check_units
-from simulator.language.scenario import SETTLEMENTS, Contract, Ref, plain
+from simulator.language.scenario import Contract, Ref, plain
 
 MUNICIPAL = "municipality."
 
@@ -32,8 +32,8 @@ class ContractResult:
     """One contract priced on one replication. Money in the scenario's currency.
 
     Nominal amounts are undiscounted; `*_discounted` are discounted to t = 0 at the settlement
-    times (payments move when settled). `fund_draw` is nominal, like the savings it is set
-    against. `break_even_month` is NaN when the payers never break even.
+    times (payments move when settled). `outcome_fund_draw` is nominal, like the savings it is
+    set against. `break_even_month` is NaN when the payers never break even.
     """
 
     contract: str
@@ -50,17 +50,17 @@ class ContractResult:
     multiple: float  # received / principal
     full_repayment: bool  # received ≥ principal
     expected_loss: float  # max(0, principal − received), nominal
-    fund_draw: float  # nominal
-    fund_exhausted: bool  # fund_draw > reserve (reserve 0 when the contract has no outcome fund)
+    outcome_fund_draw: float  # nominal
+    fund_exhausted: bool  # outcome_fund_draw > reserve (reserve 0 when the contract has no outcome fund)
     payer_net: float  # discounted: the payers' net savings minus their payments
     break_even_month: float  # month end; NaN if never
 
     def metrics(self) -> dict[str, float]:
-        """The scalar results, for one row of a table."""
+        """The scalar results, for one row of a table (keyed as the records store them)."""
         return {"payments": self.payments, "payments_discounted": self.payments_discounted,
                 "earned": self.earned, "received": self.received, "irr": self.irr,
                 "multiple": self.multiple, "full_repayment": float(self.full_repayment),
-                "expected_loss": self.expected_loss, "fund_draw": self.fund_draw,
+                "expected_loss": self.expected_loss, "fund_draw": self.outcome_fund_draw,
                 "fund_exhausted": float(self.fund_exhausted), "payer_net": self.payer_net,
                 "break_even_month": self.break_even_month}
 
@@ -69,7 +69,8 @@ class ContractResult:
 class ContractResults:
     """One contract priced on R replications: `ContractResult`'s numbers with a first axis of
     replications (payers and outcomes in columns, in the contract's order). A replication with
-    fewer settlements than others (its window drawn shorter) has NaN times and 0 in the rest."""
+    fewer settlements than others (its window drawn shorter) has NaN times and 0 in the rest.
+    `cumulative_cash` gives the payers' and the investor's cash month by month."""
 
     contract: str
     outcomes: tuple[str, ...]
@@ -87,10 +88,13 @@ class ContractResults:
     multiple: NDArray[np.float64]
     full_repayment: NDArray[np.bool_]
     expected_loss: NDArray[np.float64]
-    fund_draw: NDArray[np.float64]
+    outcome_fund_draw: NDArray[np.float64]
     fund_exhausted: NDArray[np.bool_]
     payer_net: NDArray[np.float64]
     break_even_month: NDArray[np.float64]
+    payer_balance: NDArray[np.float64]  # (R, n_months): payer_net so far, at month ends 1 … n_months
+    disbursed_at: NDArray[np.float64]  # (R, n_disbursements), months
+    disbursed: NDArray[np.float64]  # (R, n_disbursements), nominal
 
     def replication(self, r: int) -> ContractResult:
         """Replication r's results."""
@@ -103,6 +107,20 @@ class ContractResults:
             earned_by_outcome=dict(zip(self.outcomes, self.earned_by_outcome[r].tolist())),
             payer_payments=dict(zip(self.payers, self.payer_payments[r].tolist())),
             payer_payments_discounted=dict(zip(self.payers, self.payer_payments_discounted[r].tolist())))
+
+    def cumulative_cash(self) -> NDArray[np.float64]:
+        """(R, 2, n_months + 1): cumulative at each month end 0 … n_months, [:, 0] the payers'
+        discounted net savings minus their discounted payments, [:, 1] the investor's nominal
+        cash (−disbursements, +settlements; a disbursement counts at the month end on or after it)."""
+        replications, n_months = self.payer_balance.shape
+        payers = np.column_stack([np.zeros(replications), self.payer_balance])
+        month_end = lambda times: np.clip(np.ceil(times).astype(np.int64), 0, n_months)
+        investor = np.zeros((replications, n_months + 1))
+        row, column = np.nonzero(~np.isnan(self.settlement_times))
+        np.add.at(investor, (row, month_end(self.settlement_times[row, column])), self.settlements[row, column])
+        row = np.repeat(np.arange(replications), self.disbursed.shape[1])
+        np.add.at(investor, (row, month_end(self.disbursed_at.ravel())), -self.disbursed.ravel())
+        return np.stack([payers, np.cumsum(investor, axis=1)], axis=1)
 
     @classmethod
     def joined(cls, parts: list[tuple[NDArray[np.int64], "ContractResults"]],
@@ -250,6 +268,7 @@ def _price_alike(contract: Contract, terms: "_Terms", units: StackedUnits, basel
             saved_by_settlement = np.add.reduceat(savings.nominal[:, d, :until], starts, axis=1)
             owed = terms.shares[:, p, None] * paid
             fund_draw += np.sum(np.clip(owed - saved_by_settlement, 0.0, owed), axis=1)
+    # Break-even: the first month end from which the payers' cumulative net stays >= 0.
     payer_saving = savings.discounted[:, [d for d, _ in payers], :n_months].sum(axis=1)
     paid_by_month_end = np.zeros((len(paid), n_months))
     paid_by_month_end[:, times.astype(np.int64) - 1] = paid * factor
@@ -266,8 +285,9 @@ def _price_alike(contract: Contract, terms: "_Terms", units: StackedUnits, basel
         payer_payments_discounted=terms.shares * payments_discounted[:, None],
         received=received, irr=irr_by_row(cash_times, cash), multiple=received / terms.principal,
         full_repayment=received >= terms.principal, expected_loss=np.maximum(0.0, terms.principal - received),
-        fund_draw=fund_draw, fund_exhausted=fund_draw > terms.reserve,
-        payer_net=payer_saving.sum(axis=1) - payments_discounted, break_even_month=break_even)
+        outcome_fund_draw=fund_draw, fund_exhausted=fund_draw > terms.reserve,
+        payer_net=payer_saving.sum(axis=1) - payments_discounted, break_even_month=break_even,
+        payer_balance=balance, disbursed_at=terms.disbursed_at, disbursed=terms.disbursed)
 
 
 def _discount_factors(times: NDArray[np.float64], annual_rates: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -371,97 +391,3 @@ def _cut_cumulative(values: NDArray[np.float64], first: NDArray[np.bool_], limit
     before = (np.cumsum(running, axis=1) - running)[units.replication, units.position]
     used = before - before[np.maximum.accumulate(np.where(first, np.arange(len(values)), 0))]
     return np.minimum(values, np.maximum(limit - used, 0.0))
-
-
-# --- Designs for a sweep -------------------------------------------------------------------------
-
-_CONTRACT_TERMS = {"cap": "cap", "max_per_youth": "max_per_youth", "max_multiple": "max_multiple",
-                   "settlement": "settlement", "versus_baseline": "versus_baseline",
-                   "window.from": "window_start", "window.until": "window_until",
-                   "window_start": "window_start", "window_until": "window_until",
-                   "outcome_fund.reserve": "outcome_fund_reserve",
-                   "outcome_fund_reserve": "outcome_fund_reserve"}
-_OUTCOME_TERMS = {  # key -> (field, metrics it applies to; None: all)
-    "price": ("price", None), "max_months": ("max_months", ("months_in",)),
-    "max_periods": ("max_periods", ("per_period",)), "for_months": ("for_months", ("achieved",)),
-    "months_after_arrival": ("checkpoints", ("status_at",)), "every": ("every", ("per_period",)),
-    "at_least": ("at_least", ("per_period",)), "at_most": ("at_most", ("per_period",))}
-_OPTIONAL = {"cap", "max_per_youth", "max_multiple", "outcome_fund_reserve", "max_months", "max_periods",
-             "at_least", "at_most"}
-
-
-def with_terms(contract: Contract, changes: Mapping[str, Any]) -> Contract:
-    """The contract with some terms changed, keys written as in the YAML.
-
-    Keys: `cap`, `max_per_youth`, `max_multiple`, `settlement`, `versus_baseline`, `window.from`,
-    `window.until`, `outcome_fund.reserve`, `investor.principal` (the disbursements are scaled
-    with it), and `outcomes.NAME.FIELD` with FIELD one of `price`, `max_months`, `max_periods`,
-    or a metric's own field written as `outcomes.NAME.METRIC.FIELD` (or without METRIC):
-    `achieved.for_months`, `status_at.months_after_arrival`, `per_period.every|at_least|at_most`.
-    A changed metric field needs new `outcome_units`; `price` refuses the old ones.
-    """
-    result = contract
-    for key, value in changes.items():
-        result = _with_term(result, key, value)
-    return result
-
-
-def _with_term(contract: Contract, key: str, value: Any) -> Contract:
-    where = f"contract {contract.name}: {key!r}"
-    if key in _CONTRACT_TERMS:
-        field = _CONTRACT_TERMS[key]
-        if field == "settlement":
-            if value not in SETTLEMENTS:
-                raise ValueError(f"{where}: expected one of {', '.join(SETTLEMENTS)}, found {value!r}")
-        elif field == "versus_baseline":
-            if not isinstance(value, bool):
-                raise ValueError(f"{where}: expected true or false, found {value!r}")
-        else:
-            value = _number(value, where, optional=field in _OPTIONAL)
-        return dataclasses.replace(contract, **{field: value})
-    if key == "investor.principal":
-        principal = _number(value, where, optional=False)
-        if principal <= 0:
-            raise ValueError(f"{where}: expected a positive number, found {value!r}")
-        old = plain(contract.investor.principal, "investor.principal")
-        scaled = tuple((at, plain(amount, "investor.disbursed.amount") * principal / old)
-                       for at, amount in contract.investor.disbursements)
-        return dataclasses.replace(contract, investor=dataclasses.replace(
-            contract.investor, principal=principal, disbursements=scaled))
-    if key.startswith("outcomes."):
-        rest = key[len("outcomes."):]
-        names = [o.name for o in contract.outcomes if rest.startswith(o.name + ".")]
-        if not names:
-            raise ValueError(f"{where}: no such outcome (outcomes: {', '.join(o.name for o in contract.outcomes)})")
-        name = max(names, key=len)
-        index = [o.name for o in contract.outcomes].index(name)
-        outcome = contract.outcomes[index]
-        parts = rest[len(name) + 1:].split(".")
-        if len(parts) == 2 and parts[0] == outcome.metric:
-            parts = parts[1:]
-        if len(parts) != 1 or parts[0] not in _OUTCOME_TERMS:
-            raise ValueError(f"{where}: not a term of outcome {name} (terms: "
-                             f"{', '.join(k for k, (_, m) in _OUTCOME_TERMS.items() if m is None or outcome.metric in m)})")
-        field, metrics = _OUTCOME_TERMS[parts[0]]
-        if metrics is not None and outcome.metric not in metrics:
-            raise ValueError(f"{where}: {parts[0]} does not apply to a {outcome.metric} outcome")
-        if field == "checkpoints":
-            if not isinstance(value, (list, tuple)) or not value:
-                raise ValueError(f"{where}: expected a list of months, found {value!r}")
-            value = tuple(_number(v, where, optional=False) for v in value)
-        else:
-            value = _number(value, where, optional=field in _OPTIONAL)
-        outcomes = list(contract.outcomes)
-        outcomes[index] = dataclasses.replace(outcome, **{field: value})
-        return dataclasses.replace(contract, outcomes=tuple(outcomes))
-    raise ValueError(f"{where}: no such contract term (terms: {', '.join(sorted(set(_CONTRACT_TERMS)))}, "
-                     f"investor.principal, outcomes.NAME.FIELD)")
-
-
-def _number(value: Any, where: str, optional: bool) -> float | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)) or float(value) < 0:
-        raise ValueError(f"{where}: expected a number ≥ 0{' or None' if optional else ''}, found {value!r}")
-    return float(value)
