@@ -192,7 +192,8 @@ def test_a_bad_swept_value_gets_the_issue_it_gets_in_a_file(tmp_path, key, value
         load_scenario(write(tmp_path, "bad", 30000, 900000, changes=[in_file]))
     (swept,), (issue,) = caught.value.issues, written.value.issues
     assert swept.file == "--vary" and issue.file.endswith("bad.yaml")
-    assert (swept.path, swept.expected, swept.found) == (issue.path, issue.expected, issue.found) and swept.path == path
+    assert swept.path == path
+    assert (swept.path, swept.expected, swept.found) == (issue.path, issue.expected, issue.found)
 
 
 def test_a_swept_outcome_must_exist(tmp_path):

@@ -62,17 +62,17 @@ class ContractBuilder:
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
-        reader = Reader(Problems(), {}, scenario.start)  # the parameters loaded once already
+        # The top-level parameters, which a contract's `$name` refers to (no issues: they loaded).
+        reader = Reader(Problems(), {}, scenario.start)
         self.parameters = build_parameters(scenario.resolved.get("parameters", {}), "parameters", reader)
 
     def build(self, name: str, raw: Mapping[str, Any], file: str) -> Contract:
         """Contract `name` as `raw` writes it; raises `ScenarioError` naming `file` (where the
         values came from) and the path of each bad field."""
         problems = Problems(sources=[Source(file, {})])
-        scenario = self.scenario
-        contract = build_contract(name, raw, join("contracts", name), Reader(problems, self.parameters, scenario.start),
-                                  scenario.arms, tuple(scenario.arms), scenario.attributes, scenario.economics,
-                                  scenario.horizon)
+        reader, scenario = Reader(problems, self.parameters, self.scenario.start), self.scenario
+        contract = build_contract(name, raw, join("contracts", name), reader, scenario.arms, tuple(scenario.arms),
+                                  scenario.attributes, scenario.economics, scenario.horizon)
         if problems.issues or contract is None:
             raise ScenarioError(problems.issues)
         return contract

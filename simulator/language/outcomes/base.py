@@ -18,6 +18,7 @@ The language does not import the engine: `measure` uses the methods of the `Traj
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -40,7 +41,7 @@ _LISTED: dict[str, Any] = {"for_months": None, "checkpoints": (), "every": None,
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Outcome:
+class Outcome(ABC):
     """One priced outcome of a contract: what it measures in which states, and its price per unit.
 
     `condition` is the states (and attribute values) the metric looks at; `inside` is False for
@@ -60,16 +61,16 @@ class Outcome:
     measures: ClassVar[tuple[str, ...]] = ()  # the fields, besides the states, that say what is measured
 
     @classmethod
+    @abstractmethod
     def read(cls, name: str, price: Number | None, raw: dict, path: str, reader: Reader,
              scope: Scope) -> Outcome | None:
         """The outcome written as `raw` at `path` (its price already read, None if it was wrong),
         or None after reporting what is wrong."""
-        raise NotImplementedError
 
+    @abstractmethod
     def measure(self, trajectories: Trajectories, n_months: int) -> Measured:
         """Units earned, per youth and month bin [m, m + 1), over the whole horizon, by every
         youth of the arm: each occurrence (caps and the window are pricing's)."""
-        raise NotImplementedError
 
     @property
     def max_units_per_youth(self) -> Number | None:

@@ -37,8 +37,8 @@ def build_contract(name: str, raw: Any, path: str, reader: Reader, arms: Mapping
             window_until = reader.number(spec.get("until", horizon), join(path, "window.until"),
                                          0.0, horizon, low_open=True, integer=True, allow_ref=False)
             if None not in (window_start, window_until) and window_until <= window_start:
-                reader.issue(join(path, "window.until"), f"a month after window.from ({number_text(window_start)})",
-                             shown(spec.get("until")))
+                reader.issue(join(path, "window.until"),
+                             f"a month after window.from ({number_text(window_start)})", shown(spec.get("until")))
     settlement = reader.one_of(raw.get("settlement", "yearly"), join(path, "settlement"),
                                SETTLEMENTS, "a settlement")
     outcomes = []

@@ -59,8 +59,9 @@ def _intake_stream(raw: Any, path: str, reader: Reader,
             until = reader.month(spec["until"], join(here, "until")) if "until" in spec else None
             if "until" not in spec:
                 reader.issue(join(here, "until"), "the month intake ends (required)", "nothing")
-            elif None not in (start, until) and isinstance(start, float) and isinstance(until, float) and until <= start:
-                reader.issue(join(here, "until"), f"a month after `from` ({number_text(start)})", shown(spec["until"]))
+            elif isinstance(start, float) and isinstance(until, float) and until <= start:  # not $names
+                reader.issue(join(here, "until"), f"a month after `from` ({number_text(start)})",
+                             shown(spec["until"]))
             if None not in (rate, start, until):
                 arrivals = Poisson(rate, start, until)
     elif kind == "cohort":
