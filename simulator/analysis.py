@@ -22,7 +22,7 @@ from simulator.language.scenario import Scenario, bind
 
 TABLE = "table_"
 CONTRACT_METRICS = ("payments", "payments_discounted", "earned", "received", "irr", "multiple",
-                    "full_repayment", "expected_loss", "fund_draw", "fund_exhausted", "payer_net",
+                    "full_repayment", "expected_loss", "outcome_fund_draw", "fund_exhausted", "payer_net",
                     "break_even_month")
 
 

@@ -23,7 +23,7 @@ from simulator.outputs.results import write_csv
 from simulator.runner import load_records, read_manifest
 from simulator.language.scenario import Contract, Scenario, bind
 
-SWEPT = ("payments_discounted", "full_repayment", "irr", "payer_net", "fund_exhausted", "fund_draw",
+SWEPT = ("payments_discounted", "full_repayment", "irr", "payer_net", "fund_exhausted", "outcome_fund_draw",
          "expected_loss")  # the `ContractResults` a design's row summarises
 
 
@@ -89,7 +89,7 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
     rows = [[*design.values(), *summary] for design, summary in zip(designs, _design_summaries(metrics))]
     header = [v.key for v in varies] + [
         "payments_mean", "payments_p05", "payments_p95", "p_full_repayment", "irr_p50",
-        "payer_net_mean", "payer_net_p05", "payer_net_p95", "p_fund_exhausted", "fund_draw_mean",
+        "payer_net_mean", "payer_net_p05", "payer_net_p95", "p_fund_exhausted", "outcome_fund_draw_mean",
         "expected_loss_mean"]
     path = out / "sweep.csv"
     write_csv(path, header, rows)
@@ -155,7 +155,7 @@ def _design_summaries(metrics: dict[str, np.ndarray]) -> list[list[float]]:
     payments, payer_net = statistics(metrics["payments_discounted"]), statistics(metrics["payer_net"])
     columns = [payments["mean"], payments["p05"], payments["p95"], np.mean(metrics["full_repayment"], axis=0),
                np.median(metrics["irr"], axis=0), payer_net["mean"], payer_net["p05"], payer_net["p95"],
-               np.mean(metrics["fund_exhausted"], axis=0), np.mean(metrics["fund_draw"], axis=0),
+               np.mean(metrics["fund_exhausted"], axis=0), np.mean(metrics["outcome_fund_draw"], axis=0),
                np.mean(metrics["expected_loss"], axis=0)]
     return np.column_stack(columns).tolist()
 

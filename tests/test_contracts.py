@@ -255,7 +255,7 @@ def test_the_outcome_fund_covers_municipal_payments_beyond_realised_savings():
     base[3] = arm[3] = 7  # the fund's own costs do not matter
     result = priced(c, traj, 30, costs_by_arm={"hf": costs(30, arm), "usual": costs(30, base)})
     # Municipal shares: 6000, 6000, 3000. Draws: 0, 6000 (never more than the share), 0.
-    assert result.fund_draw == 6000 and result.fund_exhausted
+    assert result.outcome_fund_draw == 6000 and result.fund_exhausted
     generous = with_terms(c, {"outcome_fund.reserve": 6000})
     assert not priced(generous, traj, 30, costs_by_arm={"hf": costs(30, arm), "usual": costs(30, base)}).fund_exhausted
 
@@ -373,7 +373,7 @@ def test_end_to_end_with_a_deterministic_scenario(tmp_path):
     assert result.multiple == pytest.approx(448000 / 400000, rel=RTOL)
     # Savings of the municipality: 4 × 27000 a month over [2, 12), nothing in year 2: the 8000
     # paid for year 2 is drawn from the fund, more than its 5000.
-    assert result.fund_draw == 8000 and result.fund_exhausted
+    assert result.outcome_fund_draw == 8000 and result.fund_exhausted
     saved = 4 * closed_form(27000, 2, 12, 0.035)
     assert result.payer_net == pytest.approx(saved - 440000 / 1.035 - 8000 / 1.035 ** 2, rel=RTOL)
     # Versus the baseline: as usual, 6 months housed at 18 and 12 housed months in year 2, so

@@ -203,7 +203,7 @@ class ContractResult:
     """One contract priced on one replication. Money in the scenario's currency.
 
     Nominal amounts are undiscounted; `*_discounted` are discounted to t = 0 at the settlement
-    times (payments move when settled). `fund_draw` is nominal, like the savings it is set
+    times (payments move when settled). `outcome_fund_draw` is nominal, like the savings it is set
     against. `break_even_month` is NaN when the payers never break even.
     """
 
@@ -221,8 +221,8 @@ class ContractResult:
     multiple: float  # received / principal
     full_repayment: bool  # received ≥ principal
     expected_loss: float  # max(0, principal − received), nominal
-    fund_draw: float  # nominal
-    fund_exhausted: bool  # fund_draw > reserve (reserve 0 when the contract has no outcome fund)
+    outcome_fund_draw: float  # nominal
+    fund_exhausted: bool  # outcome_fund_draw > reserve (reserve 0 when the contract has no outcome fund)
     payer_net: float  # discounted: the payers' net savings minus their payments
     break_even_month: float  # month end; NaN if never
 
@@ -231,7 +231,7 @@ class ContractResult:
         return {"payments": self.payments, "payments_discounted": self.payments_discounted,
                 "earned": self.earned, "received": self.received, "irr": self.irr,
                 "multiple": self.multiple, "full_repayment": float(self.full_repayment),
-                "expected_loss": self.expected_loss, "fund_draw": self.fund_draw,
+                "expected_loss": self.expected_loss, "outcome_fund_draw": self.outcome_fund_draw,
                 "fund_exhausted": float(self.fund_exhausted), "payer_net": self.payer_net,
                 "break_even_month": self.break_even_month}
 
@@ -258,7 +258,7 @@ class ContractResults:
     multiple: NDArray[np.float64]
     full_repayment: NDArray[np.bool_]
     expected_loss: NDArray[np.float64]
-    fund_draw: NDArray[np.float64]
+    outcome_fund_draw: NDArray[np.float64]
     fund_exhausted: NDArray[np.bool_]
     payer_net: NDArray[np.float64]
     break_even_month: NDArray[np.float64]
@@ -500,7 +500,7 @@ def _price_alike(contract: Contract, terms: "_Terms", units: StackedUnits, basel
         payer_payments_discounted=terms.shares * payments_discounted[:, None],
         received=received, irr=irr_by_row(cash_times, cash), multiple=received / terms.principal,
         full_repayment=received >= terms.principal, expected_loss=np.maximum(0.0, terms.principal - received),
-        fund_draw=fund_draw, fund_exhausted=fund_draw > terms.reserve,
+        outcome_fund_draw=fund_draw, fund_exhausted=fund_draw > terms.reserve,
         payer_net=payer_saving.sum(axis=1) - payments_discounted, break_even_month=break_even)
 
 

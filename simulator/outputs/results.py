@@ -107,7 +107,7 @@ def _contract_summary(scenario: Scenario, layout: Layout, records: dict, index: 
         "irr": _stat(metrics["irr"]),
         "multiple": _stat(metrics["multiple"]),
         "expected_loss": _stat(metrics["expected_loss"]),
-        "outcome_fund_draw": _stat(metrics["fund_draw"]),
+        "outcome_fund_draw": _stat(metrics["outcome_fund_draw"]),
         "p_fund_exhausted": _proportion(metrics["fund_exhausted"]),
         "payer_net": _stat(metrics["payer_net"]),
         "break_even_month": _stat(metrics["break_even_month"]),
