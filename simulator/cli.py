@@ -105,9 +105,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         manifest = run(scenario, out, options)
     except KeyboardInterrupt:
-        from simulator.runner import completed_replications
+        from simulator.outputs.folder import ResultsFolder
 
-        kept = len(completed_replications(out))
+        kept = len(ResultsFolder(out).completed_replications())
         print(f"interrupted: {kept} of {args.runs} replications are kept in {out}; "
               f"complete them with: simulator run {args.scenario} --out {out} --runs {args.runs} "
               f"--seed {args.seed} --resume", file=sys.stderr)
@@ -137,10 +137,11 @@ def _report(out: Path, lang: str) -> None:
 
 
 def _report_command(args: argparse.Namespace) -> int:
+    from simulator.outputs.folder import WORKBOOK_XLSX
     from simulator.outputs.report import write_report
 
     path = write_report(args.results, lang=args.lang)
-    print(f"{path} and {path.with_name('summary.xlsx')}")
+    print(f"{path} and {path.with_name(WORKBOOK_XLSX)}")
     return 0
 
 

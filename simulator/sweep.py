@@ -18,10 +18,9 @@ import numpy as np
 from simulator.analysis import Layout, statistics, units_from_table
 from simulator.money.contracts import ContractResults, Savings, StackedUnits, definitions, price_replications, with_terms
 from simulator.language.errors import Issue, ScenarioError
-from simulator.language.loading import load_resolved
-from simulator.outputs.results import write_csv
-from simulator.runner import load_records, read_manifest
 from simulator.language.scenario import Contract, Scenario, bind
+from simulator.outputs.folder import (COST, PARAMETERS, REPLICATION, SWEEP_CSV, ContractKeys, ResultsFolder,
+                                      write_csv)
 
 SWEPT = ("payments_discounted", "full_repayment", "irr", "payer_net", "fund_exhausted", "outcome_fund_draw",
          "expected_loss")  # the `ContractResults` a design's row summarises
@@ -51,17 +50,14 @@ class Vary:
 def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = None) -> Path:
     """Price every combination of the varied terms on every stored replication; write sweep.csv
     and figures/sweep.png into `out` and return the CSV's path."""
-    out = Path(out)
-    manifest = read_manifest(out)
-    if manifest is None:
-        raise ScenarioError([Issue(str(out), "", "a results folder with manifest.json", "none")])
-    scenario = load_resolved(manifest["resolved"], manifest.get("files", {}), str(out / "manifest.json"))
+    folder = ResultsFolder(out)
+    scenario = folder.scenario()
     if contract not in scenario.contracts:
         raise ScenarioError([Issue("--contract", "", "one of " + ", ".join(scenario.contracts) or
                                    "a contract (the scenario has none)", repr(contract))])
-    records = load_records(out)
+    records = folder.records()
     if records is None:
-        raise ScenarioError([Issue(str(out), "", "stored replications", "none")])
+        raise ScenarioError([Issue(str(folder.path), "", "stored replications", "none")])
     designs = [dict(zip([v.key for v in varies], combination))
                for combination in itertools.product(*[v.values for v in varies])]
     base = scenario.contracts[contract]
@@ -91,9 +87,8 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
         "payments_mean", "payments_p05", "payments_p95", "p_full_repayment", "irr_p50",
         "payer_net_mean", "payer_net_p05", "payer_net_p95", "p_fund_exhausted", "outcome_fund_draw_mean",
         "expected_loss_mean"]
-    path = out / "sweep.csv"
-    write_csv(path, header, rows)
-    _figure(out, varies, designs, rows, contract)
+    path = write_csv(folder.file(SWEEP_CSV), header, rows)
+    _figure(folder, varies, designs, rows, contract)
     return path
 
 
@@ -113,14 +108,14 @@ class _Pricing:
     @classmethod
     def of(cls, scenario: Scenario, layout: Layout, name: str, records: dict) -> "_Pricing":
         contract = scenario.contracts[name]
-        drawn = records["parameters"]
+        drawn = records[PARAMETERS]
         baseline_values = _parameter_values(scenario, layout, drawn, scenario.baseline)
         rate = bind(scenario.economics.annual_discount_rate, baseline_values)  # as the run had it
-        table = records[f"table_units{layout.contracts.index(name)}"]
-        cost = records["cost"]  # (replication, arm, department, month, nominal | discounted)
+        table = records[ContractKeys(layout.contracts.index(name)).units]
+        cost = records[COST]  # (replication, arm, department, month, nominal | discounted)
         arm, base = cost[:, layout.arms.index(contract.arm)], cost[:, layout.arms.index(scenario.baseline)]
         return cls(contract, _parameter_values(scenario, layout, drawn, contract.arm),
-                   *units_from_table(contract, table, layout.money_months, records["replication"]),
+                   *units_from_table(contract, table, layout.money_months, records[REPLICATION]),
                    Savings(layout.departments, base[..., 0] - arm[..., 0], base[..., 1] - arm[..., 1]),
                    layout.money_months, np.broadcast_to(np.asarray(rate, dtype=float), (len(drawn),)))
 
@@ -160,7 +155,7 @@ def _design_summaries(metrics: dict[str, np.ndarray]) -> list[list[float]]:
     return np.column_stack(columns).tolist()
 
 
-def _figure(out: Path, varies: list[Vary], designs: list[dict], rows: list[list], contract: str) -> None:
+def _figure(folder: ResultsFolder, varies: list[Vary], designs: list[dict], rows: list[list], contract: str) -> None:
     """P(full repayment) and payer_net against the first varied term (a line per other combination)."""
     import matplotlib
 
@@ -183,6 +178,7 @@ def _figure(out: Path, varies: list[Vary], designs: list[dict], rows: list[list]
     right.axhline(0, color="grey", linewidth=0.8)
     if n > 1:
         right.legend(fontsize="small")
-    (out / "figures").mkdir(exist_ok=True)
-    figure.savefig(out / "figures" / "sweep.png", dpi=110)
+    path = folder.figure("sweep")
+    path.parent.mkdir(exist_ok=True)
+    figure.savefig(path, dpi=110)
     plt.close(figure)

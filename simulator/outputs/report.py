@@ -12,23 +12,20 @@ sources come from the resolved scenario stored in the manifest.
 from __future__ import annotations
 
 import base64
-import csv
 import functools
-import json
 import math
-import os
 import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-import numpy as np
 from matplotlib.figure import Figure
 
 from simulator.outputs import plots
 from simulator.language.distributions import parameter_distribution
 from simulator.language.errors import Issue, ScenarioError
+from simulator.outputs.folder import REPORT_HTML, WORKBOOK_XLSX, ResultsFolder, write_text
 from simulator.outputs.spreadsheet import metric_kind, write_workbook
 
 LANGUAGES = ("en", "da")  # the order of the translations in TEXT
@@ -236,47 +233,6 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (English, Danish)
 }
 
 
-# --- Reading the folder ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Results:
-    """What a results folder holds; a file that is absent gives an empty value."""
-
-    manifest: dict
-    summary: dict
-    occupancy: list[dict[str, str]]
-    money: list[dict[str, str]]
-    contracts: list[dict[str, str]]
-    replications: dict[str, np.ndarray]
-    sensitivity: list[dict[str, str]]
-    sobol: list[dict[str, str]]
-
-
-def read_results(out: Path) -> Results:
-    """The saved files of `out`; raises ScenarioError when there is no finished summary to report."""
-    out = Path(out)
-    summary_path = out / "summary.json"
-    if not summary_path.exists():
-        raise ScenarioError([Issue(str(out), "", "a results folder with summary.json "
-                                   "(made by simulator run)", "no summary.json")])
-    manifest_path = out / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-    replications = _rows(out / "replications.csv")
-    columns = {key: np.array([float(row[key]) if row[key] != "" else np.nan for row in replications])
-               for key in (replications[0] if replications else ())}
-    return Results(manifest, json.loads(summary_path.read_text(encoding="utf-8")),
-                   _rows(out / "occupancy.csv"), _rows(out / "money.csv"), _rows(out / "contracts.csv"),
-                   columns, _rows(out / "sensitivity.csv"), _rows(out / "sobol.csv"))
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
 # --- Words and numbers in the reader's language -----------------------------------------------------
 
 
@@ -354,20 +310,17 @@ def write_report(out: Path, lang: str = "en") -> Path:
     """
     if lang not in LANGUAGES:
         raise ScenarioError([Issue("--lang", "", f"one of {', '.join(LANGUAGES)}", repr(lang))])
-    results = read_results(out)
+    results = ResultsFolder(out)
     words = Words(lang, results.summary.get("currency") or "DKK")
-    figures = _Figures(Path(out) / "figures")
+    figures = _Figures(results)
     body = [_title(results, words), _headline(results, words), _who_pays(results, words, figures),
             _cash_flow(results, words, figures), _states(results, words, figures),
             _distributions(results, words, figures), _sensitivity(results, words, figures),
             _sobol(results, words, figures), _assumptions(results, words), _provenance(results, words)]
     html = PAGE.format(lang=lang, title=escape(_scenario_name(results)), css=CSS,
                        body="\n".join(part for part in body if part))
-    path = Path(out) / "report.html"
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(html, encoding="utf-8")
-    os.replace(temporary, path)
-    write_workbook(Path(out) / "summary.xlsx", results.summary, results.money, results.contracts,
+    path = write_text(results.file(REPORT_HTML), html)
+    write_workbook(results.file(WORKBOOK_XLSX), results.summary, results.money, results.contracts,
                    {key: texts[LANGUAGES.index(lang)] for key, texts in TEXT.items()})
     return path
 
@@ -412,24 +365,24 @@ code { font-size: 0.9em; }
 class _Figures:
     """Saves each figure under figures/ and returns it as an embedded image."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: ResultsFolder):
         self.folder = folder
 
     def embed(self, name: str, figure: Figure, alt: str) -> str:
-        path = plots.save(figure, self.folder / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png")
+        path = plots.save(figure, self.folder.figure(name))
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         return f'<figure><img alt="{escape(alt)}" src="data:image/png;base64,{data}"></figure>'
 
 
-def _scenario_name(results: Results) -> str:
+def _scenario_name(results: ResultsFolder) -> str:
     return results.manifest.get("scenario") or results.manifest.get("resolved", {}).get("name", "")
 
 
-def _arm_label(results: Results, arm: str) -> str:
+def _arm_label(results: ResultsFolder, arm: str) -> str:
     return results.summary.get("arms", {}).get(arm, {}).get("label") or arm
 
 
-def _title(results: Results, t: Words) -> str:
+def _title(results: ResultsFolder, t: Words) -> str:
     summary, manifest = results.summary, results.manifest
     parts = [f"<h1>{escape(t('title'))}: {escape(_scenario_name(results))}</h1>"]
     description = manifest.get("resolved", {}).get("description")
@@ -456,7 +409,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: i
 # --- Headline ------------------------------------------------------------------------------------------
 
 
-def _headline(results: Results, t: Words) -> str:
+def _headline(results: ResultsFolder, t: Words) -> str:
     summary = results.summary
     arms = summary.get("arms", {})
     blocks = []
@@ -505,7 +458,7 @@ def _headline(results: Results, t: Words) -> str:
     return "\n".join(parts)
 
 
-def _break_even(results: Results, contract: Mapping, t: Words) -> str:
+def _break_even(results: ResultsFolder, contract: Mapping, t: Words) -> str:
     """The median break-even month of the runs that break even, its contract year and calendar year,
     and how many runs break even."""
     p = contract.get("p_break_even")
@@ -523,7 +476,7 @@ def _break_even(results: Results, contract: Mapping, t: Words) -> str:
 # --- Who pays, who gains ----------------------------------------------------------------------------------
 
 
-def _who_pays(results: Results, t: Words, figures: _Figures) -> str:
+def _who_pays(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     summary = results.summary
     baseline = summary.get("baseline", "")
     arms = summary.get("arms", {})
@@ -571,7 +524,7 @@ def _keys_total_last(mappings: Iterable[Mapping[str, object]]) -> list[str]:
     return [k for k in keys if k != "total"] + [k for k in keys if k == "total"]
 
 
-def _net_gain_by_year(results: Results, t: Words) -> list[str]:
+def _net_gain_by_year(results: ResultsFolder, t: Words) -> list[str]:
     """From money.csv: baseline cost minus arm cost per department and contract year (discounted means)."""
     baseline = results.summary.get("baseline", "")
     cost: dict[tuple[str, str, int], float] = {}
@@ -601,7 +554,7 @@ def _net_gain_by_year(results: Results, t: Words) -> list[str]:
 # --- Cash flow, states, distributions ---------------------------------------------------------------------
 
 
-def _cash_flow(results: Results, t: Words, figures: _Figures) -> str:
+def _cash_flow(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     parts = []
     for name, contract in results.summary.get("contracts", {}).items():
         flow = contract.get("cash_flow")
@@ -619,7 +572,7 @@ def _cash_flow(results: Results, t: Words, figures: _Figures) -> str:
     return "\n".join([f"<h2>{escape(t('cash_flow'))}</h2>", f"<p>{escape(t('cash_flow_intro'))}</p>", *parts])
 
 
-def _states(results: Results, t: Words, figures: _Figures) -> str:
+def _states(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     """One figure per arm from occupancy.csv, one panel per track, one band per state."""
     if not results.occupancy:
         return ""
@@ -644,7 +597,7 @@ def _states(results: Results, t: Words, figures: _Figures) -> str:
     return "\n".join(parts)
 
 
-def _distributions(results: Results, t: Words, figures: _Figures) -> str:
+def _distributions(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     """Histograms of payments and IRR per contract (replications.csv), and contracts.csv as a table."""
     contracts = list(dict.fromkeys(
         [row["contract"] for row in results.contracts]
@@ -686,7 +639,7 @@ def _float(text: str | None) -> float | None:
 # --- Sensitivity -----------------------------------------------------------------------------------
 
 
-def _sensitivity(results: Results, t: Words, figures: _Figures) -> str:
+def _sensitivity(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     """The tornado and switching values from sensitivity.csv (written by `simulator sensitivity`)."""
     rows = results.sensitivity
     if not rows:
@@ -718,7 +671,7 @@ def _sensitivity(results: Results, t: Words, figures: _Figures) -> str:
                       figures.embed("tornado", ax.figure, t("sensitivity")), table])
 
 
-def _sobol(results: Results, t: Words, figures: _Figures) -> str:
+def _sobol(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     """Sobol indices from sobol.csv (written by `simulator sensitivity --method sobol`)."""
     rows = results.sobol
     if not rows:
@@ -745,7 +698,7 @@ def _target_title(row: Mapping[str, str], t: Words) -> str:
 # --- Assumptions and provenance --------------------------------------------------------------------
 
 
-def _assumptions(results: Results, t: Words) -> str:
+def _assumptions(results: ResultsFolder, t: Words) -> str:
     resolved = results.manifest.get("resolved", {})
     rows = [_parameter_row(name, raw, "", t) for name, raw in (resolved.get("parameters") or {}).items()]
     for arm, spec in (resolved.get("arms") or {}).items():
@@ -790,7 +743,7 @@ def _parameter_number(value: Any, t: Words) -> str:
     return text.replace(".", ",") if t.lang == "da" else text
 
 
-def _provenance(results: Results, t: Words) -> str:
+def _provenance(results: ResultsFolder, t: Words) -> str:
     manifest = results.manifest
     if not manifest:
         return ""
