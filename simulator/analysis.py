@@ -18,12 +18,9 @@ from simulator.money.finance import discount_factor
 from simulator.money.flows import DepartmentCosts, evaluate_flows
 from simulator.engine.model import Replication
 from simulator.language.scenario import Scenario, bind
+from simulator.outputs import metrics
 from simulator.outputs.folder import (COST, OCCUPANCY, PARAMETERS, WAIT_MONTHS, YOUTHS, ContractKeys,
                                       stack_records)
-
-CONTRACT_METRICS = ("payments", "payments_discounted", "earned", "received", "irr", "multiple",
-                    "full_repayment", "expected_loss", "outcome_fund_draw", "fund_exhausted", "payer_net",
-                    "break_even_month")
 
 
 @dataclass(frozen=True)
@@ -144,10 +141,10 @@ def _price_contract(scenario: Scenario, layout: Layout, index: int, name: str, r
         StackedUnits.of([p.units[name][2] for p in pricing]),
         Savings.of([p.costs[arm] for p in pricing], [p.costs[scenario.baseline] for p in pricing]),
         months, np.array([p.rate for p in pricing]))
-    keys = ContractKeys(index)
+    keys, recorded = ContractKeys(index), metrics.recorded()
     for r, (record, p) in enumerate(zip(records, pricing)):
         result = results.replication(r)
-        record[keys.metrics] = np.array([result.metrics()[key] for key in CONTRACT_METRICS])
+        record[keys.metrics] = np.array([float(getattr(result, metric.key)) for metric in recorded])
         record[keys.payers] = np.array([result.payer_payments_discounted[d] for d in layout.payers[index]])
         record[keys.cash] = contract_cash_flow(result, p.units[name][0], p.costs, scenario.baseline,
                                                      months, p.rate)

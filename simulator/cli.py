@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from simulator.language.errors import Issue, ScenarioError
+from simulator.outputs.metrics import target_choices
 
 EXIT_BAD_INPUT = 2
 LANGUAGES = ("en", "da")
@@ -68,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--method", choices=("tornado", "sobol"), default="tornado",
                              help="one parameter at a time (default), or Sobol indices (needs SALib)")
     sensitivity.add_argument("--target", default="payer_net",
-                             help="payments, p_full_repayment, payer_net (default) or net_gain:LEVEL")
+                             help=f"{target_choices()} (default payer_net)")
     sensitivity.add_argument("--contract", default=None, help="the contract (default: the first)")
     sensitivity.add_argument("--runs", type=int, default=200,
                              help="replications per parameter setting (default 200)")

@@ -28,13 +28,13 @@ import numpy as np
 
 from simulator.outputs import plots
 from simulator.language.errors import Issue, ScenarioError
+from simulator.language.scenario import Parameter, Scenario
+from simulator.outputs import metrics
 from simulator.outputs.folder import SENSITIVITY_CSV, SOBOL_CSV, ResultsFolder, write_csv
 from simulator.outputs.results import write_results
 from simulator.runner import RunOptions, run
-from simulator.language.scenario import Parameter, Scenario
-from simulator.outputs.spreadsheet import metric_kind
 
-TARGETS = ("payments", "p_full_repayment", "payer_net", "net_gain")
+TARGETS = tuple(metric.name for metric in metrics.targets())  # an arm's (net_gain) takes :LEVEL
 SCAN_POINTS = 5  # values per parameter in the switching-value scan, both ends included
 SOBOL_RANGE = (0.005, 0.995)  # quantiles: the central 99 %, so unbounded distributions stay finite
 Setting = Mapping[str, float]
@@ -50,7 +50,7 @@ class Target:
     metric: str  # one of TARGETS
     contract: str | None
     arm: str
-    key: str | None = None  # net_gain: a level, a department or "total"
+    key: str | None = None  # an arm's metric: a level, a department or "total"
 
     @property
     def name(self) -> str:
@@ -76,9 +76,9 @@ def parse_target(text: str, scenario: Scenario, contract: str | None = None) -> 
         raise ScenarioError([Issue("--contract", "", "one of " + (", ".join(contracts) or "(none: the "
                                    "scenario has no contracts)"), repr(contract))])
     chosen = contract or (contracts[0] if contracts else None)
-    if metric not in TARGETS or (metric == "net_gain") != bool(key):
-        raise ScenarioError([Issue("--target", "", "payments, p_full_repayment, payer_net or "
-                                   "net_gain:LEVEL (e.g. net_gain:municipality)", repr(text))])
+    if metric not in TARGETS or (metrics.by_name(metric).scope == "arm") != bool(key):
+        raise ScenarioError([Issue("--target", "", metrics.target_choices() + " (e.g. net_gain:municipality)",
+                                   repr(text))])
     if metric == "net_gain":
         departments = scenario.economics.departments
         keys = [*dict.fromkeys(d.split(".")[0] for d in departments), *departments, "total"]
@@ -269,8 +269,9 @@ def write_tornado(folder: ResultsFolder, target: Target, base: float, swings: Se
 def write_sobol(folder: ResultsFolder, target: Target, indices: Sequence[SobolIndex]) -> str:
     """sobol.csv and figures/sobol.png; returns the table as text."""
     header = ["parameter", "label", "target", "contract", "S1", "S1_conf", "ST", "ST_conf"]
-    table = write_csv(folder.file(SOBOL_CSV), header, [[i.parameter, i.label, target.name, target.contract or "", i.S1,
-                                           i.S1_conf, i.ST, i.ST_conf] for i in indices])
+    table = write_csv(folder.file(SOBOL_CSV), header, [
+        [i.parameter, i.label, target.name, target.contract or "", i.S1, i.S1_conf, i.ST, i.ST_conf]
+        for i in indices])
     ax = plots.plot_sobol([dataclasses.asdict(i) for i in indices], xlabel=target.name)
     figure = plots.save(ax.figure, folder.figure("sobol"))
     lines = [f"Sobol indices of {target.name}{f' ({target.contract})' if target.contract else ''}",
@@ -282,6 +283,6 @@ def write_sobol(folder: ResultsFolder, target: Target, indices: Sequence[SobolIn
 
 def _format(metric: str) -> Callable[[float], str]:
     """Money to the unit with thousands separators, a probability as a percentage."""
-    if metric_kind(metric) == "probability":
+    if metrics.by_name(metric).unit.percent:
         return lambda value: f"{value:.1%}"
     return lambda value: f"{value:,.0f}"

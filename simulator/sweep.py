@@ -19,11 +19,9 @@ from simulator.analysis import Layout, statistics, units_from_table
 from simulator.money.contracts import ContractResults, Savings, StackedUnits, definitions, price_replications, with_terms
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.scenario import Contract, Scenario, bind
+from simulator.outputs import metrics
 from simulator.outputs.folder import (COST, PARAMETERS, REPLICATION, SWEEP_CSV, ContractKeys, ResultsFolder,
                                       write_csv)
-
-SWEPT = ("payments_discounted", "full_repayment", "irr", "payer_net", "fund_exhausted", "outcome_fund_draw",
-         "expected_loss")  # the `ContractResults` a design's row summarises
 
 
 @dataclass(frozen=True)
@@ -81,14 +79,11 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
     else:
         with ProcessPoolExecutor(max_workers=len(parts)) as pool:
             results = list(pool.map(_price_designs, [pricing] * len(parts), parts))
-    metrics = {key: np.concatenate([r[key] for r in results], axis=1) for key in SWEPT}
-    rows = [[*design.values(), *summary] for design, summary in zip(designs, _design_summaries(metrics))]
-    header = [v.key for v in varies] + [
-        "payments_mean", "payments_p05", "payments_p95", "p_full_repayment", "irr_p50",
-        "payer_net_mean", "payer_net_p05", "payer_net_p95", "p_fund_exhausted", "outcome_fund_draw_mean",
-        "expected_loss_mean"]
+    runs = {m.key: np.concatenate([r[m.key] for r in results], axis=1) for m in metrics.swept()}
+    rows = [[*design.values(), *summary] for design, summary in zip(designs, _design_summaries(runs))]
+    header = [v.key for v in varies] + [_column(m, statistic) for m in metrics.swept() for statistic in m.sweep]
     path = write_csv(folder.file(SWEEP_CSV), header, rows)
-    _figure(folder, varies, designs, rows, contract)
+    _figure(folder, varies, [dict(zip(header, row)) for row in rows], contract)
     return path
 
 
@@ -126,12 +121,12 @@ class _Pricing:
 
 
 def _price_designs(pricing: _Pricing, designs: list[dict]) -> dict[str, np.ndarray]:
-    """Metrics (replications × designs) of some designs."""
-    out = {key: np.zeros((pricing.units.replications, len(designs))) for key in SWEPT}
+    """The swept metrics (replications × designs) of some designs."""
+    out = {m.key: np.zeros((pricing.units.replications, len(designs))) for m in metrics.swept()}
     for d, design in enumerate(designs):
         results = pricing.price(design)
-        for key in SWEPT:
-            out[key][:, d] = getattr(results, key)
+        for key, values in out.items():
+            values[:, d] = getattr(results, key)
     return out
 
 
@@ -145,17 +140,27 @@ def _parameter_values(scenario: Scenario, layout: Layout, drawn: np.ndarray, arm
     return values
 
 
-def _design_summaries(metrics: dict[str, np.ndarray]) -> list[list[float]]:
-    """Per design (a column of each metric), the numbers of its row in sweep.csv."""
-    payments, payer_net = statistics(metrics["payments_discounted"]), statistics(metrics["payer_net"])
-    columns = [payments["mean"], payments["p05"], payments["p95"], np.mean(metrics["full_repayment"], axis=0),
-               np.median(metrics["irr"], axis=0), payer_net["mean"], payer_net["p05"], payer_net["p95"],
-               np.mean(metrics["fund_exhausted"], axis=0), np.mean(metrics["outcome_fund_draw"], axis=0),
-               np.mean(metrics["expected_loss"], axis=0)]
+def _column(metric: metrics.Metric, statistic: str) -> str:
+    """A column of sweep.csv: `payments_mean`, `irr_p50`; a share is named as in summary.json."""
+    return metric.name if statistic == "share" else f"{metric.name}_{statistic}"
+
+
+def _design_summaries(runs: dict[str, np.ndarray]) -> list[list[float]]:
+    """Per design (a column of each metric's runs), the numbers of its row in sweep.csv."""
+    columns = [_statistic(runs[m.key], statistic) for m in metrics.swept() for statistic in m.sweep]
     return np.column_stack(columns).tolist()
 
 
-def _figure(folder: ResultsFolder, varies: list[Vary], designs: list[dict], rows: list[list], contract: str) -> None:
+def _statistic(runs: np.ndarray, statistic: str) -> np.ndarray:
+    """One statistic of each design's runs (the columns of `runs`)."""
+    if statistic == "share":
+        return np.mean(runs, axis=0)
+    if statistic == "p50":
+        return np.median(runs, axis=0)  # sweep.csv's median has always been numpy's
+    return statistics(runs)[statistic]
+
+
+def _figure(folder: ResultsFolder, varies: list[Vary], rows: list[dict], contract: str) -> None:
     """P(full repayment) and payer_net against the first varied term (a line per other combination)."""
     import matplotlib
 
@@ -163,20 +168,21 @@ def _figure(folder: ResultsFolder, varies: list[Vary], designs: list[dict], rows
     import matplotlib.pyplot as plt
 
     first = varies[0].key
-    n = len(varies)
-    groups: dict[tuple, list[list]] = {}
+    repaid = _column(metrics.by_name("p_full_repayment"), "share")
+    net = _column(metrics.by_name("payer_net"), "mean")
+    groups: dict[tuple, list[dict]] = {}
     for row in rows:
-        groups.setdefault(tuple(row[1:n]), []).append(row)
+        groups.setdefault(tuple(row[v.key] for v in varies[1:]), []).append(row)
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
     for others, group in list(groups.items())[:12]:
         label = ", ".join(f"{v.key}={value:g}" for v, value in zip(varies[1:], others)) or None
-        x = [row[0] for row in group]
-        left.plot(x, [row[n + 3] for row in group], marker="o", label=label)
-        right.plot(x, [row[n + 5] for row in group], marker="o", label=label)
+        x = [row[first] for row in group]
+        left.plot(x, [row[repaid] for row in group], marker="o", label=label)
+        right.plot(x, [row[net] for row in group], marker="o", label=label)
     left.set(xlabel=first, ylabel="P(full repayment)", ylim=(-0.02, 1.02), title=contract)
     right.set(xlabel=first, ylabel="payers' net savings (discounted)", title=contract)
     right.axhline(0, color="grey", linewidth=0.8)
-    if n > 1:
+    if len(varies) > 1:
         right.legend(fontsize="small")
     path = folder.figure("sweep")
     path.parent.mkdir(exist_ok=True)

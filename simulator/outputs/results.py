@@ -5,20 +5,22 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.analysis import CONTRACT_METRICS, Layout, statistics
+from simulator.analysis import Layout, statistics
 from simulator.money.flows import contract_years, levels
 from simulator.language.scenario import Scenario
+from simulator.outputs import metrics
 from simulator.outputs.folder import (CONTRACTS_CSV, COST, MONEY_CSV, OCCUPANCY, OCCUPANCY_CSV, PARAMETERS,
                                       REPLICATION, REPLICATIONS_CSV, SUMMARY_JSON, WAIT_MONTHS, YOUTHS,
                                       ContractKeys, ResultsFolder, column_name, format_cell, write_csv,
                                       write_json)
 
 QUANTILE_COLUMNS = ("mean", "sd", "p05", "p50", "p95")
-COST_BY_YEAR = "cost_year"  # (runs, arms, departments, nominal|discounted, years): `COST` summed by contract year
+COST_BY_YEAR = "cost_year"  # `COST` summed by contract year: (runs, arms, departments, 2, years)
 
 
 def write_results(out: Path, scenario: Scenario) -> dict:
-    """summary.json, occupancy.csv and replications.csv from the chunks in `out`; returns the summary."""
+    """summary.json and the CSVs (money.csv and contracts.csv when there is money and contracts)
+    from the chunks in `out`; returns the summary."""
     folder = ResultsFolder(out)
     layout = Layout.of(scenario)
     records = folder.records(tables=False, reduce=_without_monthly_detail)
@@ -87,62 +89,72 @@ def _add_money(arms: dict, layout: Layout, records: dict) -> None:
 
 
 def _contract_summary(scenario: Scenario, layout: Layout, records: dict, index: int) -> dict:
+    """A contract's section of summary.json: its terms, then each metric of `metrics.summarised()`."""
     contract = scenario.contracts[layout.contracts[index]]
     keys = ContractKeys(index)
-    metrics = {key: records[keys.metrics][:, k] for k, key in enumerate(CONTRACT_METRICS)}
-    runs = len(metrics["payments"])
+    runs = {metric.key: records[keys.metrics][:, metric.column] for metric in metrics.recorded()}
+    runs["youths"] = records[keys.youths][:, 0]
     cash = records[keys.cash]  # (runs, 2, months + 1)
     cash_stats = statistics(cash)
-    never = np.isnan(metrics["break_even_month"])
+    bands = {q: cash_stats[q] for q in ("p05", "p50", "p95")}
+    section = {"arm": contract.arm, "principal": _term_value(contract.investor.principal),
+               "payers": {d: _term_value(share) for d, share in contract.payers.items()}}
+    for metric in metrics.summarised():
+        if metric.statistic != "term":
+            section.update(_summarise(metric, runs[metric.of or metric.key]))
     return {
-        "arm": contract.arm, "principal": _plain(contract.investor.principal),
-        "payers": {d: _plain(share) for d, share in contract.payers.items()},
-        "youths": _stat(records[keys.youths][:, 0], quantiles=False),
-        "payments": _stat(metrics["payments_discounted"]),
-        "payments_nominal": _stat(metrics["payments"]),
-        "p_full_repayment": _proportion(metrics["full_repayment"]),
-        "p_full_repayment_se": _proportion_se(metrics["full_repayment"]),
-        "irr": _stat(metrics["irr"]),
-        "multiple": _stat(metrics["multiple"]),
-        "expected_loss": _stat(metrics["expected_loss"]),
-        "outcome_fund_draw": _stat(metrics["outcome_fund_draw"]),
-        "p_fund_exhausted": _proportion(metrics["fund_exhausted"]),
-        "payer_net": _stat(metrics["payer_net"]),
-        "break_even_month": _stat(metrics["break_even_month"]),
-        "p_break_even": _proportion(~never),
+        **section,
         "payments_by_payer": {d: _stat(records[keys.payers][:, p])
                               for p, d in enumerate(layout.payers[index])},
         "cash_flow": {"month": list(range(cash.shape[-1])),
-                      "payers_net_cumulative": {q: _list(cash_stats[q][0]) for q in ("p05", "p50", "p95")},
-                      "investor_cumulative": {q: _list(cash_stats[q][1]) for q in ("p05", "p50", "p95")}},
-        "runs": runs,
+                      "payers_net_cumulative": {q: _json_numbers(band[0]) for q, band in bands.items()},
+                      "investor_cumulative": {q: _json_numbers(band[1]) for q, band in bands.items()}},
+        "runs": len(cash),
     }
 
 
-def _plain(value) -> float | str:
+def _summarise(metric: metrics.Metric, values: np.ndarray) -> dict:
+    """The metric's entries in summary.json, from its value in each run."""
+    name = metric.summary
+    if metric.statistic == "distribution":
+        return {name: _stat(values)}
+    if metric.statistic == "mean":
+        return {name: _stat(values, quantiles=False)}
+    if metric.statistic == "share":
+        return {name: _share(values)}
+    if metric.statistic == "share_and_se":
+        return {name: _share(values), f"{name}_se": _share_se(values)}
+    if metric.statistic == "share_with_value":
+        return {name: _share(~np.isnan(values))}
+    raise ValueError(f"metric {metric.key}: no statistic {metric.statistic!r}")
+
+
+def _term_value(value) -> float | str:
+    """A contract term as summary.json gives it: a number, or `$name` for a parameter's value."""
     return float(value) if isinstance(value, (int, float)) else f"${value.name}"
 
 
-def _proportion(flags: np.ndarray) -> float:
+def _share(flags: np.ndarray) -> float:
     return float(np.mean(np.asarray(flags, dtype=float)))
 
 
-def _proportion_se(flags: np.ndarray) -> float:
-    p = _proportion(flags)
+def _share_se(flags: np.ndarray) -> float:
+    p = _share(flags)
     return float(np.sqrt(p * (1 - p) / len(flags)))
 
 
-def _list(values: np.ndarray) -> list:
-    return [_number(v) for v in values]
+def _json_numbers(values: np.ndarray) -> list:
+    return [_json_number(v) for v in values]
 
 
 def _stat(values: np.ndarray, quantiles: bool = True) -> dict:
     stats = statistics(values)
     keys = ("mean", "se", "sd", "p05", "p50", "p95") if quantiles else ("mean", "se")
-    return {key: _number(stats[key]) for key in keys}
+    return {key: _json_number(stats[key]) for key in keys}
 
 
-def _number(value) -> float | None:
+def _json_number(value) -> float | None:
+    """A number for summary.json: JSON has no NaN, so a missing value is null."""
     value = float(value)
     return None if np.isnan(value) else value
 
@@ -175,8 +187,8 @@ def write_replications(path: Path, layout: Layout, records: dict) -> None:
             header += [column_name("cost", arm, d) for d in layout.departments]
             columns += list(totals[:, a].T)
     for i, name in enumerate(layout.contracts):
-        header += [column_name(name, key) for key in CONTRACT_METRICS]
-        columns += list(records[ContractKeys(i).metrics].T)
+        header += [column_name(name, metric.key) for metric in metrics.recorded()]
+        columns += list(records[ContractKeys(i).metrics].T)  # stored in `recorded()` order
     write_csv(path, header, [[format_cell(v) for v in row] for row in zip(*columns)])
 
 
@@ -195,9 +207,11 @@ def write_money(path: Path, layout: Layout, records: dict) -> None:
 
 
 def write_contracts(path: Path, layout: Layout, records: dict) -> None:
+    """Each contract's per-replication results over the runs: a row per `metrics.recorded()`."""
     rows = []
     for i, name in enumerate(layout.contracts):
         stats = statistics(records[ContractKeys(i).metrics])
-        for k, metric in enumerate(CONTRACT_METRICS):
-            rows.append([name, metric, *(format_cell(stats[key][k]) for key in QUANTILE_COLUMNS)])
+        for metric in metrics.recorded():
+            rows.append([name, metric.key,
+                         *(format_cell(stats[key][metric.column]) for key in QUANTILE_COLUMNS)])
     write_csv(path, ["contract", "metric", *QUANTILE_COLUMNS], rows)
