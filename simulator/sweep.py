@@ -23,6 +23,8 @@ from simulator.outputs import metrics
 from simulator.outputs.folder import (COST, PARAMETERS, REPLICATION, SWEEP_CSV, ContractKeys, ResultsFolder,
                                       write_csv)
 
+FIGURE = "sweep"  # figures/sweep.png
+
 
 @dataclass(frozen=True)
 class Vary:
@@ -184,7 +186,7 @@ def _figure(folder: ResultsFolder, varies: list[Vary], rows: list[dict], contrac
     right.axhline(0, color="grey", linewidth=0.8)
     if len(varies) > 1:
         right.legend(fontsize="small")
-    path = folder.figure("sweep")
+    path = folder.figure(FIGURE)
     path.parent.mkdir(exist_ok=True)
     figure.savefig(path, dpi=110)
     plt.close(figure)
