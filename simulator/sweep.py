@@ -83,7 +83,7 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
             results = list(pool.map(_price_designs, [pricing] * len(parts), parts))
     runs = {m.key: np.concatenate([r[m.key] for r in results], axis=1) for m in metrics.swept()}
     rows = [[*design.values(), *summary] for design, summary in zip(designs, _design_summaries(runs))]
-    header = [v.key for v in varies] + [_column(m, statistic) for m in metrics.swept() for statistic in m.sweep]
+    header = [v.key for v in varies] + [_column(m, stat) for m in metrics.swept() for stat in m.sweep]
     path = write_csv(folder.file(SWEEP_CSV), header, rows)
     _figure(folder, varies, [dict(zip(header, row)) for row in rows], contract)
     return path

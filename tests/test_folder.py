@@ -95,7 +95,8 @@ def test_a_folder_without_a_summary_or_a_manifest_is_a_clear_error(tmp_path):
 
 
 def test_csv_cells_round_trip():
-    assert [format_cell(v) for v in (3.0, -2.0, 0.1, np.nan, 1e15)] == ["3", "-2", "0.1", "", "1000000000000000.0"]
+    assert [format_cell(v) for v in (3.0, -2.0, 0.1, np.nan, 1e15)] == [
+        "3", "-2", "0.1", "", "1000000000000000.0"]
     assert [parse_cell(c) for c in ("3", "0.1", "", None)] == [3.0, 0.1, None, None]
     value = 1 / 3
     assert parse_cell(format_cell(value)) == value

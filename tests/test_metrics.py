@@ -69,7 +69,7 @@ UNITS = {metrics.CURRENCY, metrics.PROBABILITY, metrics.ANNUAL_RATE, metrics.RAT
 def test_every_metric_has_a_unit_and_both_labels(metric):
     assert metric.unit in UNITS
     assert metric.en.strip() and metric.da.strip()
-    assert (metric.money is not None) == metric.unit.is_money, "money is discounted or nominal, nothing else is"
+    assert (metric.money is not None) == metric.unit.is_money, "money is discounted or nominal; nothing else"
     assert metric.money in (None, "discounted", "nominal")
     assert metric.statistic in STATISTICS and set(metric.sweep) <= SWEEP_STATISTICS
 
@@ -165,7 +165,8 @@ def test_contracts_csv_and_replications_csv_take_their_metrics_from_the_registry
 
 def test_the_workbook_takes_its_measures_and_units_from_the_registry(run_folder):
     workbook = openpyxl.load_workbook(run_folder / "summary.xlsx")
-    headline = [row for row in workbook["Headline"].iter_rows(min_row=2, values_only=True) if row[0] == "deal"]
+    headline = [row for row in workbook["Headline"].iter_rows(min_row=2, values_only=True)
+                if row[0] == "deal"]
     measures = [row[1] for row in headline if not row[1].startswith("payments_by_payer.")]
     assert measures == [m.summary for m in metrics.summarised()]
     for row in headline:
@@ -175,7 +176,8 @@ def test_the_workbook_takes_its_measures_and_units_from_the_registry(run_folder)
     for row in workbook["Contract metrics"].iter_rows(min_row=2):
         unit = metrics.by_key(row[1].value).unit
         assert row[2].value == ("DKK" if unit.is_money else unit.en)
-        assert all(cell.number_format == unit.excel_format for cell in row[3:] if isinstance(cell.value, float))
+        assert all(cell.number_format == unit.excel_format
+                   for cell in row[3:] if isinstance(cell.value, float))
 
 
 def test_sweep_csv_takes_its_columns_from_the_registry(run_folder):

@@ -144,7 +144,7 @@ def column_name(*parts: str) -> str:
 # --- Writing a file whole or not at all ---------------------------------------------------------------
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+def write_atomically(path: Path, write: Callable[[Path], object]) -> Path:
     """Let `write` fill a temporary file beside `path`, then rename it to `path`; returns `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")

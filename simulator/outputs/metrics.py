@@ -13,6 +13,7 @@ Adding a metric is one entry here (plus, for a per-replication contract result, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Literal
 
 
@@ -126,7 +127,7 @@ def by_name(name: str) -> Metric:
 
 def recorded() -> tuple[Metric, ...]:
     """The per-replication contract results, in their stored column order (contracts.csv's rows)."""
-    return tuple(sorted((m for m in METRICS if m.column is not None), key=lambda m: m.column))
+    return tuple(sorted((m for m in METRICS if m.column is not None), key=attrgetter("column")))
 
 
 def summarised() -> tuple[Metric, ...]:

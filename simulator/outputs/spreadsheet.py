@@ -34,8 +34,8 @@ def write_workbook(out: Path, lang: str = "en") -> Path:
     return write_atomically(folder.file(WORKBOOK_XLSX), workbook.save)
 
 
-def build_workbook(summary: Mapping, money: Sequence[Mapping[str, str]], contracts: Sequence[Mapping[str, str]],
-                   words: Words) -> Workbook:
+def build_workbook(summary: Mapping, money: Sequence[Mapping[str, str]],
+                   contracts: Sequence[Mapping[str, str]], words: Words) -> Workbook:
     """The workbook of a summary and the rows of money.csv and contracts.csv; sheets without data
     are left out."""
     workbook = Workbook()
@@ -89,8 +89,8 @@ def _headline(summary: Mapping, words: Words) -> Table:
 
 def _who_pays(summary: Mapping, words: Words) -> Table:
     """Discounted cost and net gain against the baseline, per arm and department."""
-    header = [words("arm"), words("department")] + [
-        f"{words.label(what)}, {h} ({words.currency})" for what in ("cost", "net_gain") for h in _stat_header(words)]
+    header = [words("arm"), words("department")] + [f"{words.label(what)}, {h} ({words.currency})"
+                                                    for what in ("cost", "net_gain") for h in _stat_header(words)]
     rows = []
     for arm, data in summary.get("arms", {}).items():
         cost, gain = data.get("cost", {}), data.get("net_gain_vs_baseline", {})
