@@ -1,9 +1,8 @@
 """Per-replication records (small, fixed-shape arrays) and the statistics summarised from them.
 
 A replication's `Trajectories` are reduced to a record as soon as they are made, so memory does
-not grow with the number of replications beyond these records. Keys starting with `table_` hold
-variable-length tables (one row per event); every other key has the same shape in every
-replication.
+not grow with the number of replications beyond these records. The record's keys and how a chunk
+stacks records are the results folder's (`outputs/folder.py`): chunks are stored and resumed.
 """
 from __future__ import annotations
 
@@ -18,11 +17,9 @@ from simulator.money.pricing import Savings, price_replications
 from simulator.money.units import OutcomeUnits, StackedUnits, definitions, outcome_units
 from simulator.engine.model import Replication
 from simulator.language.scenario import Scenario, bind
-
-TABLE = "table_"
-CONTRACT_METRICS = ("payments", "payments_discounted", "earned", "received", "irr", "multiple",
-                    "full_repayment", "expected_loss", "fund_draw", "fund_exhausted", "payer_net",
-                    "break_even_month")
+from simulator.outputs import metrics
+from simulator.outputs.folder import (COST, OCCUPANCY, PARAMETERS, WAIT_MONTHS, YOUTHS, ContractKeys,
+                                      stack_records)
 
 
 @dataclass(frozen=True)
@@ -56,9 +53,6 @@ class Layout:
                    tuple(resources), tuple(parameters), scenario.economics.departments,
                    int(np.ceil(scenario.horizon)), tuple(scenario.contracts),
                    tuple(tuple(c.payers) for c in scenario.contracts.values()))
-
-    def parameter_column(self, arm: str, name: str) -> str:
-        return f"{name}@{arm}" if arm else name
 
 
 def record_replications(scenario: Scenario, layout: Layout, replications: Iterable[Replication]
@@ -116,11 +110,11 @@ def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tup
                 wait[a, layout.resources.index(resource)] = float(np.mean(granted[served] - requested[served]))
     values = replication.parameters
     parameters = np.array([values[arm or baseline][name] for arm, name in layout.parameters])
-    record = {"parameters": parameters, "youths": youths, "occupancy": occupancy, "wait_months": wait}
+    record = {PARAMETERS: parameters, YOUTHS: youths, OCCUPANCY: occupancy, WAIT_MONTHS: wait}
     if not layout.departments:
         return record, None
     costs = department_costs(scenario, replication)
-    record["cost"] = np.stack([np.stack([costs[arm].nominal, costs[arm].discounted], axis=-1)
+    record[COST] = np.stack([np.stack([costs[arm].nominal, costs[arm].discounted], axis=-1)
                                for arm in layout.arms])
     measured: dict[str, dict] = {arm: {} for arm in layout.arms}  # shared by the contracts
     rate = bind(scenario.economics, values[scenario.baseline]).annual_discount_rate
@@ -129,8 +123,9 @@ def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tup
         contract = bind(scenario.contracts[name], values[scenario.contracts[name].arm])
         units = [outcome_units(contract, replication.trajectories[arm], layout.money_months, measured[arm])
                  for arm in (contract.arm, scenario.baseline)]
-        record[f"contract{index}_youths"] = np.array([units[0].n_youths])
-        record[f"{TABLE}units{index}"] = units_table(*units)
+        keys = ContractKeys(index)
+        record[keys.youths] = np.array([units[0].n_youths])
+        record[keys.units] = units_table(*units)
         to_price.units[name] = tuple(units)
     return record, to_price
 
@@ -146,12 +141,12 @@ def _price_contract(scenario: Scenario, layout: Layout, index: int, name: str, r
         Savings.of([p.costs[arm] for p in pricing], [p.costs[scenario.baseline] for p in pricing]),
         months, np.array([p.rate for p in pricing]))
     cash = results.cumulative_cash()
-    prefix = f"contract{index}_"
+    keys, recorded = ContractKeys(index), metrics.recorded()
     for r, record in enumerate(records):
         result = results.replication(r)
-        record[prefix + "metrics"] = np.array([result.metrics()[key] for key in CONTRACT_METRICS])
-        record[prefix + "payers"] = np.array([result.payer_payments_discounted[d] for d in layout.payers[index]])
-        record[prefix + "cash"] = cash[r]
+        record[keys.metrics] = np.array([float(getattr(result, metric.key)) for metric in recorded])
+        record[keys.payers] = np.array([result.payer_payments_discounted[d] for d in layout.payers[index]])
+        record[keys.cash] = cash[r]
 
 
 def department_costs(scenario: Scenario, replication: Replication) -> dict[str, DepartmentCosts]:
@@ -183,30 +178,6 @@ def units_from_table(contract, table: np.ndarray, months: int, replications: np.
             for flag in (0, 1) for rows in [table[:, 1] == flag]]
 
 
-def stack_records(records: list[dict[str, np.ndarray]], replications: list[int]) -> dict[str, np.ndarray]:
-    """Records of consecutive work stacked along a first, replication axis (tables gain a column)."""
-    stacked: dict[str, np.ndarray] = {"replication": np.asarray(replications, dtype=np.int64)}
-    for key in records[0]:
-        if key.startswith(TABLE):
-            stacked[key] = np.concatenate([
-                np.column_stack([np.full(len(r[key]), rep, dtype=float), r[key]])
-                for rep, r in zip(replications, records)]) if records else np.zeros((0, 1))
-        else:
-            stacked[key] = np.stack([r[key] for r in records])
-    return stacked
-
-
-def concatenate_records(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Chunks joined and put in replication order, whatever order they finished in."""
-    joined = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
-    order = np.argsort(joined["replication"], kind="stable")
-    result = {}
-    for key, value in joined.items():
-        if key.startswith(TABLE):
-            result[key] = value[np.argsort(value[:, 0], kind="stable")] if len(value) else value
-        else:
-            result[key] = value[order]
-    return result
 
 
 def statistics(values: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:

@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 from simulator.language.errors import Issue, ScenarioError
+from simulator.outputs.metrics import target_choices
+from simulator.outputs.words import LANGUAGES
 
 EXIT_BAD_INPUT = 2
-LANGUAGES = ("en", "da")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="(re)build report.html and summary.xlsx from saved results")
     report.add_argument("results", type=Path, help="a results folder written by simulator run")
     report.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
-    report.set_defaults(command=_report_command)
+    report.set_defaults(command=_report)
 
     sensitivity = commands.add_parser("sensitivity", help="which uncertain parameters move a contract "
                                       "result most (tornado, switching values, or Sobol indices)")
@@ -68,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--method", choices=("tornado", "sobol"), default="tornado",
                              help="one parameter at a time (default), or Sobol indices (needs SALib)")
     sensitivity.add_argument("--target", default="payer_net",
-                             help="payments, p_full_repayment, payer_net (default) or net_gain:LEVEL")
+                             help=f"{target_choices()} (default payer_net)")
     sensitivity.add_argument("--contract", default=None, help="the contract (default: the first)")
     sensitivity.add_argument("--runs", type=int, default=200,
                              help="replications per parameter setting (default 200)")
@@ -94,6 +95,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from simulator.language.loading import load_scenario
+    from simulator.outputs.report import write_readable
     from simulator.outputs.results import write_results
     from simulator.runner import RunOptions, run
 
@@ -105,16 +107,16 @@ def _run(args: argparse.Namespace) -> int:
     try:
         manifest = run(scenario, out, options)
     except KeyboardInterrupt:
-        from simulator.runner import completed_replications
+        from simulator.outputs.folder import ResultsFolder
 
-        kept = len(completed_replications(out))
+        kept = len(ResultsFolder(out).completed_replications())
         print(f"interrupted: {kept} of {args.runs} replications are kept in {out}; "
               f"complete them with: simulator run {args.scenario} --out {out} --runs {args.runs} "
               f"--seed {args.seed} --resume", file=sys.stderr)
         return 130
     summary = write_results(out, scenario)
     if not args.no_report:
-        _report(out, args.lang)
+        write_readable(out, args.lang)
     print(f"{manifest['runs_done']} replications of {scenario.name!r} in {manifest['seconds']:.1f} s "
           f"-> {out}{os.sep}")
     _print_headline(summary)
@@ -129,18 +131,11 @@ def _check_minimums(**options: tuple[int | None, int]) -> None:
         raise ScenarioError(problems)
 
 
-def _report(out: Path, lang: str) -> None:
-    """report.html, figures/ and summary.xlsx, from the files just written."""
-    from simulator.outputs.report import write_report
+def _report(args: argparse.Namespace) -> int:
+    from simulator.outputs.report import write_readable
 
-    write_report(out, lang=lang)
-
-
-def _report_command(args: argparse.Namespace) -> int:
-    from simulator.outputs.report import write_report
-
-    path = write_report(args.results, lang=args.lang)
-    print(f"{path} and {path.with_name('summary.xlsx')}")
+    report, workbook = write_readable(args.results, lang=args.lang)
+    print(f"{report} and {workbook}")
     return 0
 
 
@@ -165,10 +160,11 @@ def _print_headline(summary: dict) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from simulator.sweep import Vary, sweep
+    from simulator.outputs.folder import ResultsFolder
+    from simulator.sweep import FIGURE, Vary, sweep
 
     _check_minimums(workers=(args.workers, 1))
     varies = [Vary.parse(text) for text in args.vary]
     path = sweep(args.results, args.contract, varies, args.workers)
-    print(f"{path} and {path.parent / 'figures' / 'sweep.png'}")
+    print(f"{path} and {ResultsFolder(args.results).figure(FIGURE)}")
     return 0

@@ -2,16 +2,14 @@
 
 Replication r depends only on (seed, r), so the numbers are the same whatever the number of
 workers, the scheduler, or how often a run was interrupted and resumed. Each finished chunk is
-written atomically (write, then rename) into `chunks/` of the output folder; the manifest is
-written first with `complete: false` and rewritten after each chunk. Nothing is aggregated until
-every replication is on disk, and then always in replication order.
+written into the results folder (`outputs/folder.py`, which owns its files and formats); the
+manifest is written first with `complete: false` and rewritten after each chunk. Nothing is
+aggregated until every replication is on disk, and then always in replication order.
 """
 from __future__ import annotations
 
 import gc
-import json
 import os
-import shutil
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -20,16 +18,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-import numpy as np
-
 from simulator import __version__
-from simulator.analysis import TABLE, Layout, concatenate_records, record_replications
-from simulator.language.errors import Issue, ScenarioError
+from simulator.analysis import Layout, record_replications
 from simulator.engine.model import simulate_replication
+from simulator.language.errors import Issue, ScenarioError
 from simulator.language.scenario import Scenario
-
-CHUNKS = "chunks"
-MANIFEST = "manifest.json"
+from simulator.outputs.folder import MANIFEST_JSON, ResultsFolder
 
 
 @dataclass(frozen=True)
@@ -70,56 +64,55 @@ def run(scenario: Scenario, out: Path, options: RunOptions) -> dict:
     `resume` does not match what is on disk. KeyboardInterrupt leaves every finished chunk and a
     valid manifest behind.
     """
-    out = Path(out)
-    manifest = _prepare(scenario, out, options)
-    done = completed_replications(out)
+    folder = ResultsFolder(out)
+    manifest = _prepare(scenario, folder, options)
+    done = folder.completed_replications()
     todo = [r for r in range(options.runs) if r not in done]
     chunks = _chunks(todo, options)
     started = time.monotonic()
     progress = _progress(options, total=options.runs, initial=len(done))
     try:
         for replications, records in _execute(scenario, chunks, options):
-            write_chunk(out, replications, records)
+            folder.write_chunk(replications, records)
             done.update(replications)
             manifest["runs_done"] = len(done)
-            write_json_atomic(out / MANIFEST, manifest)
+            folder.write_manifest(manifest)
             progress(len(replications))
     finally:
         progress(None)
     manifest.update(runs_done=len(done), complete=len(done) == options.runs,
                     finished=_now(), seconds=round(manifest.get("seconds", 0.0)
                                                    + time.monotonic() - started, 3))
-    write_json_atomic(out / MANIFEST, manifest)
+    folder.write_manifest(manifest)
     return manifest
 
 
-def _prepare(scenario: Scenario, out: Path, options: RunOptions) -> dict:
+def _prepare(scenario: Scenario, folder: ResultsFolder, options: RunOptions) -> dict:
     """The manifest to run under: a fresh one, or the one on disk when resuming the same run."""
     identity = {"scenario": scenario.name, "files": dict(scenario.files), "seed": options.seed,
                 "runs_requested": options.runs, "overrides": dict(options.overrides)}
-    existing = read_manifest(out)
-    if existing is not None:
+    existing = folder.manifest
+    if existing:
         same = all(existing.get(key) == value for key, value in identity.items())
         if options.resume:
             if not same:
-                raise ScenarioError([Issue(str(out / MANIFEST), "", _identity_text(identity),
+                raise ScenarioError([Issue(str(folder.file(MANIFEST_JSON)), "", _identity_text(identity),
                                            _identity_text(existing) + " (start afresh without --resume)")])
             existing.update(complete=False, started=existing.get("started") or _now())
             existing.update(_where(options))
-            write_json_atomic(out / MANIFEST, existing)
+            folder.write_manifest(existing)
             return existing
         if existing.get("files") != identity["files"] and not options.force:
-            raise ScenarioError([Issue(str(out / MANIFEST), "", "an empty folder or results of "
+            raise ScenarioError([Issue(str(folder.file(MANIFEST_JSON)), "", "an empty folder or results of "
                                        "this scenario (use --force to replace them, or --out)",
                                        "results of " + _identity_text(existing))])
-    elif options.resume and out.exists() and any(out.iterdir()):
-        raise ScenarioError([Issue(str(out), "", "a folder with a manifest.json to resume", "none")])
-    clear_results(out)
-    out.mkdir(parents=True, exist_ok=True)
+    elif options.resume and folder.path.exists() and any(folder.path.iterdir()):
+        raise ScenarioError([Issue(str(folder.path), "", "a folder with a manifest.json to resume", "none")])
+    folder.clear()
     manifest = {**identity, "resolved": scenario.resolved, "runs_done": 0, "complete": False,
                 "version": __version__, "started": _now(), "finished": None, "seconds": 0.0,
                 **_where(options)}
-    write_json_atomic(out / MANIFEST, manifest)
+    folder.write_manifest(manifest)
     return manifest
 
 
@@ -132,22 +125,6 @@ def _where(options: RunOptions) -> dict:
     if options.scheduler:
         return {"scheduler": options.scheduler}
     return {"workers": options.workers or os.cpu_count() or 1}
-
-
-def clear_results(out: Path) -> None:
-    """Remove what a previous run wrote, and only that."""
-    if not out.exists():
-        return
-    shutil.rmtree(out / CHUNKS, ignore_errors=True)
-    for name in os.listdir(out):
-        path = out / name
-        if path.is_file() and (name in RESULT_FILES or name.startswith("replications.")):
-            path.unlink()
-    shutil.rmtree(out / "figures", ignore_errors=True)
-
-
-RESULT_FILES = {MANIFEST, "summary.json", "occupancy.csv", "money.csv", "contracts.csv",
-                "report.html", "summary.xlsx", "sweep.csv", "sensitivity.csv", "sobol.csv"}
 
 
 def _chunks(todo: list[int], options: RunOptions) -> list[list[int]]:
@@ -221,78 +198,6 @@ def _execute_dask(scenario: Scenario, chunks: list[list[int]], options: RunOptio
                 yield futures[future], future.result()
         finally:
             client.cancel(list(futures))
-
-
-# --- On disk --------------------------------------------------------------------------------------
-
-
-def write_chunk(out: Path, replications: list[int], records: dict) -> None:
-    folder = out / CHUNKS
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"chunk-{replications[0]:07d}-{replications[-1]:07d}-{len(replications)}.npz"
-    temporary = folder / (name + ".tmp")
-    with open(temporary, "wb") as handle:
-        np.savez(handle, **records)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, folder / name)
-
-
-def chunk_files(out: Path) -> list[Path]:
-    folder = Path(out) / CHUNKS
-    return sorted(folder.glob("chunk-*.npz")) if folder.exists() else []
-
-
-def completed_replications(out: Path) -> set[int]:
-    done: set[int] = set()
-    for path in chunk_files(out):
-        with np.load(path) as data:
-            done.update(int(r) for r in data["replication"])
-    return done
-
-
-def load_records(out: Path, tables: bool = True,
-                 reduce: Callable[[dict], dict] | None = None) -> dict | None:
-    """Every stored replication's records, in replication order (None if there are none).
-
-    The outcome-unit tables are the bulk of a chunk and only a sweep needs them: `tables=False`
-    leaves them on disk. `reduce` maps each chunk's records to what the caller needs before
-    the chunks are joined, so memory holds only that.
-    """
-    parts = []
-    for path in chunk_files(out):
-        with np.load(path) as data:
-            part = {key: data[key] for key in data.files if tables or not key.startswith(TABLE)}
-        parts.append(reduce(part) if reduce else part)
-    return concatenate_records(parts) if parts else None
-
-
-def read_manifest(out: Path) -> dict | None:
-    path = Path(out) / MANIFEST
-    if not path.exists():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(data, indent=2, default=_json_default), encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def _json_default(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 def _now() -> str:

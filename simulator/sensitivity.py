@@ -28,12 +28,13 @@ import numpy as np
 
 from simulator.outputs import plots
 from simulator.language.errors import Issue, ScenarioError
-from simulator.outputs.results import write_csv, write_results
-from simulator.runner import RunOptions, run
 from simulator.language.scenario import Parameter, Scenario
-from simulator.outputs.spreadsheet import metric_kind
+from simulator.outputs import metrics
+from simulator.outputs.folder import SENSITIVITY_CSV, SOBOL_CSV, ResultsFolder, write_csv
+from simulator.outputs.results import write_results
+from simulator.runner import RunOptions, run
 
-TARGETS = ("payments", "p_full_repayment", "payer_net", "net_gain")
+TARGETS = tuple(metric.name for metric in metrics.targets())  # an arm's (net_gain) takes :LEVEL
 SCAN_POINTS = 5  # values per parameter in the switching-value scan, both ends included
 SOBOL_RANGE = (0.005, 0.995)  # quantiles: the central 99 %, so unbounded distributions stay finite
 Setting = Mapping[str, float]
@@ -49,7 +50,7 @@ class Target:
     metric: str  # one of TARGETS
     contract: str | None
     arm: str
-    key: str | None = None  # net_gain: a level, a department or "total"
+    key: str | None = None  # an arm's metric: a level, a department or "total"
 
     @property
     def name(self) -> str:
@@ -75,9 +76,9 @@ def parse_target(text: str, scenario: Scenario, contract: str | None = None) -> 
         raise ScenarioError([Issue("--contract", "", "one of " + (", ".join(contracts) or "(none: the "
                                    "scenario has no contracts)"), repr(contract))])
     chosen = contract or (contracts[0] if contracts else None)
-    if metric not in TARGETS or (metric == "net_gain") != bool(key):
-        raise ScenarioError([Issue("--target", "", "payments, p_full_repayment, payer_net or "
-                                   "net_gain:LEVEL (e.g. net_gain:municipality)", repr(text))])
+    if metric not in TARGETS or (metrics.by_name(metric).scope == "arm") != bool(key):
+        raise ScenarioError([Issue("--target", "", metrics.target_choices() + " (e.g. net_gain:municipality)",
+                                   repr(text))])
     if metric == "net_gain":
         departments = scenario.economics.departments
         keys = [*dict.fromkeys(d.split(".")[0] for d in departments), *departments, "total"]
@@ -225,8 +226,7 @@ def run_sensitivity(scenario: Scenario, out: Path, method: str = "tornado", targ
     if not parameters:
         raise ScenarioError([Issue(scenario.file, "parameters", "at least one uncertain parameter "
                                    "(with dist)", "none")])
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    folder = ResultsFolder(out)
     net = Target("payer_net", measure.contract, measure.arm) if measure.contract else None
     with tempfile.TemporaryDirectory(prefix="simulator-sensitivity-") as scratch:
         summaries = Evaluator(scenario, runs, seed, workers, Path(scratch))
@@ -238,21 +238,21 @@ def run_sensitivity(scenario: Scenario, out: Path, method: str = "tornado", targ
             return net.value(summaries(setting))
 
         if method == "sobol":
-            return write_sobol(out, measure, sobol(parameters, value, samples, seed))
+            return write_sobol(folder, measure, sobol(parameters, value, samples, seed))
         base, swings = tornado(parameters, value, payer_net if net else None)
-    return write_tornado(out, measure, base, swings)
+    return write_tornado(folder, measure, base, swings)
 
 
-def write_tornado(out: Path, target: Target, base: float, swings: Sequence[Swing]) -> str:
+def write_tornado(folder: ResultsFolder, target: Target, base: float, swings: Sequence[Swing]) -> str:
     """sensitivity.csv and figures/tornado.png; returns the table as text."""
     header = ["parameter", "label", "low_value", "high_value", "target", "contract", "target_at_medians",
               "target_at_low", "target_at_high", "swing", "switching_value"]
-    write_csv(out / "sensitivity.csv", header, [
+    table = write_csv(folder.file(SENSITIVITY_CSV), header, [
         [s.parameter, s.label, s.low_value, s.high_value, target.name, target.contract or "", base,
          s.target_at_low, s.target_at_high, s.swing, "" if s.switching_value is None else s.switching_value]
         for s in swings])
     ax = plots.plot_tornado([dataclasses.asdict(s) for s in swings], base, xlabel=target.name)
-    plots.save(ax.figure, out / "figures" / "tornado.png")
+    figure = plots.save(ax.figure, folder.figure("tornado"))
     show = _format(target.metric)
     lines = [f"{target.name}{f' ({target.contract})' if target.contract else ''} with every parameter at "
              f"its median: {show(base)}",
@@ -263,25 +263,26 @@ def write_tornado(out: Path, target: Target, base: float, swings: Sequence[Swing
                      if s.switching_value is None else f"{s.switching_value:,.6g}")
         lines.append(f"{s.parameter:<28} {show(s.target_at_low):>14} {show(s.target_at_high):>14} "
                      f"{show(s.swing):>14}  {switching}")
-    return "\n".join(lines + [f"-> {out / 'sensitivity.csv'}, {out / 'figures' / 'tornado.png'}"])
+    return "\n".join(lines + [f"-> {table}, {figure}"])
 
 
-def write_sobol(out: Path, target: Target, indices: Sequence[SobolIndex]) -> str:
+def write_sobol(folder: ResultsFolder, target: Target, indices: Sequence[SobolIndex]) -> str:
     """sobol.csv and figures/sobol.png; returns the table as text."""
     header = ["parameter", "label", "target", "contract", "S1", "S1_conf", "ST", "ST_conf"]
-    write_csv(out / "sobol.csv", header, [[i.parameter, i.label, target.name, target.contract or "", i.S1,
-                                           i.S1_conf, i.ST, i.ST_conf] for i in indices])
+    table = write_csv(folder.file(SOBOL_CSV), header, [
+        [i.parameter, i.label, target.name, target.contract or "", i.S1, i.S1_conf, i.ST, i.ST_conf]
+        for i in indices])
     ax = plots.plot_sobol([dataclasses.asdict(i) for i in indices], xlabel=target.name)
-    plots.save(ax.figure, out / "figures" / "sobol.png")
+    figure = plots.save(ax.figure, folder.figure("sobol"))
     lines = [f"Sobol indices of {target.name}{f' ({target.contract})' if target.contract else ''}",
              f"{'parameter':<28} {'first order':>16} {'total':>16}"]
     lines += [f"{i.parameter:<28} {i.S1:>8.3f} ± {i.S1_conf:<5.3f} {i.ST:>8.3f} ± {i.ST_conf:<5.3f}"
               for i in indices]
-    return "\n".join(lines + [f"-> {out / 'sobol.csv'}, {out / 'figures' / 'sobol.png'}"])
+    return "\n".join(lines + [f"-> {table}, {figure}"])
 
 
 def _format(metric: str) -> Callable[[float], str]:
     """Money to the unit with thousands separators, a probability as a percentage."""
-    if metric_kind(metric) == "probability":
+    if metrics.by_name(metric).unit.percent:
         return lambda value: f"{value:.1%}"
     return lambda value: f"{value:,.0f}"

@@ -23,16 +23,15 @@ from simulator.money.pricing import ContractResults, Savings, price_replications
 from simulator.money.units import StackedUnits, definitions
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.files import json_copy
-from simulator.language.loading import ContractBuilder, load_resolved
+from simulator.language.loading import ContractBuilder
 from simulator.language.outcomes import METRICS
-from simulator.outputs.results import write_csv
-from simulator.runner import load_records, read_manifest
 from simulator.language.scenario import Contract, Scenario, bind
+from simulator.outputs import metrics
+from simulator.outputs.folder import (COST, PARAMETERS, REPLICATION, SWEEP_CSV, ContractKeys, ResultsFolder,
+                                      write_csv)
 
-SWEPT = ("payments_discounted", "full_repayment", "irr", "payer_net", "fund_exhausted", "fund_draw",
-         "expected_loss")  # the `ContractResults` a design's row summarises
-_FIELD = {"fund_draw": "outcome_fund_draw"}  # a key of SWEPT → its `ContractResults` field, where they differ
 TERMS = "a contract field path such as outcomes.NAME.price, cap, max_multiple or window.until"
+FIGURE = "sweep"  # figures/sweep.png
 
 
 @dataclass(frozen=True)
@@ -59,20 +58,17 @@ class Vary:
 def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = None) -> Path:
     """Price every combination of the varied terms on every stored replication; write sweep.csv
     and figures/sweep.png into `out` and return the CSV's path."""
-    out = Path(out)
-    manifest = read_manifest(out)
-    if manifest is None:
-        raise ScenarioError([Issue(str(out), "", "a results folder with manifest.json", "none")])
-    scenario = load_resolved(manifest["resolved"], manifest.get("files", {}), str(out / "manifest.json"))
+    folder = ResultsFolder(out)
+    scenario = folder.scenario()
     if contract not in scenario.contracts:
         raise ScenarioError([Issue("--contract", "", "one of " + ", ".join(scenario.contracts) or
                                    "a contract (the scenario has none)", repr(contract))])
+    records = folder.records()
+    if records is None:
+        raise ScenarioError([Issue(str(folder.path), "", "stored replications", "none")])
     designs = [dict(zip([v.key for v in varies], combination))
                for combination in itertools.product(*[v.values for v in varies])]
     contracts = contract_designs(scenario, contract, varies)  # every design checked before any work
-    records = load_records(out)
-    if records is None:
-        raise ScenarioError([Issue(str(out), "", "stored replications", "none")])
     pricing = _Pricing.of(scenario, Layout.of(scenario), contract, records)
     workers = workers or os.cpu_count() or 1
     shares = np.array_split(np.arange(len(designs)), min(workers, len(designs)))
@@ -82,15 +78,11 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
     else:
         with ProcessPoolExecutor(max_workers=len(parts)) as pool:
             results = list(pool.map(_price_designs, [pricing] * len(parts), parts))
-    metrics = {key: np.concatenate([r[key] for r in results], axis=1) for key in SWEPT}
-    rows = [[*design.values(), *summary] for design, summary in zip(designs, _design_summaries(metrics))]
-    header = [v.key for v in varies] + [
-        "payments_mean", "payments_p05", "payments_p95", "p_full_repayment", "irr_p50",
-        "payer_net_mean", "payer_net_p05", "payer_net_p95", "p_fund_exhausted", "fund_draw_mean",
-        "expected_loss_mean"]
-    path = out / "sweep.csv"
-    write_csv(path, header, rows)
-    _figure(out, varies, designs, rows, contract)
+    runs = {m.key: np.concatenate([r[m.key] for r in results], axis=1) for m in metrics.swept()}
+    rows = [[*design.values(), *summary] for design, summary in zip(designs, _design_summaries(runs))]
+    header = [v.key for v in varies] + [_column(m, stat) for m in metrics.swept() for stat in m.sweep]
+    path = write_csv(folder.file(SWEEP_CSV), header, rows)
+    _figure(folder, varies, [dict(zip(header, row)) for row in rows], contract)
     return path
 
 
@@ -196,14 +188,14 @@ class _Pricing:
     @classmethod
     def of(cls, scenario: Scenario, layout: Layout, name: str, records: dict) -> "_Pricing":
         contract = scenario.contracts[name]
-        drawn = records["parameters"]
+        drawn = records[PARAMETERS]
         baseline_values = _parameter_values(scenario, layout, drawn, scenario.baseline)
         rate = bind(scenario.economics.annual_discount_rate, baseline_values)  # as the run had it
-        table = records[f"table_units{layout.contracts.index(name)}"]
-        cost = records["cost"]  # (replication, arm, department, month, nominal | discounted)
+        table = records[ContractKeys(layout.contracts.index(name)).units]
+        cost = records[COST]  # (replication, arm, department, month, nominal | discounted)
         arm, base = cost[:, layout.arms.index(contract.arm)], cost[:, layout.arms.index(scenario.baseline)]
         return cls(_parameter_values(scenario, layout, drawn, contract.arm),
-                   *units_from_table(contract, table, layout.money_months, records["replication"]),
+                   *units_from_table(contract, table, layout.money_months, records[REPLICATION]),
                    Savings(layout.departments, base[..., 0] - arm[..., 0], base[..., 1] - arm[..., 1]),
                    layout.money_months, np.broadcast_to(np.asarray(rate, dtype=float), (len(drawn),)))
 
@@ -214,12 +206,12 @@ class _Pricing:
 
 
 def _price_designs(pricing: _Pricing, contracts: list[Contract]) -> dict[str, np.ndarray]:
-    """Metrics (replications × designs) of some designs."""
-    out = {key: np.zeros((pricing.units.replications, len(contracts))) for key in SWEPT}
+    """The swept metrics (replications × designs) of some designs."""
+    out = {m.key: np.zeros((pricing.units.replications, len(contracts))) for m in metrics.swept()}
     for d, contract in enumerate(contracts):
         results = pricing.price(contract)
-        for key in SWEPT:
-            out[key][:, d] = getattr(results, _FIELD.get(key, key))
+        for key, values in out.items():
+            values[:, d] = getattr(results, key)
     return out
 
 
@@ -233,17 +225,27 @@ def _parameter_values(scenario: Scenario, layout: Layout, drawn: np.ndarray, arm
     return values
 
 
-def _design_summaries(metrics: dict[str, np.ndarray]) -> list[list[float]]:
-    """Per design (a column of each metric), the numbers of its row in sweep.csv."""
-    payments, payer_net = statistics(metrics["payments_discounted"]), statistics(metrics["payer_net"])
-    columns = [payments["mean"], payments["p05"], payments["p95"], np.mean(metrics["full_repayment"], axis=0),
-               np.median(metrics["irr"], axis=0), payer_net["mean"], payer_net["p05"], payer_net["p95"],
-               np.mean(metrics["fund_exhausted"], axis=0), np.mean(metrics["fund_draw"], axis=0),
-               np.mean(metrics["expected_loss"], axis=0)]
+def _column(metric: metrics.Metric, statistic: str) -> str:
+    """A column of sweep.csv: `payments_mean`, `irr_p50`; a share is named as in summary.json."""
+    return metric.name if statistic == "share" else f"{metric.name}_{statistic}"
+
+
+def _design_summaries(runs: dict[str, np.ndarray]) -> list[list[float]]:
+    """Per design (a column of each metric's runs), the numbers of its row in sweep.csv."""
+    columns = [_statistic(runs[m.key], statistic) for m in metrics.swept() for statistic in m.sweep]
     return np.column_stack(columns).tolist()
 
 
-def _figure(out: Path, varies: list[Vary], designs: list[dict], rows: list[list], contract: str) -> None:
+def _statistic(runs: np.ndarray, statistic: str) -> np.ndarray:
+    """One statistic of each design's runs (the columns of `runs`)."""
+    if statistic == "share":
+        return np.mean(runs, axis=0)
+    if statistic == "p50":
+        return np.median(runs, axis=0)  # sweep.csv's median has always been numpy's
+    return statistics(runs)[statistic]
+
+
+def _figure(folder: ResultsFolder, varies: list[Vary], rows: list[dict], contract: str) -> None:
     """P(full repayment) and payer_net against the first varied term (a line per other combination)."""
     import matplotlib
 
@@ -251,21 +253,23 @@ def _figure(out: Path, varies: list[Vary], designs: list[dict], rows: list[list]
     import matplotlib.pyplot as plt
 
     first = varies[0].key
-    n = len(varies)
-    groups: dict[tuple, list[list]] = {}
+    repaid = _column(metrics.by_name("p_full_repayment"), "share")
+    net = _column(metrics.by_name("payer_net"), "mean")
+    groups: dict[tuple, list[dict]] = {}
     for row in rows:
-        groups.setdefault(tuple(row[1:n]), []).append(row)
+        groups.setdefault(tuple(row[v.key] for v in varies[1:]), []).append(row)
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
     for others, group in list(groups.items())[:12]:
         label = ", ".join(f"{v.key}={value:g}" for v, value in zip(varies[1:], others)) or None
-        x = [row[0] for row in group]
-        left.plot(x, [row[n + 3] for row in group], marker="o", label=label)
-        right.plot(x, [row[n + 5] for row in group], marker="o", label=label)
+        x = [row[first] for row in group]
+        left.plot(x, [row[repaid] for row in group], marker="o", label=label)
+        right.plot(x, [row[net] for row in group], marker="o", label=label)
     left.set(xlabel=first, ylabel="P(full repayment)", ylim=(-0.02, 1.02), title=contract)
     right.set(xlabel=first, ylabel="payers' net savings (discounted)", title=contract)
     right.axhline(0, color="grey", linewidth=0.8)
-    if n > 1:
+    if len(varies) > 1:
         right.legend(fontsize="small")
-    (out / "figures").mkdir(exist_ok=True)
-    figure.savefig(out / "figures" / "sweep.png", dpi=110)
+    path = folder.figure(FIGURE)
+    path.parent.mkdir(exist_ok=True)
+    figure.savefig(path, dpi=110)
     plt.close(figure)

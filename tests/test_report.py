@@ -27,7 +27,7 @@ from matplotlib.font_manager import FontProperties, findfont
 from simulator.outputs import plots
 from simulator.cli import main
 from simulator.language.loading import load_scenario
-from simulator.outputs.report import write_report
+from simulator.outputs.report import write_readable
 
 SCENARIO = """
     name: Small – Housing First for young homeless
@@ -293,7 +293,7 @@ def hand_made(run_folder, tmp_path_factory) -> Path:
                [["effect", "Housing First effect", 1.8, 3.5, "payer_net", "bond", 1.8e6, -2e5, 3e6, 3.2e6,
                  2.1],
                 ["job_hr", "Job effect", 1.05, 1.95, "payer_net", "bond", 1.8e6, 1.7e6, 1.9e6, 2e5, ""]])
-    write_report(out, lang="en")
+    write_readable(out, lang="en")
     return out
 
 
@@ -343,7 +343,8 @@ def test_sections_without_data_are_left_out(run_folder, tmp_path):
             arm.pop(key)
     (out / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     write_rows(out / "replications.csv", ["replication", "youths@usual"], [[r, 24] for r in range(20)])
-    html = write_report(out).read_text(encoding="utf-8")
+    report, _ = write_readable(out)
+    html = report.read_text(encoding="utf-8")
     assert '<p class="warning">Incomplete run' in html
     assert "<h2>Who pays and who gains</h2>" not in html and "<h2>Cash flow over time</h2>" not in html
     assert "This scenario has no money or contracts" in html

@@ -15,7 +15,8 @@ import pytest
 from simulator.cli import main
 from simulator.language.loading import load_scenario
 from simulator.outputs.results import write_results
-from simulator.runner import RunOptions, chunk_files, read_manifest, run
+from simulator.outputs.folder import ResultsFolder
+from simulator.runner import RunOptions, run
 
 SCENARIO = """
     name: small
@@ -109,7 +110,7 @@ def test_a_dask_cluster_gives_the_same_files(scenario_file, tmp_path):
         on_cluster = run_into(scenario_file, tmp_path / "dask", scheduler=cluster.scheduler_address)
     local = run_into(scenario_file, tmp_path / "local", workers=1)
     assert on_cluster == local
-    assert read_manifest(tmp_path / "dask")["scheduler"].startswith("tcp://")
+    assert ResultsFolder(tmp_path / "dask").manifest["scheduler"].startswith("tcp://")
 
 
 def test_a_run_that_fails_midway_keeps_its_chunks_and_resumes_to_the_same_numbers(
@@ -126,15 +127,15 @@ def test_a_run_that_fails_midway_keeps_its_chunks_and_resumes_to_the_same_number
     scenario = load_scenario(scenario_file)
     with pytest.raises(RuntimeError):
         run(scenario, out, RunOptions(runs=24, seed=7, workers=1, chunk_size=4))
-    manifest = read_manifest(out)
+    manifest = ResultsFolder(out).manifest
     assert manifest["complete"] is False and manifest["runs_done"] == 12
-    assert len(chunk_files(out)) == 3
+    assert len(ResultsFolder(out).chunk_files()) == 3
     monkeypatch.setattr(runner, "simulate_chunk", real)
     run(scenario, out, RunOptions(runs=24, seed=7, workers=1, chunk_size=4, resume=True))
     write_results(out, scenario)
     resumed = {name: (out / name).read_bytes() for name in RESULT_FILES}
     assert resumed == run_into(scenario_file, tmp_path / "whole", workers=1)
-    assert read_manifest(out)["complete"] is True
+    assert ResultsFolder(out).manifest["complete"] is True
 
 
 def test_ctrl_c_keeps_finished_replications_and_resume_completes_them(scenario_file, tmp_path):
@@ -144,13 +145,13 @@ def test_ctrl_c_keeps_finished_replications_and_resume_completes_them(scenario_f
                "--seed", "7", "--workers", "2", "--out", str(out), "--no-report"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while len(chunk_files(out)) < 2 and time.monotonic() < deadline and process.poll() is None:
+    while len(ResultsFolder(out).chunk_files()) < 2 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and "--resume" in stderr
-    manifest = read_manifest(out)
+    manifest = ResultsFolder(out).manifest
     assert manifest["complete"] is False and 0 < manifest["runs_done"] < 150
     resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr

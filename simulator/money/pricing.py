@@ -55,14 +55,6 @@ class ContractResult:
     payer_net: float  # discounted: the payers' net savings minus their payments
     break_even_month: float  # month end; NaN if never
 
-    def metrics(self) -> dict[str, float]:
-        """The scalar results, for one row of a table (keyed as the records store them)."""
-        return {"payments": self.payments, "payments_discounted": self.payments_discounted,
-                "earned": self.earned, "received": self.received, "irr": self.irr,
-                "multiple": self.multiple, "full_repayment": float(self.full_repayment),
-                "expected_loss": self.expected_loss, "fund_draw": self.outcome_fund_draw,
-                "fund_exhausted": float(self.fund_exhausted), "payer_net": self.payer_net,
-                "break_even_month": self.break_even_month}
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ COLOURS = ("#1f5fa8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8
            "#b5651d", "#4d4d4d", "#66a182")
 
 
-def _plain(value: float) -> str:
+def _thousands(value: float) -> str:
     return f"{value:,.0f}"
 
 
@@ -72,7 +72,7 @@ def save(figure: Figure, path: Path) -> Path:
 @styled
 def plot_fans(month: Sequence[float], fans: Mapping[str, Bands], ax: Axes | None = None, *,
               title: str = "", xlabel: str = "", ylabel: str = "",
-              number: NumberFormat = _plain) -> Axes:
+              number: NumberFormat = _thousands) -> Axes:
     """Median lines with shaded 5–95 % bands over time, one per entry of `fans` (legend label → bands)."""
     ax = ax or new_axes()
     month = np.asarray(month, dtype=float)
@@ -89,7 +89,7 @@ def plot_fans(month: Sequence[float], fans: Mapping[str, Bands], ax: Axes | None
 
 @styled
 def plot_intervals(groups: Mapping[str, Mapping[str, Stat]], ax: Axes | None = None, *,
-                   title: str = "", xlabel: str = "", number: NumberFormat = _plain) -> Axes:
+                   title: str = "", xlabel: str = "", number: NumberFormat = _thousands) -> Axes:
     """Horizontal bars of means with 5–95 % whiskers: one row per group, one bar per series.
 
     `groups` maps a row label (e.g. a department) to {series label (e.g. an arm): STAT}.
@@ -123,7 +123,7 @@ def plot_intervals(groups: Mapping[str, Mapping[str, Stat]], ax: Axes | None = N
 @styled
 def plot_distribution(values: Sequence[float], ax: Axes | None = None, *, title: str = "",
                       xlabel: str = "", ylabel: str = "", reference: float | None = None,
-                      reference_label: str = "", number: NumberFormat = _plain) -> Axes:
+                      reference_label: str = "", number: NumberFormat = _thousands) -> Axes:
     """Histogram of one result over replications, with its 5th, 50th and 95th percentiles dashed.
 
     `reference` draws a solid line at a value that matters (e.g. the principal).
@@ -146,7 +146,7 @@ def plot_distribution(values: Sequence[float], ax: Axes | None = None, *, title:
 def plot_tornado(rows: Sequence[Mapping[str, float]], base: float, ax: Axes | None = None, *,
                  labels: Sequence[str] | None = None, title: str = "", xlabel: str = "",
                  low_label: str = "5th percentile", high_label: str = "95th percentile",
-                 number: NumberFormat = _plain) -> Axes:
+                 number: NumberFormat = _thousands) -> Axes:
     """Bars from `base` (every parameter at its median) to the target with one parameter at its
     5th and at its 95th percentile; widest swing on top.
 

@@ -1,10 +1,11 @@
-"""report.html (and summary.xlsx beside it), rebuilt from a results folder's saved files alone.
+"""report.html, rebuilt from a results folder's saved files alone (and, beside it, summary.xlsx).
 
 The report is one self-contained HTML file for a reader without the tool: figures are embedded
 as base64 PNGs (and also saved under `figures/`), the CSS is inline, nothing is fetched and no
 script runs. It reads manifest.json, summary.json and the CSVs of spec §3, plus sensitivity.csv
 and sobol.csv when `simulator sensitivity` has written them; every section whose data is absent
-is left out. All the words a reader sees, in English and Danish, are in `TEXT`.
+is left out. The words a reader sees, in English and Danish, come from `Words` (words.toml and
+the metric registry); the style sheet is report.css beside this module.
 
 This module never simulates and never loads a scenario file: parameter labels, distributions and
 sources come from the resolved scenario stored in the manifest.
@@ -12,364 +13,46 @@ sources come from the resolved scenario stored in the manifest.
 from __future__ import annotations
 
 import base64
-import csv
-import functools
-import json
 import math
-import os
 import re
-from dataclasses import dataclass
 from html import escape
+from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
-import numpy as np
 from matplotlib.figure import Figure
 
-from simulator.outputs import plots
 from simulator.language.distributions import parameter_distribution
-from simulator.language.errors import Issue, ScenarioError
-from simulator.outputs.spreadsheet import metric_kind, write_workbook
-
-LANGUAGES = ("en", "da")  # the order of the translations in TEXT
-
-TEXT: dict[str, tuple[str, str]] = {  # key: (English, Danish)
-    "title": ("Social investment simulation", "Simulering af social investering"),
-    "intro": (
-        "{runs} Monte Carlo runs (seed {seed}). Money is in {currency}, discounted to the start "
-        "(t = 0). A 90 % interval holds the middle 90 % of the runs: 5 % fall below it and 5 % "
-        "above.",
-        "{runs} Monte Carlo-kørsler (seed {seed}). Beløb er i {currency}, tilbagediskonteret til "
-        "starten (t = 0). Et 90 %-interval rummer de midterste 90 % af kørslerne: 5 % ligger "
-        "under og 5 % over.",
-    ),
-    "incomplete": (
-        "Incomplete run: {done} of {requested} runs are finished; the numbers may change.",
-        "Ufuldstændig kørsel: {done} af {requested} kørsler er færdige; tallene kan ændre sig.",
-    ),
-    "headline": ("Headline", "Hovedtal"),
-    "contract": ("Contract {name}", "Kontrakt {name}"),
-    "arm_heading": ("{arm} against {baseline}", "{arm} sammenlignet med {baseline}"),
-    "p_full_repayment": (
-        "Chance the investor is repaid in full",
-        "Sandsynlighed for at investor får hele beløbet tilbage",
-    ),
-    "payments": ("Expected outcome payments", "Forventede resultatbetalinger"),
-    "net_gain_level": ("Expected net gain, {level}", "Forventet nettogevinst, {level}"),
-    "net_gain_department": (
-        "Expected net gain, {department} (pays {share} of the outcome payments)",
-        "Forventet nettogevinst, {department} (betaler {share} af resultatbetalingerne)",
-    ),
-    "net_gain_total": (
-        "Expected net gain, whole public sector",
-        "Forventet nettogevinst, hele den offentlige sektor",
-    ),
-    "payer_net": (
-        "Payers' expected net gain after outcome payments",
-        "Betalernes forventede nettogevinst efter resultatbetalinger",
-    ),
-    "p_fund_exhausted": (
-        "Chance the outcome fund is exhausted",
-        "Sandsynlighed for at resultatfonden bliver brugt op",
-    ),
-    "break_even": (
-        "When the payers break even (median of the runs that do)",
-        "Hvornår betalerne når break-even (median af de kørsler, der gør)",
-    ),
-    "break_even_value": (
-        "month {month}: contract year {year}{calendar}; {p} of runs break even within the horizon",
-        "måned {month}: kontraktår {year}{calendar}; {p} af kørslerne når break-even inden for "
-        "perioden",
-    ),
-    "no_break_even": (
-        "no run breaks even within the horizon",
-        "ingen kørsel når break-even inden for perioden",
-    ),
-    "youths": ("Youths per run", "Unge pr. kørsel"),
-    "no_money": (
-        "This scenario has no money or contracts: the report shows the youths' states only.",
-        "Dette scenarie har ingen beløb eller kontrakter: rapporten viser kun de unges tilstande.",
-    ),
-    "interval": ("{mean} (90 %: {low} to {high})", "{mean} (90 %: {low} til {high})"),
-    "million": ("million", "mio."),
-    "who_pays": ("Who pays and who gains", "Hvem betaler, og hvem vinder"),
-    "who_pays_intro": (
-        "Net gain = the cost under {baseline} minus the cost under the arm, discounted, over the "
-        "whole horizon. Positive: the department saves.",
-        "Nettogevinst = udgiften under {baseline} minus udgiften under indsatsen, "
-        "tilbagediskonteret, over hele perioden. Positiv: afdelingen sparer.",
-    ),
-    "net_gain_axis": ("Net gain ({unit})", "Nettogevinst ({unit})"),
-    "cost_heading": (
-        "Cost per department (discounted, whole horizon)",
-        "Udgift pr. afdeling (tilbagediskonteret, hele perioden)",
-    ),
-    "net_gain_heading": (
-        "Net gain per department against {baseline}",
-        "Nettogevinst pr. afdeling sammenlignet med {baseline}",
-    ),
-    "level_heading": (
-        "Net gain per level against {baseline}",
-        "Nettogevinst pr. niveau sammenlignet med {baseline}",
-    ),
-    "by_year_heading": (
-        "Net gain per year against {baseline}: {arm} (discounted, mean)",
-        "Nettogevinst pr. år sammenlignet med {baseline}: {arm} (tilbagediskonteret, middel)",
-    ),
-    "department": ("Department", "Afdeling"),
-    "level": ("Level", "Niveau"),
-    "total": ("Total", "I alt"),
-    "year": ("Year {year}", "År {year}"),
-    "cash_flow": ("Cash flow over time", "Pengestrømme over tid"),
-    "cash_flow_intro": (
-        "Cumulative: the payers' savings and payments discounted to t = 0, the investor's cash "
-        "nominal. The line is the median run, the band the 90 % interval.",
-        "Akkumuleret: betalernes besparelser og betalinger tilbagediskonteret til t = 0, "
-        "investors pengestrøm nominelt. Linjen er mediankørslen, båndet 90 %-intervallet.",
-    ),
-    "payers_net_cumulative": ("Payers: savings minus payments", "Betalere: besparelser minus betalinger"),
-    "investor_cumulative": ("Investor: received minus invested", "Investor: modtaget minus investeret"),
-    "month": ("Month", "Måned"),
-    "money_axis": ("{unit}", "{unit}"),
-    "states": ("Youths in each state over time", "Unge i hver tilstand over tid"),
-    "states_intro": (
-        "Number of youths in each state; the line is the median run, the band the 90 % interval.",
-        "Antal unge i hver tilstand; linjen er mediankørslen, båndet 90 %-intervallet.",
-    ),
-    "track": ("Track: {track}", "Spor: {track}"),
-    "youths_axis": ("Youths", "Unge"),
-    "distribution": ("Outcome payments and the investor's return", "Resultatbetalinger og investors afkast"),
-    "payments_axis": (
-        "Outcome payments per run, nominal ({unit})",
-        "Resultatbetalinger pr. kørsel, nominelt ({unit})",
-    ),
-    "irr_axis": (
-        "Investor's internal rate of return per run (a year)",
-        "Investors interne rente pr. kørsel (årlig)",
-    ),
-    "runs_axis": ("Runs", "Kørsler"),
-    "principal": ("Principal", "Investeret beløb"),
-    "metric": ("Metric", "Nøgletal"),
-    "mean": ("Mean", "Middel"),
-    "sd": ("SD", "Spredning"),
-    "p05": ("5 %", "5 %"),
-    "p50": ("50 %", "50 %"),
-    "p95": ("95 %", "95 %"),
-    "sensitivity": (
-        "What matters most: one parameter at a time",
-        "Hvad betyder mest: én parameter ad gangen",
-    ),
-    "sensitivity_intro": (
-        "{target} with every uncertain parameter at its median ({base}), and with one parameter "
-        "at its 5th or its 95th percentile. The switching value is the value at which the payers' "
-        "net gain after outcome payments crosses zero, the others at their medians.",
-        "{target} med alle usikre parametre på deres median ({base}) og med én parameter på sin "
-        "5. eller 95. percentil. Skifteværdien er den værdi, hvor betalernes nettogevinst efter "
-        "resultatbetalinger skifter fortegn, med de øvrige på deres median.",
-    ),
-    "low": ("5th percentile", "5. percentil"),
-    "high": ("95th percentile", "95. percentil"),
-    "low_value": ("Value at 5 %", "Værdi ved 5 %"),
-    "high_value": ("Value at 95 %", "Værdi ved 95 %"),
-    "target_at_low": ("Result at 5 %", "Resultat ved 5 %"),
-    "target_at_high": ("Result at 95 %", "Resultat ved 95 %"),
-    "swing": ("Swing", "Udsving"),
-    "switching_value": ("Switching value", "Skifteværdi"),
-    "no_crossing": ("no crossing in range", "intet fortegnsskift i intervallet"),
-    "sobol": (
-        "Share of the uncertainty each parameter explains (Sobol indices)",
-        "Hvor stor en del af usikkerheden hver parameter forklarer (Sobol-indeks)",
-    ),
-    "sobol_intro": (
-        "{target}: first-order index = share of its variance due to the parameter alone; total "
-        "index = including its interactions with the others.",
-        "{target}: førsteordensindeks = andelen af variansen, som parameteren alene står for; "
-        "totalindeks = inklusive samspil med de øvrige.",
-    ),
-    "first_order": ("first order", "første orden"),
-    "total_order": ("total", "total"),
-    "assumptions": ("Assumptions", "Antagelser"),
-    "parameter": ("Parameter", "Parameter"),
-    "description": ("Description", "Beskrivelse"),
-    "distribution_column": ("Distribution", "Fordeling"),
-    "median": ("Median or value", "Median eller værdi"),
-    "interval90": ("90 % interval", "90 %-interval"),
-    "unit": ("Unit", "Enhed"),
-    "source": ("Source", "Kilde"),
-    "fixed": ("fixed", "fast"),
-    "in_arm": ("in arm {arm}", "i indsatsen {arm}"),
-    "provenance": ("Provenance", "Sporbarhed"),
-    "scenario": ("Scenario", "Scenarie"),
-    "version": ("simulator version", "simulator-version"),
-    "seed": ("Seed", "Seed"),
-    "runs": ("Runs (done of requested)", "Kørsler (færdige af ønskede)"),
-    "complete": ("Complete", "Fuldført"),
-    "yes": ("yes", "ja"),
-    "no": ("no", "nej"),
-    "started": ("Started", "Startet"),
-    "finished": ("Finished", "Færdig"),
-    "seconds": ("Run time (seconds)", "Køretid (sekunder)"),
-    "workers": ("Local processes", "Lokale processer"),
-    "scheduler": ("Dask scheduler", "Dask-scheduler"),
-    "overrides": ("Parameters fixed for this run", "Parametre låst for denne kørsel"),
-    "files": ("Scenario files (sha256)", "Scenariefiler (sha256)"),
-    "sheet_headline": ("Headline", "Hovedtal"),
-    "sheet_who_pays": ("Who pays and gains", "Hvem betaler og vinder"),
-    "sheet_money": ("Money by year", "Beløb pr. år"),
-    "sheet_contracts": ("Contract metrics", "Kontraktnøgletal"),
-    "measure": ("Measure", "Størrelse"),
-    "arm": ("Arm", "Indsats"),
-    "contract_column": ("Contract", "Kontrakt"),
-    "discounted": ("Discounted", "Tilbagediskonteret"),
-    "year_column": ("Year", "År"),
-    "cost": ("Cost", "Udgift"),
-    "net_gain": ("Net gain", "Nettogevinst"),
-    "probability": ("probability", "sandsynlighed"),
-    "annual_rate": ("rate a year", "rente pr. år"),
-    "ratio": ("ratio", "forhold"),
-    "months": ("months", "måneder"),
-    "count": ("youths", "unge"),
-    "level:municipality": ("municipality", "kommune"),
-    "level:region": ("region", "region"),
-    "level:state": ("state", "stat"),
-    "level:fund": ("fund", "fond"),
-}
+from simulator.outputs import metrics, plots
+from simulator.outputs.folder import REPORT_HTML, ResultsFolder, parse_cell, write_text
+from simulator.outputs.spreadsheet import write_workbook
+from simulator.outputs.words import Words
 
 
-# --- Reading the folder ---------------------------------------------------------------------------
+def write_readable(out: Path, lang: str = "en") -> tuple[Path, Path]:
+    """What a reader opens, from the saved files of `out`: report.html (and figures/) and summary.xlsx.
 
-
-@dataclass(frozen=True)
-class Results:
-    """What a results folder holds; a file that is absent gives an empty value."""
-
-    manifest: dict
-    summary: dict
-    occupancy: list[dict[str, str]]
-    money: list[dict[str, str]]
-    contracts: list[dict[str, str]]
-    replications: dict[str, np.ndarray]
-    sensitivity: list[dict[str, str]]
-    sobol: list[dict[str, str]]
-
-
-def read_results(out: Path) -> Results:
-    """The saved files of `out`; raises ScenarioError when there is no finished summary to report."""
-    out = Path(out)
-    summary_path = out / "summary.json"
-    if not summary_path.exists():
-        raise ScenarioError([Issue(str(out), "", "a results folder with summary.json "
-                                   "(made by simulator run)", "no summary.json")])
-    manifest_path = out / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-    replications = _rows(out / "replications.csv")
-    columns = {key: np.array([float(row[key]) if row[key] != "" else np.nan for row in replications])
-               for key in (replications[0] if replications else ())}
-    return Results(manifest, json.loads(summary_path.read_text(encoding="utf-8")),
-                   _rows(out / "occupancy.csv"), _rows(out / "money.csv"), _rows(out / "contracts.csv"),
-                   columns, _rows(out / "sensitivity.csv"), _rows(out / "sobol.csv"))
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-# --- Words and numbers in the reader's language -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Words:
-    """The translation table of one language, and numbers written the way its readers write them."""
-
-    lang: str
-    currency: str
-
-    def __call__(self, key: str, **values) -> str:
-        return TEXT[key][LANGUAGES.index(self.lang)].format(**values)
-
-    def level(self, level: str) -> str:
-        """A level's name (the first dotted part of a department), translated when it is a known one."""
-        return self(f"level:{level}") if f"level:{level}" in TEXT else level
-
-    def number(self, value: float | None, decimals: int = 0) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "–"
-        text = f"{abs(value):,.{decimals}f}"
-        if self.lang == "da":
-            text = text.translate(str.maketrans(",.", ".,"))
-        return ("−" if value < 0 and text.strip("0.,") else "") + text
-
-    def percent(self, share: float | None, decimals: int = 0) -> str:
-        if share is None:
-            return "–"
-        return self.number(100 * share, decimals) + (" %" if self.lang == "da" else "%")
-
-    def money(self, value: float | None, millions: bool | None = None) -> str:
-        """`value` in the currency, in millions when it is that large (or when `millions` says so)."""
-        if millions is None:
-            millions = value is not None and abs(value) >= 1e6
-        if millions:
-            return f"{self.number(value / 1e6, 1)} {self('million')} {self.currency}"
-        return f"{self.number(value)} {self.currency}"
-
-    def stat(self, stat: Mapping | None, show: Callable[[float | None], str] | None = None) -> str:
-        """Mean and 90 % interval; money in one scale, so that the three numbers compare at a glance."""
-        if not stat:
-            return "–"
-        if show is None:
-            values = (stat.get(key) for key in ("mean", "p05", "p95"))
-            large = any(v is not None and abs(v) >= 1e6 for v in values)
-            show = functools.partial(self.money, millions=large)
-        return self("interval", mean=show(stat.get("mean")), low=show(stat.get("p05")),
-                    high=show(stat.get("p95")))
-
-    def money_scale(self, values: Sequence[float]) -> tuple[Callable[[float], str], str]:
-        """Tick formatter and unit for a money axis: millions when the numbers are that large."""
-        finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
-        if finite and max(finite) >= 1e6:
-            return (lambda v: self.number(v / 1e6, 1)), f"{self('million')} {self.currency}"
-        return (lambda v: self.number(v)), self.currency
-
-    def metric(self, metric: str, value: float | None) -> str:
-        kind = metric_kind(metric)
-        if kind in ("probability", "annual_rate"):
-            return self.percent(value, 1)
-        if kind == "ratio":
-            return self.number(value, 2)
-        if kind in ("months", "count"):
-            return self.number(value, 1)
-        return self.money(value)
-
-
-# --- The report ---------------------------------------------------------------------------------------
+    Returns their paths; raises ScenarioError when `out` holds no summary.json.
+    """
+    return write_report(out, lang), write_workbook(out, lang)
 
 
 def write_report(out: Path, lang: str = "en") -> Path:
-    """Write report.html, figures/*.png and summary.xlsx into `out` from its saved files.
+    """Write report.html and figures/*.png into `out` from its saved files; returns the report's path.
 
-    Returns the report's path; raises ScenarioError when `out` holds no summary.json.
+    Raises ScenarioError when `out` holds no summary.json.
     """
-    if lang not in LANGUAGES:
-        raise ScenarioError([Issue("--lang", "", f"one of {', '.join(LANGUAGES)}", repr(lang))])
-    results = read_results(out)
+    results = ResultsFolder(out)
     words = Words(lang, results.summary.get("currency") or "DKK")
-    figures = _Figures(Path(out) / "figures")
+    figures = _Figures(results)
     body = [_title(results, words), _headline(results, words), _who_pays(results, words, figures),
             _cash_flow(results, words, figures), _states(results, words, figures),
             _distributions(results, words, figures), _sensitivity(results, words, figures),
             _sobol(results, words, figures), _assumptions(results, words), _provenance(results, words)]
-    html = PAGE.format(lang=lang, title=escape(_scenario_name(results)), css=CSS,
+    css = resources.files(__package__).joinpath("report.css").read_text(encoding="utf-8")
+    html = PAGE.format(lang=lang, title=escape(_scenario_name(results)), css=css,
                        body="\n".join(part for part in body if part))
-    path = Path(out) / "report.html"
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(html, encoding="utf-8")
-    os.replace(temporary, path)
-    write_workbook(Path(out) / "summary.xlsx", results.summary, results.money, results.contracts,
-                   {key: texts[LANGUAGES.index(lang)] for key, texts in TEXT.items()})
-    return path
+    return write_text(results.file(REPORT_HTML), html)
 
 
 PAGE = """<!DOCTYPE html>
@@ -378,7 +61,8 @@ PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<style>{css}</style>
+<style>
+{css}</style>
 </head>
 <body>
 {body}
@@ -386,50 +70,28 @@ PAGE = """<!DOCTYPE html>
 </html>
 """
 
-CSS = """
-body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: #1a1a1a; background: #fff;
-       max-width: 1100px; margin: 2em auto; padding: 0 1.5em; line-height: 1.45; }
-h1 { font-size: 1.7em; margin-bottom: 0.2em; }
-h2 { font-size: 1.3em; margin-top: 2em; border-bottom: 2px solid #1f5fa8; padding-bottom: 0.2em; }
-h3 { font-size: 1.05em; margin-top: 1.4em; }
-.lead { color: #444; }
-.warning { background: #fdecea; border-left: 5px solid #d1495b; padding: 0.6em 1em; }
-.headline { background: #eef4fb; border: 2px solid #1f5fa8; border-radius: 6px; padding: 0.4em 1.2em 1em; }
-.headline table { width: 100%; }
-.headline td:last-child { font-weight: bold; }
-table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
-th, td { border-bottom: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
-th { background: #f2f2f2; }
-td.n { text-align: right; white-space: nowrap; }
-figure { margin: 1em 0; }
-figure img { max-width: 100%; height: auto; }
-table.assumptions { width: 100%; }
-.source { color: #555; font-size: 0.85em; min-width: 20em; }
-code { font-size: 0.9em; }
-"""
-
 
 class _Figures:
     """Saves each figure under figures/ and returns it as an embedded image."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: ResultsFolder):
         self.folder = folder
 
     def embed(self, name: str, figure: Figure, alt: str) -> str:
-        path = plots.save(figure, self.folder / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png")
+        path = plots.save(figure, self.folder.figure(name))
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         return f'<figure><img alt="{escape(alt)}" src="data:image/png;base64,{data}"></figure>'
 
 
-def _scenario_name(results: Results) -> str:
+def _scenario_name(results: ResultsFolder) -> str:
     return results.manifest.get("scenario") or results.manifest.get("resolved", {}).get("name", "")
 
 
-def _arm_label(results: Results, arm: str) -> str:
+def _arm_label(results: ResultsFolder, arm: str) -> str:
     return results.summary.get("arms", {}).get(arm, {}).get("label") or arm
 
 
-def _title(results: Results, t: Words) -> str:
+def _title(results: ResultsFolder, t: Words) -> str:
     summary, manifest = results.summary, results.manifest
     parts = [f"<h1>{escape(t('title'))}: {escape(_scenario_name(results))}</h1>"]
     description = manifest.get("resolved", {}).get("description")
@@ -456,7 +118,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: i
 # --- Headline ------------------------------------------------------------------------------------------
 
 
-def _headline(results: Results, t: Words) -> str:
+def _headline(results: ResultsFolder, t: Words) -> str:
     summary = results.summary
     arms = summary.get("arms", {})
     blocks = []
@@ -464,9 +126,9 @@ def _headline(results: Results, t: Words) -> str:
         arm = arms.get(contract.get("arm"), {})
         rows = []
         if "p_full_repayment" in contract:
-            rows.append((t("p_full_repayment"), t.percent(contract["p_full_repayment"])))
+            rows.append((t.label("p_full_repayment"), t.percent(contract["p_full_repayment"])))
         if "payments" in contract:
-            rows.append((t("payments"), t.stat(contract["payments"])))
+            rows.append((t.label("payments"), t.stat(contract["payments"])))
         municipality = arm.get("net_gain_by_level", {}).get("municipality")
         if municipality:
             rows.append((t("net_gain_level", level=t.level("municipality")), t.stat(municipality)))
@@ -476,9 +138,9 @@ def _headline(results: Results, t: Words) -> str:
                 rows.append((t("net_gain_department", department=department, share=t.percent(share)),
                              t.stat(gain)))
         if "payer_net" in contract:
-            rows.append((t("payer_net"), t.stat(contract["payer_net"])))
+            rows.append((t.label("payer_net"), t.stat(contract["payer_net"])))
         if "p_fund_exhausted" in contract:
-            rows.append((t("p_fund_exhausted"), t.percent(contract["p_fund_exhausted"])))
+            rows.append((t.label("p_fund_exhausted"), t.percent(contract["p_fund_exhausted"])))
         if "break_even_month" in contract:
             rows.append((t("break_even"), _break_even(results, contract, t)))
         blocks.append((t("contract", name=name), rows))
@@ -486,7 +148,7 @@ def _headline(results: Results, t: Words) -> str:
         for arm_name, arm in arms.items():
             if arm_name == summary.get("baseline"):
                 continue
-            rows = [(t("youths"), t.number(arm.get("youths", {}).get("mean"), 1))]
+            rows = [(t.label("youths"), t.number(arm.get("youths", {}).get("mean"), 1))]
             total = arm.get("net_gain_vs_baseline", {}).get("total")
             if total:
                 rows.append((t("net_gain_total"), t.stat(total)))
@@ -505,7 +167,7 @@ def _headline(results: Results, t: Words) -> str:
     return "\n".join(parts)
 
 
-def _break_even(results: Results, contract: Mapping, t: Words) -> str:
+def _break_even(results: ResultsFolder, contract: Mapping, t: Words) -> str:
     """The median break-even month of the runs that break even, its contract year and calendar year,
     and how many runs break even."""
     p = contract.get("p_break_even")
@@ -523,7 +185,7 @@ def _break_even(results: Results, contract: Mapping, t: Words) -> str:
 # --- Who pays, who gains ----------------------------------------------------------------------------------
 
 
-def _who_pays(results: Results, t: Words, figures: _Figures) -> str:
+def _who_pays(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     summary = results.summary
     baseline = summary.get("baseline", "")
     arms = summary.get("arms", {})
@@ -571,7 +233,7 @@ def _keys_total_last(mappings: Iterable[Mapping[str, object]]) -> list[str]:
     return [k for k in keys if k != "total"] + [k for k in keys if k == "total"]
 
 
-def _net_gain_by_year(results: Results, t: Words) -> list[str]:
+def _net_gain_by_year(results: ResultsFolder, t: Words) -> list[str]:
     """From money.csv: baseline cost minus arm cost per department and contract year (discounted means)."""
     baseline = results.summary.get("baseline", "")
     cost: dict[tuple[str, str, int], float] = {}
@@ -601,7 +263,7 @@ def _net_gain_by_year(results: Results, t: Words) -> list[str]:
 # --- Cash flow, states, distributions ---------------------------------------------------------------------
 
 
-def _cash_flow(results: Results, t: Words, figures: _Figures) -> str:
+def _cash_flow(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     parts = []
     for name, contract in results.summary.get("contracts", {}).items():
         flow = contract.get("cash_flow")
@@ -619,7 +281,7 @@ def _cash_flow(results: Results, t: Words, figures: _Figures) -> str:
     return "\n".join([f"<h2>{escape(t('cash_flow'))}</h2>", f"<p>{escape(t('cash_flow_intro'))}</p>", *parts])
 
 
-def _states(results: Results, t: Words, figures: _Figures) -> str:
+def _states(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     """One figure per arm from occupancy.csv, one panel per track, one band per state."""
     if not results.occupancy:
         return ""
@@ -644,7 +306,7 @@ def _states(results: Results, t: Words, figures: _Figures) -> str:
     return "\n".join(parts)
 
 
-def _distributions(results: Results, t: Words, figures: _Figures) -> str:
+def _distributions(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     """Histograms of payments and IRR per contract (replications.csv), and contracts.csv as a table."""
     contracts = list(dict.fromkeys(
         [row["contract"] for row in results.contracts]
@@ -659,7 +321,7 @@ def _distributions(results: Results, t: Words, figures: _Figures) -> str:
             principal = results.summary.get("contracts", {}).get(name, {}).get("principal")
             ax = plots.plot_distribution(payments, xlabel=t("payments_axis", unit=unit),
                                          ylabel=t("runs_axis"), reference=principal,
-                                         reference_label=t("principal"), number=number)
+                                         reference_label=t.label("principal"), number=number)
             section.append(figures.embed(f"payments_{name}", ax.figure, t("payments_axis", unit=unit)))
         irr = results.replications.get(f"{name}@irr")
         if irr is not None:
@@ -670,7 +332,7 @@ def _distributions(results: Results, t: Words, figures: _Figures) -> str:
         if rows:
             section.append(_table(
                 [t("metric"), t("mean"), t("sd"), t("p05"), t("p50"), t("p95")],
-                [[row["metric"]] + [t.metric(row["metric"], _float(row.get(key)))
+                [[row["metric"]] + [t.value(metrics.by_key(row["metric"]).unit, parse_cell(row.get(key)))
                                     for key in ("mean", "sd", "p05", "p50", "p95")] for row in rows]))
         if section:
             parts += [f"<h3>{escape(t('contract', name=name))}</h3>", *section]
@@ -679,29 +341,25 @@ def _distributions(results: Results, t: Words, figures: _Figures) -> str:
     return "\n".join([f"<h2>{escape(t('distribution'))}</h2>", *parts])
 
 
-def _float(text: str | None) -> float | None:
-    return None if text in (None, "") else float(text)
-
-
 # --- Sensitivity -----------------------------------------------------------------------------------
 
 
-def _sensitivity(results: Results, t: Words, figures: _Figures) -> str:
+def _sensitivity(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     """The tornado and switching values from sensitivity.csv (written by `simulator sensitivity`)."""
     rows = results.sensitivity
     if not rows:
         return ""
     target = _target_title(rows[0], t)
-    metric = rows[0]["target"].split(":")[0]
+    unit = metrics.by_name(rows[0]["target"].split(":")[0]).unit
     base = float(rows[0]["target_at_medians"])
     numbers = [{"parameter": r["parameter"], "target_at_low": float(r["target_at_low"]),
                 "target_at_high": float(r["target_at_high"])} for r in rows]
-    if metric_kind(metric) == "money":
-        number, unit = t.money_scale([base] + [n[k] for n in numbers
-                                               for k in ("target_at_low", "target_at_high")])
-        xlabel = f"{target} ({unit})"
+    if unit.is_money:
+        number, scale = t.money_scale([base] + [n[k] for n in numbers
+                                                for k in ("target_at_low", "target_at_high")])
+        xlabel = f"{target} ({scale})"
     else:
-        number, xlabel = (lambda v: t.metric(metric, v)), target
+        number, xlabel = (lambda v: t.value(unit, v)), target
     ax = plots.plot_tornado(numbers, base, xlabel=xlabel, low_label=t("low"), high_label=t("high"),
                             number=number)
     table = _table([t("parameter"), t("description"), t("low_value"), t("high_value"), t("target_at_low"),
@@ -709,16 +367,16 @@ def _sensitivity(results: Results, t: Words, figures: _Figures) -> str:
                    [[r["parameter"], r.get("label", ""),
                      _parameter_number(float(r["low_value"]), t),
                      _parameter_number(float(r["high_value"]), t),
-                     *(t.metric(metric, float(r[key]))
+                     *(t.value(unit, float(r[key]))
                        for key in ("target_at_low", "target_at_high", "swing")),
                      _parameter_number(float(r["switching_value"]), t) if r.get("switching_value")
                      else t("no_crossing")] for r in rows], numeric_from=2)
     return "\n".join([f"<h2>{escape(t('sensitivity'))}</h2>",
-                      f"<p>{escape(t('sensitivity_intro', target=target, base=t.metric(metric, base)))}</p>",
+                      f"<p>{escape(t('sensitivity_intro', target=target, base=t.value(unit, base)))}</p>",
                       figures.embed("tornado", ax.figure, t("sensitivity")), table])
 
 
-def _sobol(results: Results, t: Words, figures: _Figures) -> str:
+def _sobol(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     """Sobol indices from sobol.csv (written by `simulator sensitivity --method sobol`)."""
     rows = results.sobol
     if not rows:
@@ -738,14 +396,14 @@ def _sobol(results: Results, t: Words, figures: _Figures) -> str:
 def _target_title(row: Mapping[str, str], t: Words) -> str:
     """The analysed result in words, e.g. "Payers' expected net gain after outcome payments, bond"."""
     metric, _, key = row["target"].partition(":")
-    name = t("net_gain_level", level=t.level(key)) if metric == "net_gain" else t(metric)
+    name = t("net_gain_level", level=t.level(key)) if metric == "net_gain" else t.label(metric)
     return name + (f", {row['contract']}" if row.get("contract") else "")
 
 
 # --- Assumptions and provenance --------------------------------------------------------------------
 
 
-def _assumptions(results: Results, t: Words) -> str:
+def _assumptions(results: ResultsFolder, t: Words) -> str:
     resolved = results.manifest.get("resolved", {})
     rows = [_parameter_row(name, raw, "", t) for name, raw in (resolved.get("parameters") or {}).items()]
     for arm, spec in (resolved.get("arms") or {}).items():
@@ -790,7 +448,7 @@ def _parameter_number(value: Any, t: Words) -> str:
     return text.replace(".", ",") if t.lang == "da" else text
 
 
-def _provenance(results: Results, t: Words) -> str:
+def _provenance(results: ResultsFolder, t: Words) -> str:
     manifest = results.manifest
     if not manifest:
         return ""

@@ -1,49 +1,48 @@
-"""The result files of spec §3, written from the stored records of a finished run.
-
-Every file is written to a temporary name and renamed, so a crash never leaves half a file.
-"""
+"""The result files of spec §3, written from the stored records of a finished run."""
 from __future__ import annotations
 
-import csv
-import io
-import os
 from pathlib import Path
 
 import numpy as np
 
-from simulator.analysis import CONTRACT_METRICS, Layout, statistics
+from simulator.analysis import Layout, statistics
 from simulator.money.flows import contract_years, levels
-from simulator.runner import load_records, read_manifest, write_json_atomic
 from simulator.language.scenario import Scenario
+from simulator.outputs import metrics
+from simulator.outputs.folder import (CONTRACTS_CSV, COST, MONEY_CSV, OCCUPANCY, OCCUPANCY_CSV, PARAMETERS,
+                                      REPLICATION, REPLICATIONS_CSV, SUMMARY_JSON, WAIT_MONTHS, YOUTHS,
+                                      ContractKeys, ResultsFolder, column_name, format_cell, write_csv,
+                                      write_json)
 
 QUANTILE_COLUMNS = ("mean", "sd", "p05", "p50", "p95")
+COST_BY_YEAR = "cost_year"  # `COST` summed by contract year: (runs, arms, departments, 2, years)
 
 
 def write_results(out: Path, scenario: Scenario) -> dict:
-    """summary.json, occupancy.csv and replications.csv from the chunks in `out`; returns the summary."""
-    out = Path(out)
+    """summary.json and the CSVs (money.csv and contracts.csv when there is money and contracts)
+    from the chunks in `out`; returns the summary."""
+    folder = ResultsFolder(out)
     layout = Layout.of(scenario)
-    records = load_records(out, tables=False, reduce=_without_monthly_detail)
-    manifest = read_manifest(out) or {}
+    records = folder.records(tables=False, reduce=_without_monthly_detail)
     if records is None:
         return {}
-    summary = summarize(scenario, layout, records, manifest)
-    write_json_atomic(out / "summary.json", summary)
-    write_occupancy(out / "occupancy.csv", layout, out)
-    write_replications(out / "replications.csv", layout, records)
-    if "cost_year" in records:
-        write_money(out / "money.csv", layout, records)
+    summary = summarize(scenario, layout, records, folder.manifest)
+    write_json(folder.file(SUMMARY_JSON), summary)
+    write_occupancy(folder.file(OCCUPANCY_CSV), layout, folder)
+    write_replications(folder.file(REPLICATIONS_CSV), layout, records)
+    if COST_BY_YEAR in records:
+        write_money(folder.file(MONEY_CSV), layout, records)
     if layout.contracts:
-        write_contracts(out / "contracts.csv", layout, records)
+        write_contracts(folder.file(CONTRACTS_CSV), layout, records)
     return summary
 
 
 def _without_monthly_detail(chunk: dict) -> dict:
     """A chunk's records with money summed to contract years and occupancy left out (it is read
     arm by arm), so that memory per replication stays small."""
-    reduced = {key: value for key, value in chunk.items() if key not in ("occupancy", "cost")}
-    if "cost" in chunk:  # (runs, arms, departments, months, nominal|discounted)
-        reduced["cost_year"] = contract_years(chunk["cost"].swapaxes(-1, -2))  # (…, 2, years)
+    reduced = {key: value for key, value in chunk.items() if key not in (OCCUPANCY, COST)}
+    if COST in chunk:  # (runs, arms, departments, months, nominal|discounted)
+        reduced[COST_BY_YEAR] = contract_years(chunk[COST].swapaxes(-1, -2))  # (…, 2, years)
     return reduced
 
 
@@ -52,15 +51,15 @@ def summarize(scenario: Scenario, layout: Layout, records: dict, manifest: dict)
     arms = {}
     for a, arm in enumerate(layout.arms):
         arms[arm] = {"label": scenario.arms[arm].label,
-                     "youths": _stat(records["youths"][:, a], quantiles=False)}
-        waits = {resource: _stat(records["wait_months"][:, a, r])
+                     "youths": _stat(records[YOUTHS][:, a], quantiles=False)}
+        waits = {resource: _stat(records[WAIT_MONTHS][:, a, r])
                  for r, resource in enumerate(layout.resources)
-                 if not np.all(np.isnan(records["wait_months"][:, a, r]))}
+                 if not np.all(np.isnan(records[WAIT_MONTHS][:, a, r]))}
         if waits:
             arms[arm]["wait_months"] = waits
-    if "cost_year" in records:
+    if COST_BY_YEAR in records:
         _add_money(arms, layout, records)
-    summary = {"runs": int(len(records["replication"])), "seed": manifest.get("seed"),
+    summary = {"runs": int(len(records[REPLICATION])), "seed": manifest.get("seed"),
                "complete": manifest.get("complete"), "baseline": scenario.baseline,
                "currency": scenario.economics.currency, "arms": arms}
     if layout.contracts:
@@ -71,7 +70,7 @@ def summarize(scenario: Scenario, layout: Layout, records: dict, manifest: dict)
 
 def discounted_totals(records: dict) -> np.ndarray:
     """Discounted cost over the horizon per replication, arm and department."""
-    return records["cost_year"][..., 1, :].sum(axis=-1)
+    return records[COST_BY_YEAR][..., 1, :].sum(axis=-1)
 
 
 def _add_money(arms: dict, layout: Layout, records: dict) -> None:
@@ -90,101 +89,112 @@ def _add_money(arms: dict, layout: Layout, records: dict) -> None:
 
 
 def _contract_summary(scenario: Scenario, layout: Layout, records: dict, index: int) -> dict:
+    """A contract's section of summary.json: its terms, then each metric of `metrics.summarised()`."""
     contract = scenario.contracts[layout.contracts[index]]
-    metrics = {key: records[f"contract{index}_metrics"][:, k] for k, key in enumerate(CONTRACT_METRICS)}
-    runs = len(metrics["payments"])
-    cash = records[f"contract{index}_cash"]  # (runs, 2, months + 1)
+    keys = ContractKeys(index)
+    runs = {metric.key: records[keys.metrics][:, metric.column] for metric in metrics.recorded()}
+    runs["youths"] = records[keys.youths][:, 0]
+    cash = records[keys.cash]  # (runs, 2, months + 1)
     cash_stats = statistics(cash)
-    never = np.isnan(metrics["break_even_month"])
+    bands = {q: cash_stats[q] for q in ("p05", "p50", "p95")}
+    section = {"arm": contract.arm, "principal": _term_value(contract.investor.principal),
+               "payers": {d: _term_value(share) for d, share in contract.payers.items()}}
+    for metric in metrics.summarised():
+        if metric.statistic != "term":
+            section.update(_summarise(metric, runs[metric.of or metric.key]))
     return {
-        "arm": contract.arm, "principal": _plain(contract.investor.principal),
-        "payers": {d: _plain(share) for d, share in contract.payers.items()},
-        "youths": _stat(records[f"contract{index}_youths"][:, 0], quantiles=False),
-        "payments": _stat(metrics["payments_discounted"]),
-        "payments_nominal": _stat(metrics["payments"]),
-        "p_full_repayment": _proportion(metrics["full_repayment"]),
-        "p_full_repayment_se": _proportion_se(metrics["full_repayment"]),
-        "irr": _stat(metrics["irr"]),
-        "multiple": _stat(metrics["multiple"]),
-        "expected_loss": _stat(metrics["expected_loss"]),
-        "outcome_fund_draw": _stat(metrics["fund_draw"]),
-        "p_fund_exhausted": _proportion(metrics["fund_exhausted"]),
-        "payer_net": _stat(metrics["payer_net"]),
-        "break_even_month": _stat(metrics["break_even_month"]),
-        "p_break_even": _proportion(~never),
-        "payments_by_payer": {d: _stat(records[f"contract{index}_payers"][:, p])
+        **section,
+        "payments_by_payer": {d: _stat(records[keys.payers][:, p])
                               for p, d in enumerate(layout.payers[index])},
         "cash_flow": {"month": list(range(cash.shape[-1])),
-                      "payers_net_cumulative": {q: _list(cash_stats[q][0]) for q in ("p05", "p50", "p95")},
-                      "investor_cumulative": {q: _list(cash_stats[q][1]) for q in ("p05", "p50", "p95")}},
-        "runs": runs,
+                      "payers_net_cumulative": {q: _json_numbers(band[0]) for q, band in bands.items()},
+                      "investor_cumulative": {q: _json_numbers(band[1]) for q, band in bands.items()}},
+        "runs": len(cash),
     }
 
 
-def _plain(value) -> float | str:
+def _summarise(metric: metrics.Metric, values: np.ndarray) -> dict:
+    """The metric's entries in summary.json, from its value in each run."""
+    name = metric.summary
+    if metric.statistic == "distribution":
+        return {name: _stat(values)}
+    if metric.statistic == "mean":
+        return {name: _stat(values, quantiles=False)}
+    if metric.statistic == "share":
+        return {name: _share(values)}
+    if metric.statistic == "share_and_se":
+        return {name: _share(values), f"{name}_se": _share_se(values)}
+    if metric.statistic == "share_with_value":
+        return {name: _share(~np.isnan(values))}
+    raise ValueError(f"metric {metric.key}: no statistic {metric.statistic!r}")
+
+
+def _term_value(value) -> float | str:
+    """A contract term as summary.json gives it: a number, or `$name` for a parameter's value."""
     return float(value) if isinstance(value, (int, float)) else f"${value.name}"
 
 
-def _proportion(flags: np.ndarray) -> float:
+def _share(flags: np.ndarray) -> float:
     return float(np.mean(np.asarray(flags, dtype=float)))
 
 
-def _proportion_se(flags: np.ndarray) -> float:
-    p = _proportion(flags)
+def _share_se(flags: np.ndarray) -> float:
+    p = _share(flags)
     return float(np.sqrt(p * (1 - p) / len(flags)))
 
 
-def _list(values: np.ndarray) -> list:
-    return [_number(v) for v in values]
+def _json_numbers(values: np.ndarray) -> list:
+    return [_json_number(v) for v in values]
 
 
 def _stat(values: np.ndarray, quantiles: bool = True) -> dict:
     stats = statistics(values)
     keys = ("mean", "se", "sd", "p05", "p50", "p95") if quantiles else ("mean", "se")
-    return {key: _number(stats[key]) for key in keys}
+    return {key: _json_number(stats[key]) for key in keys}
 
 
-def _number(value) -> float | None:
+def _json_number(value) -> float | None:
+    """A number for summary.json: JSON has no NaN, so a missing value is null."""
     value = float(value)
     return None if np.isnan(value) else value
 
 
-def write_occupancy(path: Path, layout: Layout, out: Path) -> None:
+def write_occupancy(path: Path, layout: Layout, folder: ResultsFolder) -> None:
     """Youths per state at each whole month, over replications; read one arm at a time."""
     rows = []
     for a, arm in enumerate(layout.arms):
-        records = load_records(out, tables=False, reduce=lambda chunk: {
-            "replication": chunk["replication"], "occupancy": chunk["occupancy"][:, a]})
-        stats = statistics(records["occupancy"])  # (rows, months)
+        records = folder.records(tables=False, reduce=lambda chunk: {
+            REPLICATION: chunk[REPLICATION], OCCUPANCY: chunk[OCCUPANCY][:, a]})
+        stats = statistics(records[OCCUPANCY])  # (rows, months)
         for r, (track, state) in enumerate(layout.occupancy_rows):
             if np.isnan(stats["mean"][r]).all():
                 continue  # this arm has no such state
             for month in range(layout.months + 1):
                 rows.append([arm, track, state, month,
-                             *(_cell(stats[key][r, month]) for key in QUANTILE_COLUMNS)])
+                             *(format_cell(stats[key][r, month]) for key in QUANTILE_COLUMNS)])
     write_csv(path, ["arm", "track", "state", "month", *QUANTILE_COLUMNS], rows)
 
 
 def write_replications(path: Path, layout: Layout, records: dict) -> None:
     """One row per replication: its parameter draws, per-arm youths and discounted costs, and
     each contract's results, for custom analysis."""
-    header = ["replication"] + [layout.parameter_column(arm, name) for arm, name in layout.parameters]
-    header += [f"youths@{arm}" for arm in layout.arms]
-    columns = [records["replication"], *records["parameters"].T, *records["youths"].T]
-    if "cost_year" in records:
+    header = ["replication"] + [column_name(name, arm) if arm else name for arm, name in layout.parameters]
+    header += [column_name("youths", arm) for arm in layout.arms]
+    columns = [records[REPLICATION], *records[PARAMETERS].T, *records[YOUTHS].T]
+    if COST_BY_YEAR in records:
         totals = discounted_totals(records)
         for a, arm in enumerate(layout.arms):
-            header += [f"cost@{arm}@{d}" for d in layout.departments]
+            header += [column_name("cost", arm, d) for d in layout.departments]
             columns += list(totals[:, a].T)
     for i, name in enumerate(layout.contracts):
-        header += [f"{name}@{key}" for key in CONTRACT_METRICS]
-        columns += list(records[f"contract{i}_metrics"].T)
-    write_csv(path, header, [[_cell(v) for v in row] for row in zip(*columns)])
+        header += [column_name(name, metric.key) for metric in metrics.recorded()]
+        columns += list(records[ContractKeys(i).metrics].T)  # stored in `recorded()` order
+    write_csv(path, header, [[format_cell(v) for v in row] for row in zip(*columns)])
 
 
 def write_money(path: Path, layout: Layout, records: dict) -> None:
     """Cost per arm, department and contract year (year 1 = months [0, 12)), nominal and discounted."""
-    years = records["cost_year"]  # (runs, arms, departments, nominal|discounted, years)
+    years = records[COST_BY_YEAR]  # (runs, arms, departments, nominal|discounted, years)
     stats = statistics(years)
     rows = []
     for a, arm in enumerate(layout.arms):
@@ -192,31 +202,16 @@ def write_money(path: Path, layout: Layout, records: dict) -> None:
             for year in range(years.shape[-1]):
                 for k, discounted in enumerate(("false", "true")):
                     rows.append([arm, department, year + 1, discounted,
-                                 *(_cell(stats[key][a, d, k, year]) for key in QUANTILE_COLUMNS)])
+                                 *(format_cell(stats[key][a, d, k, year]) for key in QUANTILE_COLUMNS)])
     write_csv(path, ["arm", "department", "year", "discounted", *QUANTILE_COLUMNS], rows)
 
 
 def write_contracts(path: Path, layout: Layout, records: dict) -> None:
+    """Each contract's per-replication results over the runs: a row per `metrics.recorded()`."""
     rows = []
     for i, name in enumerate(layout.contracts):
-        stats = statistics(records[f"contract{i}_metrics"])
-        for k, metric in enumerate(CONTRACT_METRICS):
-            rows.append([name, metric, *(_cell(stats[key][k]) for key in QUANTILE_COLUMNS)])
+        stats = statistics(records[ContractKeys(i).metrics])
+        for metric in metrics.recorded():
+            rows.append([name, metric.key,
+                         *(format_cell(stats[key][metric.column]) for key in QUANTILE_COLUMNS)])
     write_csv(path, ["contract", "metric", *QUANTILE_COLUMNS], rows)
-
-
-def _cell(value) -> str:
-    value = float(value)
-    if np.isnan(value):
-        return ""
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-
-
-def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(buffer.getvalue(), encoding="utf-8")
-    os.replace(temporary, path)

@@ -1,9 +1,9 @@
 """summary.xlsx for spreadsheet users: headline numbers, who pays and gains, money per year, contract metrics.
 
 Four sheets of plain values (numbers, never formulas), one observation per row, the unit in each
-header or in a unit column. The words come from the report's translation table, so a Danish
-report gets a Danish workbook. This module reads no files: it is given the summary and the rows
-of money.csv and contracts.csv.
+header or in a unit column. The words come from `Words`, so a Danish report gets a Danish
+workbook; each metric's unit and number format come from the metric registry. `build_workbook`
+reads no files: it is given the summary and the rows of money.csv and contracts.csv.
 """
 from __future__ import annotations
 
@@ -14,51 +14,38 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from simulator.outputs import metrics
+from simulator.outputs.folder import WORKBOOK_XLSX, ResultsFolder, parse_cell, write_atomically
+from simulator.outputs.metrics import Unit
+from simulator.outputs.words import Words
+
 STAT_KEYS = ("mean", "p05", "p50", "p95")
-HEADLINE_METRICS = ("principal", "youths", "p_full_repayment", "payments", "payments_nominal", "irr",
-                    "multiple", "expected_loss", "outcome_fund_draw", "p_fund_exhausted", "payer_net",
-                    "break_even_month", "p_break_even")  # a contract's summary.json keys, in reading order
-Table = tuple[list[str], list[list], list[str]]  # header, rows, the kind of number in each row
-FORMATS = {"money": "#,##0", "probability": "0.0%", "annual_rate": "0.0%", "ratio": "0.00",
-           "months": "0.0", "count": "0.0"}
+Table = tuple[list[str], list[list], list[Unit]]  # header, rows, the unit of each row
 
 
-def metric_kind(metric: str) -> str:
-    """The unit of a contract metric: money, probability, annual_rate, ratio, months or count."""
-    if metric.startswith("p_") or metric in ("full_repayment", "fund_exhausted"):
-        return "probability"  # a share of runs (contracts.csv gives the flags' mean)
-    if metric == "irr":
-        return "annual_rate"
-    if metric == "multiple":
-        return "ratio"
-    if metric.endswith("month") or metric.endswith("months"):
-        return "months"
-    if metric == "youths":
-        return "count"
-    return "money"
+def write_workbook(out: Path, lang: str = "en") -> Path:
+    """Write summary.xlsx into `out` from its saved files (replacing it) and return its path.
+
+    Raises ScenarioError when `out` holds no summary.json.
+    """
+    folder = ResultsFolder(out)
+    words = Words(lang, folder.summary.get("currency") or "DKK")
+    workbook = build_workbook(folder.summary, folder.money, folder.contracts, words)
+    return write_atomically(folder.file(WORKBOOK_XLSX), workbook.save)
 
 
-def write_workbook(path: Path, summary: Mapping, money: Sequence[Mapping[str, str]],
-                   contracts: Sequence[Mapping[str, str]], text: Mapping[str, str]) -> Path:
-    """Write the workbook to `path` (replacing it) and return the path; sheets without data are left out."""
-    currency = summary.get("currency") or "DKK"
+def build_workbook(summary: Mapping, money: Sequence[Mapping[str, str]],
+                   contracts: Sequence[Mapping[str, str]], words: Words) -> Workbook:
+    """The workbook of a summary and the rows of money.csv and contracts.csv; sheets without data
+    are left out."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    sheets = {"sheet_headline": _headline(summary, text, currency),
-              "sheet_who_pays": _who_pays(summary, text, currency),
-              "sheet_money": _money(money, text, currency),
-              "sheet_contracts": _contract_metrics(contracts, text, currency)}
-    for key, (header, rows, kinds) in sheets.items():
+    sheets = {"sheet_headline": _headline(summary, words), "sheet_who_pays": _who_pays(summary, words),
+              "sheet_money": _money(money, words), "sheet_contracts": _contract_metrics(contracts, words)}
+    for key, (header, rows, units) in sheets.items():
         if rows:
-            _sheet(workbook, text[key], header, rows, kinds)
-    temporary = path.with_name(path.name + ".tmp")
-    workbook.save(temporary)
-    temporary.replace(path)
-    return path
-
-
-def _unit(kind: str, text: Mapping[str, str], currency: str) -> str:
-    return currency if kind == "money" else text[kind]
+            _sheet(workbook, words(key), header, rows, units)
+    return workbook
 
 
 def _stat_cells(stat: Mapping | None) -> list:
@@ -66,88 +53,84 @@ def _stat_cells(stat: Mapping | None) -> list:
     return [stat.get(key) for key in STAT_KEYS]
 
 
-def _stat_header(text: Mapping[str, str]) -> list[str]:
-    return [text["mean"], text["p05"], text["p50"], text["p95"]]
+def _stat_header(words: Words) -> list[str]:
+    return [words(key) for key in STAT_KEYS]
 
 
-def _headline(summary: Mapping, text: Mapping[str, str], currency: str) -> Table:
-    """Per contract its scalar results; per arm its youths and net gains; one row per measure."""
-    header = [f"{text['contract_column']} / {text['arm']}", text["measure"], text["unit"],
-              *_stat_header(text)]
-    rows, kinds = [], []
+def _headline(summary: Mapping, words: Words) -> Table:
+    """Per contract its results in summary.json; per arm its youths and net gains; one row per measure."""
+    header = [f"{words('contract_column')} / {words('arm')}", words("measure"), words("unit"),
+              *_stat_header(words)]
+    rows, units = [], []
 
-    def add(owner: str, measure: str, kind: str, cells: list) -> None:
-        rows.append([owner, measure, _unit(kind, text, currency), *cells])
-        kinds.append(kind)
+    def add(owner: str, measure: str, unit: Unit, cells: list) -> None:
+        rows.append([owner, measure, words.unit(unit), *cells])
+        units.append(unit)
 
+    net_gain = metrics.by_key("net_gain").unit
     for name, contract in summary.get("contracts", {}).items():
-        for metric in HEADLINE_METRICS:
-            value = contract.get(metric)
+        for metric in metrics.summarised():
+            value = contract.get(metric.summary)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                add(name, metric, metric_kind(metric), [float(value), None, None, None])
+                add(name, metric.summary, metric.unit, [float(value), None, None, None])
             elif isinstance(value, Mapping):
-                add(name, metric, metric_kind(metric), _stat_cells(value))
+                add(name, metric.summary, metric.unit, _stat_cells(value))
         for department, stat in contract.get("payments_by_payer", {}).items():
-            add(name, f"payments_by_payer.{department}", "money", _stat_cells(stat))
+            add(name, f"payments_by_payer.{department}", metrics.by_name("payments").unit, _stat_cells(stat))
     for arm, data in summary.get("arms", {}).items():
-        add(arm, "youths", "count", _stat_cells(data.get("youths")))
+        add(arm, "youths", metrics.by_name("youths").unit, _stat_cells(data.get("youths")))
         total = data.get("net_gain_vs_baseline", {}).get("total")
         if total:
-            add(arm, "net_gain_vs_baseline.total", "money", _stat_cells(total))
+            add(arm, "net_gain_vs_baseline.total", net_gain, _stat_cells(total))
         for level, stat in data.get("net_gain_by_level", {}).items():
-            add(arm, f"net_gain_by_level.{level}", "money", _stat_cells(stat))
-    return header, rows, kinds
+            add(arm, f"net_gain_by_level.{level}", net_gain, _stat_cells(stat))
+    return header, rows, units
 
 
-def _who_pays(summary: Mapping, text: Mapping[str, str], currency: str) -> Table:
+def _who_pays(summary: Mapping, words: Words) -> Table:
     """Discounted cost and net gain against the baseline, per arm and department."""
-    header = [text["arm"], text["department"]] + [
-        f"{text[what]}, {h} ({currency})" for what in ("cost", "net_gain") for h in _stat_header(text)]
+    header = [words("arm"), words("department")] + [f"{words.label(what)}, {h} ({words.currency})"
+                                                    for what in ("cost", "net_gain") for h in _stat_header(words)]
     rows = []
     for arm, data in summary.get("arms", {}).items():
         cost, gain = data.get("cost", {}), data.get("net_gain_vs_baseline", {})
         for department in dict.fromkeys([*cost, *gain]):
             rows.append([arm, department, *_stat_cells(cost.get(department)),
                          *_stat_cells(gain.get(department))])
-    return header, rows, ["money"] * len(rows)
+    return header, rows, [metrics.by_key("cost").unit] * len(rows)
 
 
-def _money(money: Sequence[Mapping[str, str]], text: Mapping[str, str], currency: str) -> Table:
+def _money(money: Sequence[Mapping[str, str]], words: Words) -> Table:
     """money.csv as it is: cost per arm, department and contract year."""
-    header = [text["arm"], text["department"], text["year_column"], text["discounted"]] + \
-        [f"{text['cost']}, {h} ({currency})" for h in (text["mean"], text["sd"], *_stat_header(text)[1:])]
+    header = [words("arm"), words("department"), words("year_column"), words("discounted")] + \
+        [f"{words.label('cost')}, {words(h)} ({words.currency})" for h in ("mean", "sd", "p05", "p50", "p95")]
     rows = [[row["arm"], row["department"], int(row["year"]), row["discounted"].lower() == "true",
-             *(_number(row.get(key)) for key in ("mean", "sd", "p05", "p50", "p95"))] for row in money]
-    return header, rows, ["money"] * len(rows)
+             *(parse_cell(row.get(key)) for key in ("mean", "sd", "p05", "p50", "p95"))] for row in money]
+    return header, rows, [metrics.by_key("cost").unit] * len(rows)
 
 
-def _contract_metrics(contracts: Sequence[Mapping[str, str]], text: Mapping[str, str],
-                      currency: str) -> Table:
+def _contract_metrics(contracts: Sequence[Mapping[str, str]], words: Words) -> Table:
     """contracts.csv with a unit column."""
-    header = [text["contract_column"], text["metric"], text["unit"], text["mean"], text["sd"],
-              *_stat_header(text)[1:]]
-    kinds = [metric_kind(row["metric"]) for row in contracts]
-    rows = [[row["contract"], row["metric"], _unit(kind, text, currency),
-             *(_number(row.get(key)) for key in ("mean", "sd", "p05", "p50", "p95"))]
-            for row, kind in zip(contracts, kinds)]
-    return header, rows, kinds
+    header = [words("contract_column"), words("metric"), words("unit"),
+              *(words(key) for key in ("mean", "sd", "p05", "p50", "p95"))]
+    units = [metrics.by_key(row["metric"]).unit for row in contracts]
+    rows = [[row["contract"], row["metric"], words.unit(unit),
+             *(parse_cell(row.get(key)) for key in ("mean", "sd", "p05", "p50", "p95"))]
+            for row, unit in zip(contracts, units)]
+    return header, rows, units
 
 
-def _number(cell: str | None) -> float | None:
-    return None if cell in (None, "") else float(cell)
-
-
-def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list], kinds: list[str]) -> None:
-    """A sheet with a bold, frozen header; numbers shown by their kind (money, shares, months)."""
+def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list], units: list[Unit]) -> None:
+    """A sheet with a bold, frozen header; numbers shown by their unit (money, shares, months)."""
     sheet = workbook.create_sheet(title[:31])  # Excel's limit on sheet names
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row, kind in zip(rows, kinds):
+    for row, unit in zip(rows, units):
         sheet.append(row)
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, float):
-                cell.number_format = FORMATS[kind]
+                cell.number_format = unit.excel_format
     for column, name in enumerate(header):
         width = max(len(str(name)), *(len(str(row[column])) for row in rows))
         sheet.column_dimensions[get_column_letter(column + 1)].width = min(50, width + 2)

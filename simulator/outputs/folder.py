@@ -1,0 +1,333 @@
+"""The results folder: its layout, its file formats, and reading it back. Nothing else builds a path in it.
+
+    manifest.json     what was run (the resolved scenario, seed, sha256 of every file) and how far
+    chunks/           the replications' records, one .npz per chunk: what --resume and sweep read
+    summary.json, occupancy.csv, money.csv, contracts.csv, replications.csv   (outputs/results.py)
+    report.html, summary.xlsx, figures/                                       (outputs/report.py)
+    sweep.csv, sensitivity.csv, sobol.csv              (`simulator sweep`, `simulator sensitivity`)
+
+Every file is written under a temporary name and then renamed, so a crash never leaves half a
+file; a chunk is also flushed to disk before its rename, since --resume trusts what it finds.
+The chunk format and the record keys are stored: an old folder must still resume, so they never
+change. This module decides nothing about what the numbers are: runner.py schedules the
+replications, analysis.py makes the records, results.py the summaries.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from simulator.language.errors import Issue, ScenarioError
+from simulator.language.loading import load_resolved
+from simulator.language.scenario import Scenario
+
+# --- The files --------------------------------------------------------------------------------------
+
+MANIFEST_JSON = "manifest.json"
+CHUNKS_DIR = "chunks"
+SUMMARY_JSON = "summary.json"
+OCCUPANCY_CSV = "occupancy.csv"
+MONEY_CSV = "money.csv"
+CONTRACTS_CSV = "contracts.csv"
+REPLICATIONS_CSV = "replications.csv"
+REPORT_HTML = "report.html"
+WORKBOOK_XLSX = "summary.xlsx"
+FIGURES_DIR = "figures"
+SWEEP_CSV = "sweep.csv"
+SENSITIVITY_CSV = "sensitivity.csv"
+SOBOL_CSV = "sobol.csv"
+RESULT_FILES = (MANIFEST_JSON, SUMMARY_JSON, OCCUPANCY_CSV, MONEY_CSV, CONTRACTS_CSV, REPLICATIONS_CSV,
+                REPORT_HTML, WORKBOOK_XLSX, SWEEP_CSV, SENSITIVITY_CSV, SOBOL_CSV)  # what a new run clears
+
+# --- The records: a replication's arrays; a chunk stacks them along a first, replication axis -------
+
+REPLICATION = "replication"  # (R,) the replications' numbers
+PARAMETERS = "parameters"  # (R, uncertain parameters): their draws, in `Layout.parameters` order
+YOUTHS = "youths"  # (R, arms)
+OCCUPANCY = "occupancy"  # (R, arms, (track, state) rows, months 0 … months), float32
+WAIT_MONTHS = "wait_months"  # (R, arms, resources): mean wait of the served requests
+COST = "cost"  # (R, arms, departments, months, nominal | discounted)
+TABLE = "table_"  # a table of one row per event: rows vary, a chunk adds the replication as column 0
+
+
+@dataclass(frozen=True)
+class ContractKeys:
+    """The record keys of a contract, by its position in the scenario (its name is the user's and
+    may be anything, so it is never part of a key)."""
+
+    index: int
+
+    @property
+    def youths(self) -> str:
+        """(R, 1): youths the contract counts."""
+        return f"contract{self.index}_youths"
+
+    @property
+    def metrics(self) -> str:
+        """(R, recorded metrics): the per-replication results, a column per `metrics.recorded()`."""
+        return f"contract{self.index}_metrics"
+
+    @property
+    def payers(self) -> str:
+        """(R, payers): each payer's discounted payments."""
+        return f"contract{self.index}_payers"
+
+    @property
+    def cash(self) -> str:
+        """(R, 2, months + 1): cumulative cash flow of the payers and of the investor."""
+        return f"contract{self.index}_cash"
+
+    @property
+    def units(self) -> str:
+        """The outcome units table that a sweep re-prices (`analysis.units_table`)."""
+        return f"{TABLE}units{self.index}"
+
+
+def stack_records(records: list[dict[str, np.ndarray]], replications: list[int]) -> dict[str, np.ndarray]:
+    """Records of consecutive work stacked along a first, replication axis (tables gain a column)."""
+    stacked: dict[str, np.ndarray] = {REPLICATION: np.asarray(replications, dtype=np.int64)}
+    for key in records[0]:
+        if key.startswith(TABLE):
+            stacked[key] = np.concatenate([
+                np.column_stack([np.full(len(r[key]), rep, dtype=float), r[key]])
+                for rep, r in zip(replications, records)]) if records else np.zeros((0, 1))
+        else:
+            stacked[key] = np.stack([r[key] for r in records])
+    return stacked
+
+
+def concatenate_records(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Chunks joined and put in replication order, whatever order they finished in."""
+    joined = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    order = np.argsort(joined[REPLICATION], kind="stable")
+    result = {}
+    for key, value in joined.items():
+        if key.startswith(TABLE):
+            result[key] = value[np.argsort(value[:, 0], kind="stable")] if len(value) else value
+        else:
+            result[key] = value[order]
+    return result
+
+
+# --- Cells of the CSV files -----------------------------------------------------------------------
+
+
+def format_cell(value: float) -> str:
+    """A number as the result CSVs write it: empty when missing (NaN), whole numbers without a
+    decimal point, others with every digit (`repr`)."""
+    value = float(value)
+    if np.isnan(value):
+        return ""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def parse_cell(text: str | None) -> float | None:
+    """The number in a CSV cell; None when it is empty (missing)."""
+    return None if text in (None, "") else float(text)
+
+
+def column_name(*parts: str) -> str:
+    """A column of replications.csv: `contract@metric`, `parameter@arm`, `cost@arm@department`."""
+    return "@".join(parts)
+
+
+# --- Writing a file whole or not at all ---------------------------------------------------------------
+
+
+def write_atomically(path: Path, write: Callable[[Path], object]) -> Path:
+    """Let `write` fill a temporary file beside `path`, then rename it to `path`; returns `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    write(temporary)
+    os.replace(temporary, path)
+    return path
+
+
+def write_json(path: Path, data: Any) -> Path:
+    text = json.dumps(data, indent=2, default=_json_value)
+    return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+
+
+def write_text(path: Path, text: str) -> Path:
+    return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
+    """A CSV file (cells as given: format numbers with `format_cell` first where that matters)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return write_text(path, buffer.getvalue())
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    """Arrays in one .npz, on disk (flushed and synced) before it takes its name."""
+    def write(temporary: Path) -> None:
+        with open(temporary, "wb") as handle:
+            np.savez(handle, **arrays)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    return write_atomically(path, write)
+
+
+def _json_value(value: Any) -> Any:
+    """What json.dumps cannot write itself: numpy numbers and arrays, dates."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --- The folder -------------------------------------------------------------------------------------
+
+
+class ResultsFolder:
+    """One results folder: where each file is, writing it, and what a finished run left in it.
+
+    The files are read when first asked for and then kept (the manifest is kept as last written):
+    open the folder again to see what another process wrote since. A file that is absent reads as
+    empty, except summary.json, without which there is nothing to report.
+    """
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"ResultsFolder({str(self.path)!r})"
+
+    def file(self, name: str) -> Path:
+        """The path of one of the files named above."""
+        return self.path / name
+
+    def figure(self, name: str) -> Path:
+        """figures/NAME.png, with what a file name may not hold replaced by `_`."""
+        return self.path / FIGURES_DIR / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+
+    def clear(self) -> None:
+        """Remove what a previous run wrote, and only that; the folder exists afterwards."""
+        if self.path.exists():
+            shutil.rmtree(self.path / CHUNKS_DIR, ignore_errors=True)
+            for name in os.listdir(self.path):
+                path = self.path / name
+                if path.is_file() and (name in RESULT_FILES or name.startswith("replications.")):
+                    path.unlink()
+            shutil.rmtree(self.path / FIGURES_DIR, ignore_errors=True)
+        self.path.mkdir(parents=True, exist_ok=True)
+
+    # --- the manifest
+
+    @cached_property
+    def manifest(self) -> dict:
+        """manifest.json; empty when there is none or it cannot be read."""
+        path = self.file(MANIFEST_JSON)
+        if not path.exists():
+            return {}
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return {}
+
+    def write_manifest(self, manifest: dict) -> None:
+        write_json(self.file(MANIFEST_JSON), manifest)
+        vars(self)["manifest"] = manifest  # what `manifest` gives from now on
+
+    def scenario(self) -> Scenario:
+        """The resolved scenario the manifest keeps (the scenario files themselves are not needed)."""
+        if not self.manifest:
+            raise ScenarioError([Issue(str(self.path), "", "a results folder with manifest.json", "none")])
+        return load_resolved(self.manifest["resolved"], self.manifest.get("files", {}),
+                             str(self.file(MANIFEST_JSON)))
+
+    # --- the chunks
+
+    def write_chunk(self, replications: list[int], records: dict[str, np.ndarray]) -> Path:
+        name = f"chunk-{replications[0]:07d}-{replications[-1]:07d}-{len(replications)}.npz"
+        return write_npz(self.path / CHUNKS_DIR / name, records)
+
+    def chunk_files(self) -> list[Path]:
+        folder = self.path / CHUNKS_DIR
+        return sorted(folder.glob("chunk-*.npz")) if folder.exists() else []
+
+    def completed_replications(self) -> set[int]:
+        done: set[int] = set()
+        for path in self.chunk_files():
+            with np.load(path) as data:
+                done.update(int(r) for r in data[REPLICATION])
+        return done
+
+    def records(self, tables: bool = True,
+                reduce: Callable[[dict], dict] | None = None) -> dict[str, np.ndarray] | None:
+        """Every stored replication's records, in replication order (None if there are none).
+
+        The outcome-unit tables are the bulk of a chunk and only a sweep needs them: `tables=False`
+        leaves them on disk. `reduce` maps each chunk's records to what the caller needs before
+        the chunks are joined, so memory holds only that.
+        """
+        parts = []
+        for path in self.chunk_files():
+            with np.load(path) as data:
+                part = {key: data[key] for key in data.files if tables or not key.startswith(TABLE)}
+            parts.append(reduce(part) if reduce else part)
+        return concatenate_records(parts) if parts else None
+
+    # --- the result files, read back
+
+    @cached_property
+    def summary(self) -> dict:
+        """summary.json; raises ScenarioError when there is none (no finished run to report)."""
+        path = self.file(SUMMARY_JSON)
+        if not path.exists():
+            raise ScenarioError([Issue(str(self.path), "", "a results folder with summary.json "
+                                       "(made by simulator run)", "no summary.json")])
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    @cached_property
+    def occupancy(self) -> list[dict[str, str]]:
+        return _read_rows(self.file(OCCUPANCY_CSV))
+
+    @cached_property
+    def money(self) -> list[dict[str, str]]:
+        return _read_rows(self.file(MONEY_CSV))
+
+    @cached_property
+    def contracts(self) -> list[dict[str, str]]:
+        return _read_rows(self.file(CONTRACTS_CSV))
+
+    @cached_property
+    def replications(self) -> dict[str, np.ndarray]:
+        """replications.csv by column, missing values NaN."""
+        rows = _read_rows(self.file(REPLICATIONS_CSV))
+        return {key: np.array([float(row[key]) if row[key] != "" else np.nan for row in rows])
+                for key in (rows[0] if rows else ())}
+
+    @cached_property
+    def sensitivity(self) -> list[dict[str, str]]:
+        return _read_rows(self.file(SENSITIVITY_CSV))
+
+    @cached_property
+    def sobol(self) -> list[dict[str, str]]:
+        return _read_rows(self.file(SOBOL_CSV))

@@ -1,0 +1,149 @@
+"""The result metrics: every number a run reports about a contract or an arm, defined once.
+
+An entry holds the metric's key in the result files, its unit, whether money is discounted or
+nominal, its label in English and Danish, and where it shows: its column in the stored records,
+its key in summary.json and how the runs are summarised there, the statistics sweep.csv gives,
+and whether `simulator sensitivity` can target it. summary.json, contracts.csv,
+replications.csv, summary.xlsx, report.html, sweep.csv and the sensitivity targets all read
+`METRICS`, in its order; nothing guesses a unit from a name.
+
+Adding a metric is one entry here (plus, for a per-replication contract result, the
+`ContractResult` field of the same name that pricing fills in, and the next free `column`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What a number counts, how a unit column names it, and how it is shown."""
+
+    en: str  # "" for money: the unit is the scenario's currency
+    da: str
+    excel_format: str
+    decimals: int
+    percent: bool = False  # a share or rate, shown ×100 with a % sign
+
+    @property
+    def is_money(self) -> bool:
+        return not self.en
+
+
+CURRENCY = Unit("", "", "#,##0", 0)
+PROBABILITY = Unit("probability", "sandsynlighed", "0.0%", 1, percent=True)  # a share of the runs
+ANNUAL_RATE = Unit("rate a year", "rente pr. år", "0.0%", 1, percent=True)
+RATIO = Unit("ratio", "forhold", "0.00", 2)
+MONTHS = Unit("months", "måneder", "0.0", 1)
+YOUTHS = Unit("youths", "unge", "0.0", 1)
+
+Statistic = Literal[
+    "distribution",  # mean, se, sd, p05, p50, p95 over the runs
+    "mean",  # mean and se
+    "share",  # the share of runs where the flag is set
+    "share_and_se",  # that share, and beside it (key + "_se") its standard error
+    "share_with_value",  # the share of runs where the metric has a value (is not NaN)
+    "term",  # a contract term, as the scenario gives it: no statistic of the runs
+]
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str  # in contracts.csv and replications.csv; the `ContractResult(s)` field it records
+    unit: Unit
+    en: str  # label, English
+    da: str  # label, Danish
+    money: Literal["discounted", "nominal"] | None = None  # set for money, and only for money
+    scope: Literal["contract", "arm"] = "contract"  # an arm's: reported per department or level
+    column: int | None = None  # its column in a chunk's contract records: stored, so never renumbered
+    summary: str | None = None  # its key in a contract's section of summary.json
+    statistic: Statistic = "distribution"  # how summary.json summarises the runs
+    of: str | None = None  # the recorded metric whose runs it summarises, when not its own
+    sweep: tuple[str, ...] = ()  # sweep.csv's statistics per design: mean, p05, p50, p95, share
+    target: bool = False  # a `simulator sensitivity --target`
+
+    @property
+    def name(self) -> str:
+        """The name a reader sees: its summary.json key, else its key."""
+        return self.summary or self.key
+
+
+METRICS: tuple[Metric, ...] = (  # in reading order: summary.json's, the workbook's, sweep.csv's
+    Metric("principal", CURRENCY, "Principal", "Investeret beløb", money="nominal",
+           summary="principal", statistic="term"),
+    Metric("youths", YOUTHS, "Youths per run", "Unge pr. kørsel", summary="youths", statistic="mean"),
+    Metric("payments_discounted", CURRENCY, "Expected outcome payments", "Forventede resultatbetalinger",
+           money="discounted", column=1, summary="payments", sweep=("mean", "p05", "p95"), target=True),
+    Metric("payments", CURRENCY, "Expected outcome payments, nominal",
+           "Forventede resultatbetalinger, nominelt", money="nominal", column=0, summary="payments_nominal"),
+    Metric("full_repayment", PROBABILITY, "Chance the investor is repaid in full",
+           "Sandsynlighed for at investor får hele beløbet tilbage", column=6, summary="p_full_repayment",
+           statistic="share_and_se", sweep=("share",), target=True),
+    Metric("irr", ANNUAL_RATE, "Investor's internal rate of return", "Investors interne rente", column=4,
+           summary="irr", sweep=("p50",)),
+    Metric("multiple", RATIO, "Investor's multiple: received over principal",
+           "Investors multiplum: modtaget i forhold til investeret beløb", column=5, summary="multiple"),
+    Metric("expected_loss", CURRENCY, "Investor's expected loss: principal not repaid",
+           "Investors forventede tab: ikke tilbagebetalt beløb", money="nominal", column=7,
+           summary="expected_loss", sweep=("mean",)),
+    Metric("outcome_fund_draw", CURRENCY, "Expected draw on the outcome fund",
+           "Forventet træk på resultatfonden", money="nominal", column=8, summary="outcome_fund_draw",
+           sweep=("mean",)),
+    Metric("fund_exhausted", PROBABILITY, "Chance the outcome fund is exhausted",
+           "Sandsynlighed for at resultatfonden bliver brugt op", column=9, summary="p_fund_exhausted",
+           statistic="share", sweep=("share",)),
+    Metric("payer_net", CURRENCY, "Payers' expected net gain after outcome payments",
+           "Betalernes forventede nettogevinst efter resultatbetalinger", money="discounted", column=10,
+           summary="payer_net", sweep=("mean", "p05", "p95"), target=True),
+    Metric("break_even_month", MONTHS, "Month the payers break even", "Måned hvor betalerne når break-even",
+           column=11, summary="break_even_month"),
+    Metric("p_break_even", PROBABILITY, "Chance the payers break even within the horizon",
+           "Sandsynlighed for at betalerne når break-even inden for perioden", summary="p_break_even",
+           statistic="share_with_value", of="break_even_month"),
+    Metric("earned", CURRENCY, "Outcome payments earned before the cap and the maximum multiple",
+           "Optjente resultatbetalinger før loft og maksimalt multiplum", money="nominal", column=2),
+    Metric("received", CURRENCY, "Received by the investor", "Modtaget af investor", money="nominal",
+           column=3),
+    Metric("cost", CURRENCY, "Cost", "Udgift", money="discounted", scope="arm"),
+    Metric("net_gain", CURRENCY, "Net gain", "Nettogevinst", money="discounted", scope="arm", target=True),
+)
+FORMER_KEYS = {"fund_draw": "outcome_fund_draw"}  # keys in the files of earlier versions
+
+_BY_KEY = {metric.key: metric for metric in METRICS}
+_BY_NAME = {metric.name: metric for metric in METRICS}
+
+
+def by_key(key: str) -> Metric:
+    """The metric with this key (a contracts.csv row, a replications.csv column's last part)."""
+    return _BY_KEY[FORMER_KEYS.get(key, key)]
+
+
+def by_name(name: str) -> Metric:
+    """The metric with this name (a summary.json key, a sensitivity target)."""
+    return _BY_NAME[name]
+
+
+def recorded() -> tuple[Metric, ...]:
+    """The per-replication contract results, in their stored column order (contracts.csv's rows)."""
+    return tuple(sorted((m for m in METRICS if m.column is not None), key=attrgetter("column")))
+
+
+def summarised() -> tuple[Metric, ...]:
+    """The metrics in a contract's section of summary.json, in order."""
+    return tuple(m for m in METRICS if m.summary is not None)
+
+
+def swept() -> tuple[Metric, ...]:
+    return tuple(m for m in METRICS if m.sweep)
+
+
+def targets() -> tuple[Metric, ...]:
+    return tuple(m for m in METRICS if m.target)
+
+
+def target_choices() -> str:
+    """The targets as `--target` takes them: `payments, p_full_repayment, payer_net or net_gain:LEVEL`."""
+    names = [m.name + (":LEVEL" if m.scope == "arm" else "") for m in targets()]
+    return ", ".join(names[:-1]) + " or " + names[-1]
