@@ -386,3 +386,55 @@ def test_simulate_yields_the_same_replications_as_one_by_one(tmp_path):
     for result in together:
         alone = simulate_replication(scenario, 5, result.replication, 3).trajectories["only"]
         np.testing.assert_array_equal(result.trajectories["only"].spell_end, alone.spell_end)
+
+
+ENGINE_WORDS = ("arrival", "exit", "jump", "jumps", "overflow", "initial", "intake", "param",
+                "attribute", "track", "single")
+
+
+def test_tracks_named_like_engine_streams_draw_independent_initial_states(tmp_path):
+    """Every youth's random streams are keyed by kind and name, so no user name reaches another
+    stream: 2,000 youths, a 50/50 attribute `arrival` and tracks named after the engine's stream
+    words, each starting 50/50. Each track's initial state is independent of the attribute and
+    of every other track, and a 50 % jump is independent of the track named `jump` (chi-square
+    on each 2×2 table, p > 1e-4 each: a fixed seed, and a shared stream gives p ≈ 0). Before the
+    fix, the track `arrival` copied the attribute (991 / 0 / 0 / 1009)."""
+    tracks = "\n".join(f"""
+          {name}:
+            states: [a, b]
+            initial: {{a: 0.5, b: 0.5}}""" for name in ENGINE_WORDS)
+    scenario = scenario_from(tmp_path, f"""
+        name: engine words
+        horizon: 2
+        attributes: {{arrival: {{low: 0.5, high: 0.5}}}}
+        intake: {{cohort: {{count: 2000}}}}
+        exit: {{time: {{exponential: {{mean: 1000}}}}}}
+        tracks:{tracks}
+          clock:
+            states: [start, done]
+            initial: {{start: 1.0}}
+            transitions:
+              start->done: {{time: {{fixed: {{months: 1}}}}}}
+            on_enter:
+              done: [{{track: param, from: [a, b], to: a, probability: 0.5}}]
+        arms: {{only: {{}}}}
+        """)
+    trajectories = simulate_replication(scenario, 3, 0, 1).trajectories[scenario.baseline]
+    first = trajectories.spell_start == 0.0
+    initial = {}
+    for k, track in enumerate(trajectories.tracks):
+        rows = first & (trajectories.spell_track == k)
+        initial[track] = trajectories.spell_state[rows][np.argsort(trajectories.spell_youth[rows])]
+    variables = {"attribute arrival": trajectories.youth_attributes[:, 0],
+                 **{f"track {name}": initial[name] for name in ENGINE_WORDS}}
+    param = trajectories.tracks.index("param")
+    jumped = np.zeros(trajectories.youths, dtype=int)
+    entered = trajectories.spell_entered & (trajectories.spell_track == param)
+    jumped[trajectories.spell_youth[entered]] = 1  # the jump at month 1 happened (into a, from a or b)
+    variables["the jump at month 1"] = jumped
+    names = list(variables)
+    for i, x in enumerate(names):
+        for y in names[i + 1:]:
+            table = np.histogram2d(variables[x], variables[y], bins=2)[0]
+            p = stats.chi2_contingency(table, correction=False).pvalue
+            assert p > 1e-4, f"{x} and {y} are not independent: {table.tolist()} (p = {p:.2g})"

@@ -67,35 +67,50 @@ def simulate_replication(scenario: Scenario, seed: int, replication: int, runs: 
 # --- Who arrives: the same youths, at the same times, in every arm --------------------------------
 
 
-class Streams:
-    """Uniforms for each (youth, stream name): the same numbers in every arm.
+# The kinds of a youth's random streams. A stream is keyed by (kind, name): a user's track named
+# "exit" or "jumps" gets the stream ("track", "exit"), never the stream of another kind.
+ATTRIBUTE, EXIT, TRACK, JUMPS = "attribute", "exit", "track", "jumps"
 
-    Drawn a block at a time per stream name, so a replication makes a handful of generators
-    rather than one per youth; a stream depends only on (seed, replication, name, youth), so
-    adding a track or an arm changes no other draw.
+
+class Streams:
+    """Uniforms for each youth from streams keyed by (kind, name): the same numbers in every arm.
+
+    Drawn a block at a time per stream, so a replication makes a handful of generators rather
+    than one per youth; a stream depends only on (seed, replication, kind, name, youth), so adding
+    a track, an attribute or an arm changes no other draw.
     """
 
     def __init__(self, seed: int, replication: int, youths: int):
         self.seed, self.replication, self.youths = seed, replication, youths
-        self._blocks: dict[str, list[list[float]]] = {}
-        self._overflow: dict[tuple[str, int], list[float]] = {}
+        self._blocks: dict[tuple[str, str], list[list[float]]] = {}
+        self._singles: dict[tuple[str, str], list[float]] = {}
+        self._overflow: dict[tuple[str, str, int], list[float]] = {}
 
-    def uniform(self, name: str, youth: int, index: int) -> float:
+    def uniform(self, kind: str, name: str, youth: int, index: int) -> float:
+        """The youth's `index`-th uniform of stream (kind, name)."""
         if index < BLOCK:
-            return self.first(name, youth)[index]
-        more = self._overflow.setdefault((name, youth), [])
+            return self.first(kind, name, youth)[index]
+        more = self._overflow.setdefault((kind, name, youth), [])
         if index - BLOCK >= len(more):
-            rng = rng_for(self.seed, self.replication, "youth", youth, name, "overflow")
+            rng = rng_for(self.seed, self.replication, "youth overflow", kind, name, youth)
             more[:] = rng.random(max(4 * BLOCK, 2 * (index - BLOCK + 1))).tolist()
         return more[index - BLOCK]
 
-    def first(self, name: str, youth: int) -> list[float]:
+    def first(self, kind: str, name: str, youth: int) -> list[float]:
         """The first BLOCK uniforms of a youth's stream, for code that reads them in turn."""
-        block = self._blocks.get(name)
+        block = self._blocks.get((kind, name))
         if block is None:
-            rng = rng_for(self.seed, self.replication, "youth", name)
-            block = self._blocks[name] = rng.random((self.youths, BLOCK)).tolist()
+            rng = rng_for(self.seed, self.replication, "youth", kind, name)
+            block = self._blocks[(kind, name)] = rng.random((self.youths, BLOCK)).tolist()
         return block[youth]
+
+    def single(self, kind: str, name: str, youth: int) -> float:
+        """The one uniform a youth needs from stream (kind, name): an attribute, the exit."""
+        column = self._singles.get((kind, name))
+        if column is None:
+            rng = rng_for(self.seed, self.replication, "youth single", kind, name)
+            column = self._singles[(kind, name)] = rng.random(self.youths).tolist()
+        return column[youth]
 
 
 @dataclass(frozen=True)
@@ -126,7 +141,7 @@ def admit(scenario: Scenario, values: Mapping[str, float], seed: int, replicatio
     attributes = np.zeros((len(arrival), len(scenario.attributes)), dtype=np.int16)
     for youth, source in enumerate(order):
         for a, attribute in enumerate(scenario.attributes):
-            u = streams.uniform("arrival", youth, a)
+            u = streams.single(ATTRIBUTE, attribute.name, youth)
             given = fixed[source].get(attribute.name)
             if given is not None:
                 attributes[youth, a] = attribute.values.index(given)
@@ -429,19 +444,19 @@ class ArmRun:
         streams = self.cohort.streams
         departure = INF
         if self.exit is not None:
-            u = streams.uniform("arrival", index, len(self.scenario.attributes))
+            u = streams.single(EXIT, "", index)
             departure = now + cast(float, self.exit.inverse_cumulative_hazard(-math.log1p(-u)))
         self.departure[index] = departure
         state, uniforms = [], []
         for track in self.tracks:
             key = None if track.initial_by is None else int(attributes[track.initial_by])
-            uniforms.append(streams.first(track.name, index))
+            uniforms.append(streams.first(TRACK, track.name, index))
             state.append(_pick(track.initial[key], uniforms[-1][0]))
         n = len(self.tracks)
         youth = Youth(index, attributes, self.cohort.attribute_code[index], now, departure, state,
                       [now] * n, [False] * n,
                       [[] for _ in range(n)], uniforms, [1] * n,
-                      streams.first("jump", index) if self.jumps else [])
+                      streams.first(JUMPS, "", index) if self.jumps else [])
         for k in range(n):
             self.start_clocks(youth, k, now)
         self.present[index] = youth
@@ -498,7 +513,7 @@ class ArmRun:
         for jump in self.tracks[k].on_enter[target]:
             drawn = youth.jumps_drawn
             u = youth.jump_uniforms[drawn] if drawn < BLOCK else \
-                self.cohort.streams.uniform("jump", youth.index, drawn)
+                self.cohort.streams.uniform(JUMPS, "", youth.index, drawn)
             youth.jumps_drawn += 1
             if youth.state[jump.track] in jump.sources and u < jump.probability:
                 self.move(youth, jump.track, jump.target, now, moved, depth + 1)
@@ -521,7 +536,7 @@ class ArmRun:
         uniforms, drawn = youth.uniforms[k], youth.draws[k]
         for transition in self.tracks[k].transitions[youth.state[k]]:
             u = uniforms[drawn] if drawn < BLOCK else \
-                self.cohort.streams.uniform(self.tracks[k].name, youth.index, drawn)
+                self.cohort.streams.uniform(TRACK, self.tracks[k].name, youth.index, drawn)
             drawn += 1
             budget = -math.log1p(-u)
             ratio = transition.ratio(youth.state, youth.attributes, youth.attribute_code) \
