@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from simulator import __version__
-from simulator.analysis import Layout, record_replications
+from simulator.outputs.records import Layout, record_replications
 from simulator.engine.model import simulate_replication
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.scenario import Scenario

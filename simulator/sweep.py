@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.analysis import Layout, statistics, units_from_table
+from simulator.outputs.records import Layout, units_from_table
+from simulator.outputs.statistics import statistics
 from simulator.money.pricing import ContractResults, Savings, price_replications
 from simulator.money.units import StackedUnits, definitions
 from simulator.language.errors import Issue, ScenarioError

@@ -56,6 +56,18 @@ def build(horizon: float, tracks: dict, youths: list[dict], attributes: dict | N
         spells=spells, waits=[], resources=())
 
 
+def intervals(traj, condition, inside=True):
+    """(youth, start, end) of the maximal stays in the condition."""
+    stays = traj.stays(condition, inside)
+    return stays.youth, stays.start, stays.end
+
+
+def entries(traj, condition, inside=True):
+    """(youth, time) of every entry into the condition."""
+    stays = traj.stays(condition, inside)
+    return stays.youth[stays.entered], stays.start[stays.entered]
+
+
 def when(**states) -> Condition:
     return Condition({k: frozenset([v] if isinstance(v, str) else v) for k, v in states.items()})
 
@@ -90,18 +102,17 @@ def test_adjacent_spells_in_the_condition_merge_and_a_zero_length_visit_is_kept(
                                    ("housed", 12), ("street", 12), ("shelter", 15)]},
         {"arrival": 2, "departure": 11, "housing": [("housed", 2), ("street", 4)]},
     ])
-    youth, start, end = traj.intervals(when(housing=["housed", "hf_flat"]))
-    assert youth.tolist() == [0, 0, 1]
-    assert start.tolist() == [3, 12, 2]
-    assert end.tolist() == [9, 12, 4]
-    entry_youth, entry_time = traj.entries(when(housing=["housed", "hf_flat"]))
-    assert entry_youth.tolist() == [0, 0]  # youth 1 was housed at arrival: not an entry
-    assert entry_time.tolist() == [3, 12]
-    # Out of the condition: presence minus the intervals (youth 1 leaves at 11).
-    youth, start, end = traj.intervals(when(housing=["housed", "hf_flat"]), inside=False)
-    assert list(zip(youth.tolist(), start.tolist(), end.tolist())) == [
+    stays = traj.stays(when(housing=["housed", "hf_flat"]))
+    assert stays.youth.tolist() == [0, 0, 1]
+    assert stays.start.tolist() == [3, 12, 2]
+    assert stays.end.tolist() == [9, 12, 4]
+    assert stays.youth[stays.entered].tolist() == [0, 0]  # youth 1 was housed at arrival: not an entry
+    assert stays.start[stays.entered].tolist() == [3, 12]
+    # Out of the condition: presence minus the stays (youth 1 leaves at 11).
+    out = traj.stays(when(housing=["housed", "hf_flat"]), inside=False)
+    assert list(zip(out.youth.tolist(), out.start.tolist(), out.end.tolist())) == [
         (0, 0, 3), (0, 9, 12), (0, 12, 20), (1, 4, 11)]
-    assert traj.entries(when(housing=["housed", "hf_flat"]), inside=False)[1].tolist() == [9, 12, 4]
+    assert out.start[out.entered].tolist() == [9, 12, 4]
 
 
 def test_several_tracks_intersect_and_attributes_filter_youths():
@@ -113,14 +124,15 @@ def test_several_tracks_intersect_and_attributes_filter_youths():
          "housing": [("housed", 1)], "activity": [("job", 1)]},
     ], attributes={"profile": ["high", "low"]})
     both = Condition({"housing": frozenset({"housed"}), "activity": frozenset({"job"})})
-    youth, start, end = traj.intervals(both)
+    stays = traj.stays(both)
     # Youth 0: housed [4, 20) ∩ job [0,2) ∪ [6,10) ∪ [10,25): the re-entry at 10 is kept apart.
-    assert list(zip(youth.tolist(), start.tolist(), end.tolist())) == [(0, 6, 10), (0, 10, 20), (1, 1, 30)]
-    assert traj.entries(both)[1].tolist() == [6, 10]  # youth 1 held both at arrival
+    assert list(zip(stays.youth.tolist(), stays.start.tolist(), stays.end.tolist())) == [
+        (0, 6, 10), (0, 10, 20), (1, 1, 30)]
+    assert stays.start[stays.entered].tolist() == [6, 10]  # youth 1 held both at arrival
     high = Condition(both.states, {"profile": frozenset({"high"})})
-    assert traj.intervals(high)[0].tolist() == [0, 0]
+    assert traj.stays(high).youth.tolist() == [0, 0]
     only_low = Condition({}, {"profile": frozenset({"low"})})
-    assert [a.tolist() for a in traj.intervals(only_low)] == [[1], [1], [30]]
+    assert [a.tolist() for a in intervals(traj, only_low)] == [[1], [1], [30]]
 
 
 def test_a_zero_length_visit_counts_across_tracks_where_the_other_track_holds():
@@ -130,13 +142,13 @@ def test_a_zero_length_visit_counts_across_tracks_where_the_other_track_holds():
          "health": [("stable", 0), ("crisis", 4), ("stable", 4), ("crisis", 7)]},
     ])
     crisis_while_active = Condition({"support": frozenset({"active"}), "health": frozenset({"crisis"})})
-    youth, start, end = traj.intervals(crisis_while_active)
+    youth, start, end = intervals(traj, crisis_while_active)
     assert start.tolist() == [4, 7] and end.tolist() == [4, 10]
-    assert traj.entries(crisis_while_active)[1].tolist() == [4, 7]
+    assert entries(traj, crisis_while_active)[1].tolist() == [4, 7]
     # Entered by a `fixed: 0` transition at arrival: an entry; the state held at arrival is not.
-    assert traj.entries(when(support="active"))[1].tolist() == [0]
-    assert traj.entries(when(support="referred"))[1].tolist() == []
-    assert traj.intervals(when(support="referred"))[2].tolist() == [0]
+    assert entries(traj, when(support="active"))[1].tolist() == [0]
+    assert entries(traj, when(support="referred"))[1].tolist() == []
+    assert intervals(traj, when(support="referred"))[2].tolist() == [0]
 
 
 # --- Flows ----------------------------------------------------------------------------------------
@@ -295,10 +307,6 @@ def test_years_and_levels():
     names, index = levels(DEPARTMENTS)
     assert names == ("municipality", "state", "region") and index.tolist() == [0, 0, 1, 1, 2]
     costs = DepartmentCosts(DEPARTMENTS, np.arange(10.0).reshape(5, 2), np.ones((5, 2)))
-    by_level = costs.by_level()
-    assert by_level.departments == names
-    np.testing.assert_array_equal(by_level.nominal, [[2, 4], [10, 12], [8, 9]])
-    np.testing.assert_array_equal(by_level.discounted, [[2, 2], [2, 2], [1, 1]])
     np.testing.assert_array_equal(costs.by_year(discounted=False), [[1], [5], [9], [13], [17]])
 
 

@@ -128,20 +128,6 @@ class Trajectories:
             self._stays[key] = stays if inside else self._complement(stays)
         return self._stays[key]
 
-    def intervals(self, condition: "Condition", inside: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(youth, start, end) of the maximal intervals in the condition, sorted by youth and start."""
-        s = self.stays(condition, inside)
-        return s.youth, s.start, s.end
-
-    def entries(self, condition: "Condition", inside: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """(youth, time) of every entry into the condition: a transition or jump that makes it hold.
-
-        Holding the condition at arrival is not an entry; a transition at the arrival instant
-        (e.g. a `fixed: 0` clock) is. Zero-length visits are entries.
-        """
-        s = self.stays(condition, inside)
-        return s.youth[s.entered], s.start[s.entered]
-
     def _track_code(self, name: str) -> int:
         if name not in self.tracks:
             raise ValueError(f"arm {self.arm}: no track {name!r} (tracks: {', '.join(self.tracks)})")

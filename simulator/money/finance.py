@@ -41,11 +41,6 @@ def present_value_of_rate(rate_per_month: ArrayLike, start: ArrayLike, end: Arra
     return np.asarray(rate_per_month, dtype=float) * np.exp(-delta * a) * (-np.expm1(-delta * length)) / delta
 
 
-def npv(times_in_months: ArrayLike, amounts: ArrayLike, annual_rate: float) -> float:
-    """Net present value at t = 0 of `amounts` paid at `times_in_months`."""
-    return float(np.sum(np.asarray(amounts, dtype=float) * discount_factor(times_in_months, annual_rate)))
-
-
 # The IRR is searched as x = ln(1 + r) on this grid, i.e. r in [−99.99999 %, +100,000 %].
 _GRID = np.linspace(math.log(1e-7), math.log(1001.0), 257)
 _XTOL, _RTOL, _MAX_STEPS = 1e-15, 4 * np.finfo(float).eps, 200

@@ -51,15 +51,6 @@ class DepartmentCosts:
         """(n_departments, n_years): contract year k covers months [12(k−1), 12k)."""
         return contract_years(self.discounted if discounted else self.nominal)
 
-    def by_level(self) -> "DepartmentCosts":
-        """The same money summed per level (the first dotted part of a department's name)."""
-        names, index = levels(self.departments)
-        nominal = np.zeros((len(names), self.n_months))
-        discounted = np.zeros((len(names), self.n_months))
-        np.add.at(nominal, index, self.nominal)
-        np.add.at(discounted, index, self.discounted)
-        return DepartmentCosts(names, nominal, discounted)
-
 
 def contract_years(by_month: NDArray[np.float64]) -> NDArray[np.float64]:
     """Sum the last axis (months) into contract years of 12 months; a short last year is kept."""

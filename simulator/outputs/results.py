@@ -5,7 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.analysis import Layout, statistics
+from simulator.outputs.records import Layout
+from simulator.outputs.statistics import statistics
 from simulator.money.flows import contract_years, levels
 from simulator.language.scenario import Scenario
 from simulator.outputs import metrics

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from simulator.analysis import statistics
+from simulator.outputs.statistics import statistics
 
 
 @pytest.mark.parametrize("shape", [(1000,), (999, 7), (400, 5, 73), (3, 4), (1, 3)])
