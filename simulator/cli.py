@@ -94,18 +94,15 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from simulator.language.loading import load_scenario
-    from simulator.outputs.report import write_readable
-    from simulator.outputs.results import write_results
-    from simulator.runner import RunOptions, run
+    from simulator.api import load_scenario, run
 
     _check_minimums(runs=(args.runs, 1), seed=(args.seed, 0), workers=(args.workers, 1))
     scenario = load_scenario(args.scenario)
     out = args.out or Path("results") / Path(args.scenario).stem
-    options = RunOptions(runs=args.runs, seed=args.seed, workers=args.workers,
-                         scheduler=args.scheduler, resume=args.resume, force=args.force, progress=True)
     try:
-        manifest = run(scenario, out, options)
+        results = run(scenario, out, runs=args.runs, seed=args.seed, workers=args.workers,
+                      scheduler=args.scheduler, resume=args.resume, force=args.force,
+                      report=not args.no_report, lang=args.lang, progress=True)
     except KeyboardInterrupt:
         from simulator.outputs.folder import ResultsFolder
 
@@ -114,12 +111,10 @@ def _run(args: argparse.Namespace) -> int:
               f"complete them with: simulator run {args.scenario} --out {out} --runs {args.runs} "
               f"--seed {args.seed} --resume", file=sys.stderr)
         return 130
-    summary = write_results(out, scenario)
-    if not args.no_report:
-        write_readable(out, args.lang)
+    manifest = results.manifest
     print(f"{manifest['runs_done']} replications of {scenario.name!r} in {manifest['seconds']:.1f} s "
           f"-> {out}{os.sep}")
-    _print_headline(summary)
+    _print_headline(results.summary)
     return 0
 
 

@@ -15,6 +15,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
@@ -60,13 +61,7 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
     """Price every combination of the varied terms on every stored replication; write sweep.csv
     and figures/sweep.png into `out` and return the CSV's path."""
     folder = ResultsFolder(out)
-    scenario = folder.scenario()
-    if contract not in scenario.contracts:
-        raise ScenarioError([Issue("--contract", "", "one of " + ", ".join(scenario.contracts) or
-                                   "a contract (the scenario has none)", repr(contract))])
-    records = folder.records()
-    if records is None:
-        raise ScenarioError([Issue(str(folder.path), "", "stored replications", "none")])
+    scenario, records = _stored(folder, contract)
     designs = [dict(zip([v.key for v in varies], combination))
                for combination in itertools.product(*[v.values for v in varies])]
     contracts = contract_designs(scenario, contract, varies)  # every design checked before any work
@@ -85,6 +80,26 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
     path = write_csv(folder.file(SWEEP_CSV), header, rows)
     _figure(folder, varies, [dict(zip(header, row)) for row in rows], contract)
     return path
+
+
+def price_design(folder: ResultsFolder, contract: str, terms: Mapping[str, float]) -> ContractResults:
+    """One design of `contract` (its terms changed as `--vary` would change them, e.g.
+    `{"cap": 8e6}`) priced on every stored replication: what one row of sweep.csv summarises."""
+    scenario, records = _stored(folder, contract)
+    design, = contract_designs(scenario, contract, [Vary(key, (float(value),)) for key, value in terms.items()])
+    return _Pricing.of(scenario, Layout.of(scenario), contract, records).price(design)
+
+
+def _stored(folder: ResultsFolder, contract: str) -> tuple[Scenario, dict[str, np.ndarray]]:
+    """The folder's scenario and every stored record, checking that `contract` is one of its contracts."""
+    scenario = folder.scenario()
+    if contract not in scenario.contracts:
+        raise ScenarioError([Issue("--contract", "", "one of " + ", ".join(scenario.contracts) or
+                                   "a contract (the scenario has none)", repr(contract))])
+    records = folder.records()
+    if records is None:
+        raise ScenarioError([Issue(str(folder.path), "", "stored replications", "none")])
+    return scenario, records
 
 
 def contract_designs(scenario: Scenario, name: str, varies: list[Vary]) -> list[Contract]:

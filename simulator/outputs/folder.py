@@ -10,7 +10,7 @@ Every file is written under a temporary name and then renamed, so a crash never 
 file; a chunk is also flushed to disk before its rename, since --resume trusts what it finds.
 The chunk format and the record keys are stored: an old folder must still resume, so they never
 change. This module decides nothing about what the numbers are: runner.py schedules the
-replications, analysis.py makes the records, results.py the summaries.
+replications, records.py makes the records, results.py the summaries.
 """
 from __future__ import annotations
 
