@@ -89,7 +89,7 @@ class ContractKeys:
 
     @property
     def units(self) -> str:
-        """The outcome units table that a sweep re-prices (`analysis.units_table`)."""
+        """The outcome units table that a sweep re-prices (`records.units_table`)."""
         return f"{TABLE}units{self.index}"
 
 
