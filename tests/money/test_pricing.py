@@ -17,7 +17,7 @@ from simulator.money.flows import DepartmentCosts, evaluate_flows
 from simulator.money.pricing import ContractResult, Savings, price, price_replications
 from simulator.money.units import OutcomeUnits, StackedUnits, definitions, outcome_units
 from tests.helpers import contract, in_job, outcome, scenario_from
-from tests.test_flows import build, closed_form, when
+from tests.money.test_flows import build, closed_form, when
 
 RTOL = 1e-12
 HOUSING = {"housing": ["street", "shelter", "housed", "hf_flat"]}

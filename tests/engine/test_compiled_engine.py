@@ -21,7 +21,7 @@ import simulator.engine
 from simulator.language.loading import load_scenario
 from simulator.engine.model import simulate_replication
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PURE = os.environ.get("SIMULATOR_PURE_PYTHON") == "1"
 
 # Every path of the engine: Poisson intake, a Weibull exit, exponential, Weibull, lognormal and
@@ -101,7 +101,7 @@ def test_compiled_and_plain_python_engines_record_identical_trajectories(tmp_pat
                  (str(ROOT / "scenarios/research/housing-first-vs-shelter.yaml"), 2)]
     here = spell_fingerprint(scenarios)
     plain = subprocess.run(
-        [sys.executable, "-c", "import sys; from tests.test_compiled_engine import spell_fingerprint; "
+        [sys.executable, "-c", "import sys; from tests.engine.test_compiled_engine import spell_fingerprint; "
                                f"print(spell_fingerprint({scenarios!r}))"],
         cwd=ROOT, env={**os.environ, "SIMULATOR_PURE_PYTHON": "1"}, capture_output=True, text=True,
         check=True)

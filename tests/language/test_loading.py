@@ -1,8 +1,8 @@
 """The loader: YAML → `extends` → deep merge → per-arm `patch` → `$name` → typed model (exact tests).
 
 Everything here is deterministic: no simulation, no tolerance except the spec's own (shares sum
-to 1 within 1e-9). The error catalogue, run through the command line, is in test_cli_errors.py;
-random broken files are in test_properties.py.
+to 1 within 1e-9). The error catalogue, run through the command line, is in tests/test_cli_errors.py;
+random broken files are in tests/test_cli_errors_property.py.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from simulator.language.loading import load_scenario
 from simulator.language.scenario import Ref, bind
 from tests.helpers import scenario_from
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 SMALL = """\
 name: small
@@ -360,7 +360,7 @@ def test_an_empty_file_is_reported_as_such(tmp_path):
 
 def test_describe_mentions_tracks_medians_intervals_flows_and_contracts():
     """The catalogue base has every kind of thing; the numbers are checked against closed forms."""
-    scenario = load_scenario(Path(__file__).parent / "data" / "base.yaml")
+    scenario = load_scenario(Path(__file__).parents[1] / "data" / "base.yaml")
     text = describe(scenario)
     for track in ("housing", "activity", "health", "support"):
         assert f"  {track}: " in text

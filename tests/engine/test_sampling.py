@@ -16,7 +16,7 @@ from scipy import stats
 from simulator.engine.sampling import parameter_uniform
 from simulator.engine.seeding import rng_for
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # --- rng_for --------------------------------------------------------------------------------------
 
