@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from simulator.language.loading import load_scenario
 from simulator.engine.model import simulate_replication
-from tests.helpers import assert_mean_close
-
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+from tests.support import SCENARIOS, assert_mean_close
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.rglob("*.yaml")), ids=lambda p: str(p.relative_to(SCENARIOS)))

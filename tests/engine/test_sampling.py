@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +14,7 @@ from scipy import stats
 
 from simulator.engine.sampling import parameter_uniform
 from simulator.engine.seeding import rng_for
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 # --- rng_for --------------------------------------------------------------------------------------
 

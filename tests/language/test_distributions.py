@@ -23,7 +23,7 @@ from simulator.language.distributions import (
     parameter_distribution,
     time_distribution,
 )
-from tests.helpers import assert_mean_close, assert_proportion_close
+from tests.support import assert_mean_close, assert_proportion_close
 
 RTOL = 1e-9  # floating-point agreement, not a statistical tolerance
 

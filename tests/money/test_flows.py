@@ -14,46 +14,10 @@ from scipy.integrate import quad
 from simulator.money.flows import DepartmentCosts, contract_years, evaluate_flows, levels
 from simulator.engine.model import simulate_replication
 from simulator.language.scenario import Condition, Economics, Flow, bind
-from simulator.engine.trajectories import Trajectories
-from tests.helpers import scenario_from
+from tests.support import build, closed_form, when
 
-INF = math.inf
 RTOL = 1e-12
 DEPARTMENTS = ("municipality.social", "municipality.tax", "state.benefits", "state.tax", "region.psychiatry")
-
-
-def build(horizon: float, tracks: dict, youths: list[dict], attributes: dict | None = None,
-          arm: str = "arm") -> Trajectories:
-    """Trajectories from a readable description.
-
-    `tracks`: {track: [states]}; `attributes`: {attribute: [values]}; each youth is a dict with
-    `arrival`, optional `departure` (default: never), optional `attributes` {name: value}, and per
-    track a path [(state, time), ...]: the first step is the state at arrival (not an entry), each
-    later one a move at that time (an entry). A third element overrides the entry flag.
-    """
-    attributes = attributes or {}
-    spells = []
-    for y, youth in enumerate(youths):
-        stop = min(youth.get("departure", INF), horizon)
-        for k, name in enumerate(tracks):
-            path = youth[name]
-            for i, step in enumerate(path):
-                state, start = step[0], float(step[1])
-                entered = step[2] if len(step) > 2 else i > 0
-                end = min(float(path[i + 1][1]), stop) if i + 1 < len(path) else stop
-                if start > stop:
-                    break
-                spells.append((y, k, tracks[name].index(state), start, end, entered))
-    codes = [[list(values).index(youth.get("attributes", {})[a]) for a, values in attributes.items()]
-             for youth in youths]
-    return Trajectories.from_records(
-        arm=arm, horizon=float(horizon), tracks=tuple(tracks),
-        states=tuple(tuple(s) for s in tracks.values()), attributes=tuple(attributes),
-        attribute_values=tuple(tuple(v) for v in attributes.values()),
-        arrival=np.array([float(y["arrival"]) for y in youths]),
-        departure=np.array([float(y.get("departure", INF)) for y in youths]),
-        youth_attributes=np.array(codes, dtype=np.int16).reshape(len(youths), len(attributes)),
-        spells=spells, waits=[], resources=())
 
 
 def intervals(traj, condition, inside=True):
@@ -68,10 +32,6 @@ def entries(traj, condition, inside=True):
     return stays.youth[stays.entered], stays.start[stays.entered]
 
 
-def when(**states) -> Condition:
-    return Condition({k: frozenset([v] if isinstance(v, str) else v) for k, v in states.items()})
-
-
 def flow(name, kind, amount, shares, condition=None, start=None, until=None, max_months_per_year=None):
     return Flow(name, kind, condition, amount, shares, start, until, max_months_per_year)
 
@@ -82,12 +42,6 @@ def economics(rate=0.035):
 
 def row(costs: DepartmentCosts, department: str, discounted: bool = False) -> np.ndarray:
     return (costs.discounted if discounted else costs.nominal)[costs.index(department)]
-
-
-def closed_form(amount, a, b, rate):
-    """amount × ∫_a^b (1 + r)^(−t/12) dt, with δ = ln(1 + r)/12."""
-    delta = math.log(1 + rate) / 12
-    return amount * ((1 + rate) ** (-a / 12) - (1 + rate) ** (-b / 12)) / delta
 
 
 HOUSING = {"housing": ["street", "shelter", "housed"]}
@@ -317,9 +271,9 @@ def test_a_fractional_horizon_has_a_last_partial_month():
     assert row(costs, "municipality.social").tolist() == [8, 8, 4]
 
 
-def test_end_to_end_with_fixed_clocks(tmp_path):
+def test_end_to_end_with_fixed_clocks(scenario_from):
     """Three youths arrive at 0 and 12, stay 6 months in a shelter, then 18 months housed."""
-    scenario = scenario_from(tmp_path, """
+    scenario = scenario_from("""
         name: fixed clocks
         horizon: 36
         start: 2021-07

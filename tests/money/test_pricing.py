@@ -16,8 +16,7 @@ from simulator.language.scenario import SETTLEMENTS, Condition, Contract, Invest
 from simulator.money.flows import DepartmentCosts, evaluate_flows
 from simulator.money.pricing import ContractResult, Savings, price, price_replications
 from simulator.money.units import OutcomeUnits, StackedUnits, definitions, outcome_units
-from tests.helpers import contract, in_job, outcome, scenario_from
-from tests.money.test_flows import build, closed_form, when
+from tests.support import build, closed_form, contract, in_job, outcome, when
 
 RTOL = 1e-12
 HOUSING = {"housing": ["street", "shelter", "housed", "hf_flat"]}
@@ -249,9 +248,9 @@ SCENARIO = """
     """
 
 
-def test_end_to_end_with_a_deterministic_scenario(tmp_path):
+def test_end_to_end_with_a_deterministic_scenario(scenario_from):
     """Four youths; shelter for 12 months as usual, 2 with Housing First, then housed."""
-    scenario = scenario_from(tmp_path, SCENARIO)
+    scenario = scenario_from(SCENARIO)
     replication = simulate_replication(scenario, 0, 0, 1)
     economics = bind(scenario.economics, {})
     costs_by_arm = {arm: evaluate_flows(replication.trajectories[arm],

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from simulator.language.scenario import Condition
 from simulator.money.units import OutcomeUnits, outcome_units
-from tests.helpers import contract, in_job, outcome
-from tests.money.test_flows import build, when
+from tests.support import build, contract, in_job, outcome, when
 
 HOUSING = {"housing": ["street", "shelter", "housed", "hf_flat"]}
 ACTIVITY = {"activity": ["none", "education", "job"]}
