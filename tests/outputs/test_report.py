@@ -8,26 +8,22 @@ from __future__ import annotations
 
 import base64
 import csv
-import io
 import json
 import re
 import shutil
 import subprocess
 import sys
 import textwrap
-import warnings
 from pathlib import Path
 
-import matplotlib.image
 import numpy as np
 import openpyxl
 import pytest
-from matplotlib.font_manager import FontProperties, findfont
 
-from simulator.outputs import plots
 from simulator.cli import main
 from simulator.language.loading import load_scenario
 from simulator.outputs.report import write_readable
+from tests.support import assert_png_with_content
 
 SCENARIO = """
     name: Small – Housing First for young homeless
@@ -81,8 +77,6 @@ SCENARIO = """
           housed_6m: {achieved: {in: {housing: housed}, for_months: 6}, price: 60000}
     """
 
-PNG = b"\x89PNG\r\n\x1a\n"
-
 
 @pytest.fixture(scope="module")
 def scenario_file(tmp_path_factory) -> Path:
@@ -120,13 +114,6 @@ def section(html: str, heading: str) -> str:
     start = html.index(f"<h2>{heading}</h2>")
     end = html.find("<h2>", start + 4)
     return html[start:end if end >= 0 else len(html)]
-
-
-def assert_png_with_content(data: bytes, what: str) -> None:
-    """A PNG signature, and pixels that are not all one colour."""
-    assert data[:8] == PNG, f"{what} is not a PNG"
-    pixels = matplotlib.image.imread(io.BytesIO(data), format="png")[..., :3]
-    assert pixels.std() > 0.01, f"{what} is a single colour"
 
 
 # --- A real run ---------------------------------------------------------------------------------
@@ -187,19 +174,6 @@ def test_the_danish_report_writes_aeoeaa(danish_folder):
     for letter in "æøå":
         assert letter in own_words, letter
     assert "Sandsynlighed for at investor får hele beløbet tilbage" in own_words
-
-
-def test_figures_have_every_danish_letter(tmp_path):
-    """The figures' font has æ, ø and å: drawing them raises no 'Glyph … missing from font' warning."""
-    font = FontProperties(family=plots.STYLE["font.sans-serif"])
-    assert Path(findfont(font, fallback_to_default=False)).name == "DejaVuSans.ttf"
-    with warnings.catch_warnings():
-        warnings.filterwarnings("error", message=".*[Gg]lyph.*")
-        bands = {"p05": [0, 1], "p50": [1, 2], "p95": [2, 3]}
-        ax = plots.plot_fans([0, 1], {"Unge på herberg, ÆØÅ": bands}, title="Måned, år, kørsler, værdi",
-                             xlabel="Måned")
-        path = plots.save(ax.figure, tmp_path / "danish.png")
-    assert_png_with_content(path.read_bytes(), path.name)
 
 
 def test_the_workbook_holds_numbers_with_units(run_folder):
