@@ -26,6 +26,8 @@ import pytest
 
 from tests.support import BASE_SCENARIO, ROOT
 
+pytestmark = pytest.mark.end_to_end
+
 BASE = BASE_SCENARIO.read_text(encoding="utf-8")
 
 

@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from simulator.cli import main
 from tests.support import BASE_SCENARIO
 
+pytestmark = pytest.mark.property
+
 BASE = yaml.safe_load(BASE_SCENARIO.read_text(encoding="utf-8"))
 
 

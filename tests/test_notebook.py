@@ -5,6 +5,8 @@ import pytest
 
 from tests.support import ROOT
 
+pytestmark = pytest.mark.end_to_end
+
 NOTEBOOK = ROOT / "notebooks" / "contract-design.ipynb"
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from tests.support import SCENARIOS
 
+pytestmark = pytest.mark.end_to_end
+
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.rglob("*.yaml")), ids=lambda p: str(p.relative_to(SCENARIOS)))
 def test_every_shipped_scenario_validates(path):

@@ -3,10 +3,13 @@ standard error."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from simulator.engine.model import simulate_replication
 from simulator.language.loading import load_scenario
 from tests.support import SCENARIOS, assert_mean_close
+
+pytestmark = pytest.mark.theory
 
 
 def test_the_research_scenario_reproduces_at_home_chez_soi_youth():

@@ -11,6 +11,8 @@ import pytest
 
 from simulator.cli import main
 
+pytestmark = pytest.mark.end_to_end
+
 # Deterministic: 10 youths arrive at month 0 and stay in a shelter; in the programme every one
 # moves into a home at month 12 (a fixed clock). No discounting. Over the 24 months the social
 # department saves 10 × 12 shelter months and pays 10 × 12 housed months at `price`, so

@@ -1,7 +1,11 @@
 """The switching value: where a target that is linear between the points crosses zero."""
 from __future__ import annotations
 
+import pytest
+
 from simulator.sensitivity import crossing
+
+pytestmark = pytest.mark.exact
 
 
 def test_crossing_interpolates_the_first_sign_change():

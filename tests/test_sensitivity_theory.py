@@ -8,6 +8,8 @@ from simulator.language.distributions import parameter_distribution
 from simulator.language.scenario import Parameter
 from simulator.sensitivity import sobol
 
+pytestmark = pytest.mark.theory
+
 
 def test_sobol_indices_of_a_linear_function_match_theory():
     """Statistical, against theory: for Y = 3·X1 + 1·X2 + 0·X3 with X1, X2, X3 uniform of equal

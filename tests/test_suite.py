@@ -5,7 +5,11 @@ from __future__ import annotations
 import ast
 import re
 
+import pytest
+
 from tests.support import ROOT
+
+pytestmark = pytest.mark.exact
 
 TEST_MODULE = re.compile(r"(^|\.)test_\w+$")  # a dotted module name whose last part is test_…
 DOTTED = re.compile(r"\btests(?:\.\w+)+")  # a module of the suite named in text (subprocess code)

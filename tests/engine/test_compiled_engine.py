@@ -17,6 +17,8 @@ import pytest
 
 import simulator.engine
 from tests.support import ROOT, spell_fingerprint
+
+pytestmark = pytest.mark.end_to_end
 PURE = os.environ.get("SIMULATOR_PURE_PYTHON") == "1"
 
 # Every path of the engine: Poisson intake, a Weibull exit, exponential, Weibull, lognormal and

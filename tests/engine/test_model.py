@@ -9,11 +9,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from scipy import stats
 from scipy.linalg import expm
 
 from simulator.engine.model import simulate_replication
 from tests.support import Z, assert_mean_close, assert_proportion_close
+
+pytestmark = pytest.mark.theory
 
 
 def occupancy_shares(scenario, seed, months, arm=None, track=0):

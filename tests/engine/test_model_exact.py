@@ -3,8 +3,11 @@ and common random numbers, which keep an arm's spells when another arm is edited
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from simulator.engine.model import simulate_replication
+
+pytestmark = pytest.mark.exact
 
 
 def test_a_deterministic_scenario_gives_the_hand_computed_trajectories(scenario_from):

@@ -8,6 +8,8 @@ import pytest
 
 from simulator.engine.sampling import parameter_uniform
 
+pytestmark = pytest.mark.exact
+
 
 @pytest.mark.parametrize("lhs", [False, True], ids=["random", "lhs"])
 def test_adding_a_parameter_changes_no_other_draws(lhs):

@@ -1,9 +1,12 @@
 """Plain per-parameter uniforms are uniform (Kolmogorov–Smirnov against theory)."""
 from __future__ import annotations
 
+import pytest
 from scipy import stats
 
 from simulator.engine.sampling import parameter_uniform
+
+pytestmark = pytest.mark.theory
 
 
 def test_plain_uniforms_are_uniform():

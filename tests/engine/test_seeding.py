@@ -15,6 +15,8 @@ from simulator.engine.sampling import parameter_uniform
 from simulator.engine.seeding import rng_for
 from tests.support import ROOT
 
+pytestmark = pytest.mark.exact
+
 
 def test_same_key_gives_the_same_stream_in_a_fresh_process():
     """Strings are hashed with blake2b, not hash(), so a different PYTHONHASHSEED changes nothing."""

@@ -3,10 +3,13 @@ spells built by hand (exact tests)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from simulator.engine.trajectories import Stays
 from simulator.language.scenario import Condition
 from tests.support import build, when
+
+pytestmark = pytest.mark.exact
 
 
 def intervals(traj, condition, inside=True):

@@ -3,8 +3,11 @@ keys and queries with ties."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from simulator.engine.trajectories import _last_at_or_before
+
+pytestmark = pytest.mark.property
 
 
 def test_last_at_or_before_is_the_last_key_not_after_each_query():

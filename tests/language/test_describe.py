@@ -12,6 +12,8 @@ from simulator.language.errors import ScenarioError
 from simulator.language.loading import load_scenario
 from tests.support import BASE_SCENARIO, SCENARIOS
 
+pytestmark = pytest.mark.exact
+
 
 # --- describe -----------------------------------------------------------------------------------
 

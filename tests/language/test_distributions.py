@@ -24,6 +24,8 @@ from simulator.language.distributions import (
 from tests.language.distribution_cases import (CONTINUOUS_TIMES, PARAMETER_CASES, PARAMETER_IDS, TIME_CASES,
                                                TIME_IDS)
 
+pytestmark = pytest.mark.exact
+
 RTOL = 1e-9  # floating-point agreement, not a statistical tolerance
 
 T_GRID = np.array([0.0, 0.01, 0.5, 1.0, 5.0, 20.0, 60.0, 200.0])

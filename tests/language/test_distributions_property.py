@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from simulator.language.distributions import time_distribution
 
+pytestmark = pytest.mark.property
+
 
 @settings(max_examples=300, deadline=None)
 @given(kind=st.sampled_from(["weibull", "lognormal", "gamma", "loglogistic"]),

@@ -12,6 +12,8 @@ from simulator.language.distributions import parameter_distribution
 from tests.language.distribution_cases import CONTINUOUS_TIMES, PARAMETER_CASES, PARAMETER_IDS, TIME_IDS
 from tests.support import assert_mean_close, assert_proportion_close
 
+pytestmark = pytest.mark.theory
+
 N_TIME = 20_000  # with z = 4 the mean test catches shifts above 4 sd/sqrt(n): 3-4 % of the mean here
 
 

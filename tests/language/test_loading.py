@@ -16,6 +16,8 @@ from simulator.language.errors import ScenarioError
 from simulator.language.loading import load_scenario
 from simulator.language.scenario import Ref, bind
 
+pytestmark = pytest.mark.exact
+
 SMALL = """\
 name: small
 horizon: 24

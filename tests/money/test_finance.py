@@ -10,6 +10,8 @@ from scipy.integrate import quad
 from simulator.money.finance import (discount_factor, force_of_interest, irr, present_value_of_rate,
                                      settlement_of_month, settlement_times)
 
+pytestmark = pytest.mark.exact
+
 RTOL = 1e-12
 
 

@@ -10,6 +10,8 @@ from scipy.optimize import brentq
 
 from simulator.money.finance import irr, irr_by_row
 
+pytestmark = pytest.mark.property
+
 
 def reference_irr(t, a):
     """The IRR as it was computed before it was vectorised: scipy's `brentq` in each grid step

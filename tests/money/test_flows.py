@@ -16,6 +16,8 @@ from simulator.engine.model import simulate_replication
 from simulator.language.scenario import Condition, Economics, Flow, bind
 from tests.support import build, closed_form, when
 
+pytestmark = pytest.mark.exact
+
 RTOL = 1e-12
 DEPARTMENTS = ("municipality.social", "municipality.tax", "state.benefits", "state.tax", "region.psychiatry")
 

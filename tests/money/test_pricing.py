@@ -18,6 +18,8 @@ from simulator.money.pricing import Savings, price, price_replications
 from simulator.money.units import StackedUnits, outcome_units
 from tests.support import build, closed_form, contract, in_job, outcome, when
 
+pytestmark = pytest.mark.exact
+
 RTOL = 1e-12
 HOUSING = {"housing": ["street", "shelter", "housed", "hf_flat"]}
 ACTIVITY = {"activity": ["none", "education", "job"]}

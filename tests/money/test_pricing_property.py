@@ -10,12 +10,15 @@ import collections
 import dataclasses
 
 import numpy as np
+import pytest
 
 from simulator.language.scenario import SETTLEMENTS, Condition, Contract, Investor, Number, Ref, bind
 from simulator.money.flows import DepartmentCosts
 from simulator.money.pricing import ContractResult, Savings, price, price_replications
 from simulator.money.units import OutcomeUnits, StackedUnits, definitions
 from tests.support import outcome, when
+
+pytestmark = pytest.mark.property
 
 DEPARTMENTS = ("municipality.social", "municipality.employment", "state.benefits", "fund.development")
 MONTHS = 36

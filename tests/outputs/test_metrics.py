@@ -15,6 +15,8 @@ from simulator.outputs import metrics
 from simulator.outputs.metrics import METRICS, Unit
 from simulator.sensitivity import TARGETS
 
+pytestmark = pytest.mark.exact
+
 STATISTICS = set(typing.get_args(metrics.Statistic))
 SWEEP_STATISTICS = {"mean", "p05", "p50", "p95", "share"}
 UNITS = {metrics.CURRENCY, metrics.PROBABILITY, metrics.ANNUAL_RATE, metrics.RATIO, metrics.MONTHS,

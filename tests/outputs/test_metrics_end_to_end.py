@@ -12,6 +12,8 @@ import pytest
 from simulator.cli import main
 from simulator.outputs import metrics
 
+pytestmark = pytest.mark.end_to_end
+
 SCENARIO = """
     name: Registry check
     horizon: 24

@@ -4,10 +4,13 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import pytest
 from matplotlib.font_manager import FontProperties, findfont
 
 from simulator.outputs import plots
 from tests.support import assert_png_with_content
+
+pytestmark = pytest.mark.exact
 
 
 def test_figures_have_every_danish_letter(tmp_path):
