@@ -24,8 +24,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-BASE = (Path(__file__).parent / "data" / "base.yaml").read_text(encoding="utf-8")
+from tests.support import BASE_SCENARIO, ROOT
+
+pytestmark = pytest.mark.end_to_end
+
+BASE = BASE_SCENARIO.read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """The contract-design notebook runs from top to bottom on a small run, so it cannot rot."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "contract-design.ipynb"
+from tests.support import ROOT
+
+pytestmark = pytest.mark.end_to_end
+
+NOTEBOOK = ROOT / "notebooks" / "contract-design.ipynb"
 
 
 def test_the_contract_design_notebook_executes(tmp_path, monkeypatch):

@@ -18,6 +18,8 @@ from simulator.outputs.results import write_results
 from simulator.outputs.folder import ResultsFolder
 from simulator.runner import RunOptions, run
 
+pytestmark = pytest.mark.end_to_end
+
 SCENARIO = """
     name: small
     horizon: 24

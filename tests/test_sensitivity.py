@@ -1,5 +1,5 @@
-"""`simulator sensitivity`: tornado order, swings and switching values known by hand; Sobol indices of a
-function whose indices are known analytically.
+"""`simulator sensitivity`: tornado order, swings and switching values known by hand, and the
+command line's errors. Sobol indices against theory are in test_sensitivity_theory.py.
 """
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ import csv
 import sys
 import textwrap
 
-import numpy as np
 import pytest
 
 from simulator.cli import main
-from simulator.language.distributions import parameter_distribution
-from simulator.language.scenario import Parameter
-from simulator.sensitivity import crossing, sobol
+
+pytestmark = pytest.mark.end_to_end
 
 # Deterministic: 10 youths arrive at month 0 and stay in a shelter; in the programme every one
 # moves into a home at month 12 (a fixed clock). No discounting. Over the 24 months the social
@@ -70,14 +68,6 @@ def linear(tmp_path):
 def read_rows(path):
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-
-
-def test_crossing_interpolates_the_first_sign_change():
-    """Exact: y is linear between the points."""
-    assert crossing([0.0, 1.0, 2.0], [2.0, 1.0, -1.0]) == 1.5
-    assert crossing([0.0, 1.0, 2.0], [-3.0, 0.0, 3.0]) == 1.0
-    assert crossing([0.0, 1.0, 2.0], [1.0, 2.0, 3.0]) is None
-    assert crossing([0.0, 1.0], [1.0, 0.0]) == 1.0
 
 
 def test_tornado_and_switching_values_of_a_contract_known_by_hand(linear, tmp_path, capsys):
@@ -145,17 +135,3 @@ def test_sobol_without_salib_exits_2_saying_how_to_install_it(linear, tmp_path, 
         monkeypatch.setitem(sys.modules, name, None)  # import fails as if it were not installed
     assert main(["sensitivity", str(linear), "--method", "sobol", "--out", str(tmp_path)]) == 2
     assert "pip install 'simulator[sobol]'" in capsys.readouterr().err
-
-
-def test_sobol_indices_of_a_linear_function_match_theory():
-    """Statistical, against theory: for Y = 3·X1 + 1·X2 + 0·X3 with X1, X2, X3 uniform of equal
-    width, S1 = ST = (9, 1, 0) / 10. Each index must lie within twice SALib's own 95 % half-width
-    (about 4 standard errors)."""
-    pytest.importorskip("SALib", reason="the sobol extra is not installed")
-    parameters = {name: Parameter(name, None, parameter_distribution("uniform", {"min": 0, "max": 1}))
-                  for name in ("x1", "x2", "x3")}
-    indices = sobol(parameters, lambda s: 3 * s["x1"] + s["x2"], samples=1024, seed=0)
-    for index, expected in zip(indices, (0.9, 0.1, 0.0)):
-        assert abs(index.S1 - expected) <= 2 * index.S1_conf + 1e-12, index
-        assert abs(index.ST - expected) <= 2 * index.ST_conf + 1e-12, index
-    assert np.argmax([i.S1 for i in indices]) == 0

@@ -1,5 +1,9 @@
 """A sweep re-prices stored replications; each design must equal a fresh run with that term changed,
-and each swept value is checked as the same value in a file would be."""
+and each swept value is checked as the same value in a file would be.
+
+Both share the scenario below, so each test says its kind: a sweep through the command line is
+end_to_end, a design built in-process is exact.
+"""
 from __future__ import annotations
 
 import csv
@@ -87,6 +91,7 @@ def sweep_rows(out, *varies, workers=1):
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.end_to_end
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_sweep_point_equals_a_fresh_run_with_that_term(tmp_path, workers):
     base = run(tmp_path, "base", 30000, 900000)
@@ -105,6 +110,7 @@ def test_a_sweep_point_equals_a_fresh_run_with_that_term(tmp_path, workers):
     assert float(point["irr_p50"]) == pytest.approx(fresh["irr"]["p50"], rel=1e-9)
 
 
+@pytest.mark.end_to_end
 def test_a_term_drawn_in_each_replication_is_priced_with_its_draw(tmp_path):
     """The price is a parameter drawn per replication; the sweep varies the cap around it."""
     base = run(tmp_path, "base", "$housed_price", 900000, DRAWN_PRICE)
@@ -117,12 +123,14 @@ def test_a_term_drawn_in_each_replication_is_priced_with_its_draw(tmp_path):
     assert float(point["irr_p50"]) == pytest.approx(fresh["irr"]["p50"], rel=1e-9)
 
 
+@pytest.mark.end_to_end
 def test_two_workers_give_the_same_sweep_as_one(tmp_path):
     base = run(tmp_path, "base", 30000, 900000)
     varies = ("outcomes.housed_6m.price=20000:40000:3", "max_per_youth=20000:60000:3")
     assert sweep_rows(base, *varies, workers=1) == sweep_rows(base, *varies, workers=2)
 
 
+@pytest.mark.end_to_end
 def test_a_bad_sweep_key_exits_2_naming_it(tmp_path, capsys):
     base = run(tmp_path, "base", 30000, 900000)
     assert main(["sweep", str(base), "--contract", "deal", "--vary", "outcomes.nope.price=1:2:2"]) == 2
@@ -145,6 +153,7 @@ def designs(scenario, *varies):
     return contract_designs(scenario, "deal", [Vary(key, tuple(values)) for key, values in varies])
 
 
+@pytest.mark.exact
 def test_a_design_is_the_contract_with_the_swept_terms_as_if_written_in_the_file(tmp_path):
     scenario = load_scenario(write(tmp_path, "base", 30000, 900000, changes=[DISBURSED]))
     (design,) = designs(scenario, ("outcomes.housed_6m.price", [90000]), ("cap", [2e7]), ("window.until", [30]),
@@ -161,6 +170,7 @@ def test_a_design_is_the_contract_with_the_swept_terms_as_if_written_in_the_file
     assert [(d.cap, d.max_multiple) for d in two] == [(1, 1), (1, 2), (2, 1), (2, 2)]
 
 
+@pytest.mark.exact
 def test_a_sweep_refuses_to_change_what_an_outcome_measures(tmp_path):
     scenario = load_scenario(write(tmp_path, "base", 30000, 900000))
     for key in ("outcomes.housed_6m.for_months", "outcomes.housed_6m.achieved.for_months"):
@@ -170,6 +180,7 @@ def test_a_sweep_refuses_to_change_what_an_outcome_measures(tmp_path):
         assert (issue.file, issue.path) == ("--vary", key) and "a price or a term of payment" in issue.expected
 
 
+@pytest.mark.exact
 @pytest.mark.parametrize("key, value, in_file, path", [
     ("cap", -1, ("cap: CAP", "cap: -1"), "contracts.deal.cap"),
     ("window.until", 40, ("until: 36}", "until: 40}"), "contracts.deal.window.until"),
@@ -196,6 +207,7 @@ def test_a_bad_swept_value_gets_the_issue_it_gets_in_a_file(tmp_path, key, value
     assert (swept.path, swept.expected, swept.found) == (issue.path, issue.expected, issue.found)
 
 
+@pytest.mark.exact
 def test_a_swept_outcome_must_exist(tmp_path):
     scenario = load_scenario(write(tmp_path, "base", 30000, 900000))
     with pytest.raises(ScenarioError) as caught:

@@ -1,7 +1,7 @@
 """Outcome metrics: one class each (see `base.py` for what a class carries), and their registry.
 
 To add a metric: write its module beside these, add its class to `METRICS` below, and test it
-in tests/test_outcomes.py. The loader, `simulator validate`, outcome units and pricing read it
+in tests/language/test_outcomes.py. The loader, `simulator validate`, outcome units and pricing read it
 from here.
 """
 from simulator.language.outcomes.achieved import Achieved

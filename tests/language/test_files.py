@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from simulator.language.files import deep_merge
+
+pytestmark = pytest.mark.exact
 
 
 # --- deep_merge -------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from simulator.language.errors import ScenarioError
 from simulator.outputs import metrics
 from simulator.outputs.words import LANGUAGES, Words, words_file
 
+pytestmark = pytest.mark.exact
+
 OUTPUTS = Path(metrics.__file__).parent
 
 

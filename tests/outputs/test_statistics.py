@@ -8,6 +8,8 @@ import pytest
 
 from simulator.outputs.statistics import statistics
 
+pytestmark = pytest.mark.exact
+
 
 @pytest.mark.parametrize("shape", [(1000,), (999, 7), (400, 5, 73), (3, 4), (1, 3)])
 @pytest.mark.parametrize("missing", ["none", "rows", "columns"])

@@ -1,5 +1,5 @@
-"""Distributions against scipy.stats and against closed forms (exact up to floating point),
-sampling against theory (tolerances from the standard error), and every InvalidArgument case."""
+"""Distributions against scipy.stats and against closed forms (exact up to floating point), and
+every InvalidArgument case. Sampling is checked against theory in test_distributions_theory.py."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from simulator.language.distributions import (
@@ -23,25 +21,13 @@ from simulator.language.distributions import (
     parameter_distribution,
     time_distribution,
 )
-from tests.helpers import assert_mean_close, assert_proportion_close
+from tests.language.distribution_cases import (CONTINUOUS_TIMES, PARAMETER_CASES, PARAMETER_IDS, TIME_CASES,
+                                               TIME_IDS)
+
+pytestmark = pytest.mark.exact
 
 RTOL = 1e-9  # floating-point agreement, not a statistical tolerance
 
-# (kind, args as a user writes them, the same distribution in scipy)
-TIME_CASES = [
-    ("exponential", {"mean": 30}, stats.expon(scale=30)),
-    ("exponential", {"rate": 0.1}, stats.expon(scale=10)),
-    ("probability", {"p": 0.25, "within": 12}, stats.expon(scale=12 / -math.log(0.75))),
-    ("weibull", {"shape": 0.8, "scale": 40}, stats.weibull_min(0.8, scale=40)),
-    ("weibull", {"shape": 2.5, "median": 40}, stats.weibull_min(2.5, scale=40 / math.log(2) ** (1 / 2.5))),
-    ("lognormal", {"median": 2, "sigma": 0.8}, stats.lognorm(0.8, scale=2)),
-    ("gamma", {"shape": 2.5, "mean": 12}, stats.gamma(2.5, scale=12 / 2.5)),
-    ("gamma", {"shape": 0.5, "mean": 6}, stats.gamma(0.5, scale=12)),
-    ("loglogistic", {"shape": 3, "median": 10}, stats.fisk(3, scale=10)),
-    ("loglogistic", {"shape": 0.9, "median": 10}, stats.fisk(0.9, scale=10)),
-]
-TIME_IDS = [f"{kind}-{'-'.join(map(str, args.values()))}" for kind, args, _ in TIME_CASES]
-CONTINUOUS_TIMES = [(time_distribution(kind, args), ref) for kind, args, ref in TIME_CASES]
 T_GRID = np.array([0.0, 0.01, 0.5, 1.0, 5.0, 20.0, 60.0, 200.0])
 
 
@@ -147,35 +133,12 @@ def test_fixed_zero_is_immediate():
     assert dist.inverse_cumulative_hazard(0.7) == 0.0
 
 
-# --- Time-to-event: sampling against theory -------------------------------------------------------
-
-N_TIME = 20_000  # with z = 4 the mean test catches shifts above 4 sd/sqrt(n): 3-4 % of the mean here
-
-
-@pytest.mark.parametrize(("dist", "ref"), CONTINUOUS_TIMES, ids=TIME_IDS)
-def test_sample_follows_the_distribution(dist, ref):
-    x = dist.sample(np.random.default_rng(20240601), N_TIME)
-    assert stats.kstest(x, ref.cdf).pvalue > 1e-3
-    if math.isfinite(ref.var()):
-        assert_mean_close(x, dist.mean(), sd=ref.std())
-
-
 def test_sample_without_size_is_one_float():
     assert isinstance(Exponential(0.1).sample(np.random.default_rng(1)), float)
 
 
 # --- Parameter distributions ----------------------------------------------------------------------
 
-PARAMETER_CASES = [
-    ("uniform", {"min": 2, "max": 8}, stats.uniform(2, 6)),
-    ("triangular", {"min": 1, "mode": 2, "max": 5}, stats.triang(0.25, loc=1, scale=4)),
-    ("pert", {"min": 2, "mode": 4, "max": 8}, stats.beta(1 + 4 * 2 / 6, 1 + 4 * 4 / 6, loc=2, scale=6)),
-    ("normal", {"mean": 10, "sd": 2}, stats.norm(10, 2)),
-    ("lognormal", {"median": 3, "sigma": 0.5}, stats.lognorm(0.5, scale=3)),
-    ("beta", {"a": 2, "b": 5}, stats.beta(2, 5)),
-    ("gamma", {"mean": 4, "sd": 2}, stats.gamma(4, scale=1)),
-]
-PARAMETER_IDS = [kind + ("-ab" if "a" in args else "") for kind, args, _ in PARAMETER_CASES]
 U_GRID = np.array([0.0, 0.001, 0.05, 0.3, 0.5, 0.9, 0.999])
 
 
@@ -197,12 +160,6 @@ def test_parameter_ppf_is_scipys_to_the_last_bit(kind, args, ref):
     dist = parameter_distribution(kind, args)
     np.testing.assert_array_equal(dist.ppf(u), ref.ppf(u))
     assert all(dist.ppf(x) == ref.ppf(x) and np.ndim(dist.ppf(x)) == 0 for x in u[:50])
-
-
-@pytest.mark.parametrize(("kind", "args", "ref"), PARAMETER_CASES, ids=PARAMETER_IDS)
-def test_parameter_sample_follows_the_distribution(kind, args, ref):
-    x = parameter_distribution(kind, args).sample(np.random.default_rng(7), 5_000)
-    assert stats.kstest(x, ref.cdf).pvalue > 1e-3
 
 
 def test_pert_has_the_closed_form_mean_and_variance():
@@ -265,14 +222,6 @@ def test_choice_without_p_is_equally_likely_and_ignores_zero_probabilities():
 def test_choice_p_summing_to_one_within_rounding_never_falls_off_the_end():
     dist = parameter_distribution("choice", {"values": [1, 2, 3], "p": [0.1] * 2 + [0.8 - 5e-10]})
     assert dist.ppf(1.0) == 3
-
-
-def test_choice_sample_frequencies():
-    n = 20_000
-    x = parameter_distribution("choice", {"values": [0, 1, 2], "p": [0.2, 0.3, 0.5]}).sample(
-        np.random.default_rng(3), n)
-    for value, p in [(0, 0.2), (1, 0.3), (2, 0.5)]:
-        assert_proportion_close(np.sum(x == value), n, p, what=f"share of {value}")
 
 
 def test_interval_level_must_lie_in_the_open_unit_interval():
@@ -434,16 +383,3 @@ def test_forms_tables_list_every_kind_the_factories_accept():
         assert frozenset(args) in TIME_FORMS[kind]
         time_distribution(kind, args)
     assert set(PARAMETER_FORMS) == {kind for kind, _, _ in PARAMETER_CASES} | {"choice"}
-
-
-@settings(max_examples=300, deadline=None)
-@given(kind=st.sampled_from(["weibull", "lognormal", "gamma", "loglogistic"]),
-       shape=st.floats(0.2, 8.0), h=st.floats(1e-10, 500.0))
-def test_inverse_cumulative_hazard_round_trips_for_any_shape(kind, shape, h):
-    """Property: H0(H0^-1(h)) = h wherever the time is representable, for every shape parameter."""
-    spread = "sigma" if kind == "lognormal" else "shape"
-    scale = "mean" if kind == "gamma" else "median"
-    dist = time_distribution(kind, {spread: shape, scale: 12.0})
-    t = dist.inverse_cumulative_hazard(h)
-    assume(0 < t < math.inf)
-    assert dist.cumulative_hazard(t) == pytest.approx(h, rel=1e-8)

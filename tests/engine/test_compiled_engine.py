@@ -6,7 +6,6 @@ feature of the engine, and that an edited model.py is not shadowed by an old com
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -14,14 +13,12 @@ import sys
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import simulator.engine
-from simulator.language.loading import load_scenario
-from simulator.engine.model import simulate_replication
+from tests.support import ROOT, spell_fingerprint
 
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.end_to_end
 PURE = os.environ.get("SIMULATOR_PURE_PYTHON") == "1"
 
 # Every path of the engine: Poisson intake, a Weibull exit, exponential, Weibull, lognormal and
@@ -72,21 +69,6 @@ EVERYTHING = """
     """
 
 
-def spell_fingerprint(paths_and_runs: list[tuple[str, int]]) -> str:
-    """SHA-256 of every recorded array of the first replications of each scenario."""
-    digest = hashlib.sha256()
-    for path, runs in paths_and_runs:
-        scenario = load_scenario(path)
-        for replication in range(runs):
-            for trajectories in simulate_replication(scenario, 7, replication, runs).trajectories.values():
-                for name in sorted(vars(trajectories)):
-                    value = getattr(trajectories, name)
-                    if isinstance(value, np.ndarray):
-                        digest.update(name.encode())
-                        digest.update(np.ascontiguousarray(value).tobytes())
-    return digest.hexdigest()
-
-
 @pytest.mark.skipif(PURE, reason="SIMULATOR_PURE_PYTHON=1 asks for the plain-Python engine")
 def test_the_installed_engine_is_compiled():
     """Fails when the install fell back to plain Python: runs would silently be half as fast."""
@@ -101,7 +83,7 @@ def test_compiled_and_plain_python_engines_record_identical_trajectories(tmp_pat
                  (str(ROOT / "scenarios/research/housing-first-vs-shelter.yaml"), 2)]
     here = spell_fingerprint(scenarios)
     plain = subprocess.run(
-        [sys.executable, "-c", "import sys; from tests.test_compiled_engine import spell_fingerprint; "
+        [sys.executable, "-c", "import sys; from tests.support import spell_fingerprint; "
                                f"print(spell_fingerprint({scenarios!r}))"],
         cwd=ROOT, env={**os.environ, "SIMULATOR_PURE_PYTHON": "1"}, capture_output=True, text=True,
         check=True)

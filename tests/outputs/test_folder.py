@@ -18,6 +18,8 @@ from simulator.outputs.folder import (CHUNKS_DIR, FIGURES_DIR, REPLICATION, RESU
                                       ResultsFolder, format_cell, parse_cell, stack_records, write_atomically,
                                       write_csv, write_json)
 
+pytestmark = pytest.mark.exact
+
 PACKAGE = Path(simulator.__file__).parent
 
 

@@ -1,26 +1,22 @@
 """The loader: YAML → `extends` → deep merge → per-arm `patch` → `$name` → typed model (exact tests).
 
 Everything here is deterministic: no simulation, no tolerance except the spec's own (shares sum
-to 1 within 1e-9). The error catalogue, run through the command line, is in test_cli_errors.py;
-random broken files are in test_properties.py.
+to 1 within 1e-9). The error catalogue, run through the command line, is in tests/test_cli_errors.py;
+random broken files are in tests/test_cli_errors_property.py.
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 import textwrap
 from pathlib import Path
 
 import pytest
-from scipy import stats
 
-from simulator.language.describe import describe
 from simulator.language.errors import ScenarioError
 from simulator.language.loading import load_scenario
 from simulator.language.scenario import Ref, bind
-from tests.helpers import scenario_from
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+pytestmark = pytest.mark.exact
 
 SMALL = """\
 name: small
@@ -169,8 +165,8 @@ arms:
 """)
 
 
-def test_a_patch_changes_one_transition_of_its_arm_and_nothing_else(tmp_path):
-    scenario = scenario_from(tmp_path, PATCHED)
+def test_a_patch_changes_one_transition_of_its_arm_and_nothing_else(scenario_from):
+    scenario = scenario_from(PATCHED)
     assert transition(scenario, "shelter", "housed", "faster").time.args["median"] == 3.0
     assert transition(scenario, "shelter", "housed", "faster").time.args["shape"] == 0.8
     assert transition(scenario, "shelter", "housed", "usual").time.args["median"] == 12.0
@@ -179,17 +175,17 @@ def test_a_patch_changes_one_transition_of_its_arm_and_nothing_else(tmp_path):
     assert scenario.arms["faster"].label == "Faster housing"
 
 
-def test_the_baseline_arm_is_the_scenario_without_any_patch(tmp_path):
-    patched = scenario_from(tmp_path, PATCHED, "patched.yaml")
+def test_the_baseline_arm_is_the_scenario_without_any_patch(scenario_from):
+    patched = scenario_from(PATCHED, "patched.yaml")
     without_arm = SMALL.replace("arms: {usual: {}}\n", "parameters: {cost: 100}\narms: {usual: {}}\n")
-    plain = scenario_from(tmp_path, without_arm, "plain.yaml")
+    plain = scenario_from(without_arm, "plain.yaml")
     assert patched.baseline == "usual"  # the first arm, when `baseline` is not given
     assert patched.arms["usual"].model == plain.arms["usual"].model
     assert patched.arms["usual"].own_parameters == frozenset()
 
 
-def test_an_arm_that_redefines_a_parameter_owns_it(tmp_path):
-    scenario = scenario_from(tmp_path, PATCHED)
+def test_an_arm_that_redefines_a_parameter_owns_it(scenario_from):
+    scenario = scenario_from(PATCHED)
     assert scenario.arms["faster"].own_parameters == frozenset({"cost"})
     assert scenario.arms["faster"].model.parameters["cost"].value == 250
     assert scenario.arms["usual"].model.parameters["cost"].value == 100
@@ -198,8 +194,8 @@ def test_an_arm_that_redefines_a_parameter_owns_it(tmp_path):
 # --- $name references ----------------------------------------------------------------------------
 
 
-def test_dollar_names_become_refs_and_bind_replaces_every_one(tmp_path):
-    scenario = scenario_from(tmp_path, SMALL.replace("{exponential: {mean: 2}}", "{exponential: {mean: $wait}}")
+def test_dollar_names_become_refs_and_bind_replaces_every_one(scenario_from):
+    scenario = scenario_from(SMALL.replace("{exponential: {mean: 2}}", "{exponential: {mean: $wait}}")
                              .replace("hazard_ratio: 0.5", "hazard_ratio: $effect")
                              .replace("arms: {usual: {}}\n", """\
 parameters:
@@ -242,9 +238,9 @@ flows:
 """)
 
 
-def test_calendar_months_in_flows_count_from_start(tmp_path):
+def test_calendar_months_in_flows_count_from_start(scenario_from):
     """12·(year − start year) + (month − start month), start = 2021-07 (docs/architecture.md)."""
-    scenario = scenario_from(tmp_path, FLOWS)
+    scenario = scenario_from(FLOWS)
     flows = {flow.name: flow for flow in scenario.arms["usual"].model.flows}
     assert flows["before_reform"].until == 27.0  # 2023-10
     assert flows["after_reform"].start == 6.0  # 2022-01
@@ -253,31 +249,31 @@ def test_calendar_months_in_flows_count_from_start(tmp_path):
     assert (flows["programme"].start, flows["programme"].until) == (-6.0, 12.0)  # before start: negative
 
 
-def test_a_calendar_month_without_start_is_an_error(tmp_path):
+def test_a_calendar_month_without_start_is_an_error(scenario_from):
     with pytest.raises(ScenarioError) as caught:
-        scenario_from(tmp_path, FLOWS.replace("start: 2021-07\n", ""))
+        scenario_from(FLOWS.replace("start: 2021-07\n", ""))
     paths = {issue.path for issue in caught.value.issues}
     assert {"flows.before_reform.until", "flows.after_reform.from",
             "flows.after_reform.max_months_per_year", "flows.programme.fixed.from"} <= paths
 
 
-def test_month_13_is_not_a_calendar_month(tmp_path):
+def test_month_13_is_not_a_calendar_month(scenario_from):
     with pytest.raises(ScenarioError) as caught:
-        scenario_from(tmp_path, FLOWS.replace("until: 2023-10", "until: 2023-13"))
+        scenario_from(FLOWS.replace("until: 2023-10", "until: 2023-13"))
     assert [issue.path for issue in caught.value.issues] == ["flows.before_reform.until"]
 
 
 # --- numbers and shares -------------------------------------------------------------------------
 
 
-def test_initial_must_sum_to_1_within_1e_9(tmp_path):
+def test_initial_must_sum_to_1_within_1e_9(scenario_from):
     """Spec §1.1: a rounding error in the sum is not a mistake; a missing share is."""
-    scenario = scenario_from(tmp_path, SMALL.replace("{street: 0.5, shelter: 0.5}",
-                                                     "{street: 0.7, shelter: 0.2, housed: 0.1}"))
+    scenario = scenario_from(SMALL.replace("{street: 0.5, shelter: 0.5}",
+                                           "{street: 0.7, shelter: 0.2, housed: 0.1}"))
     assert sum(scenario.arms["usual"].model.track("housing").initial.shares[None].values()) != 1.0
-    scenario_from(tmp_path, SMALL.replace("shelter: 0.5}", "shelter: 0.4999999995}"))  # 5e-10 short
+    scenario_from(SMALL.replace("shelter: 0.5}", "shelter: 0.4999999995}"))  # 5e-10 short
     with pytest.raises(ScenarioError) as caught:
-        scenario_from(tmp_path, SMALL.replace("shelter: 0.5}", "shelter: 0.499999998}"))  # 2e-9 short
+        scenario_from(SMALL.replace("shelter: 0.5}", "shelter: 0.499999998}"))  # 2e-9 short
     assert [issue.path for issue in caught.value.issues] == ["tracks.housing.initial"]
 
 
@@ -293,110 +289,63 @@ arms: {usual: {}}
 
 @pytest.mark.parametrize("dist", ["lognormal: {median: 40, sigma: 0.5}", "gamma: {mean: 40, sd: 10}",
                                   "uniform: {min: 0, max: 80}", "pert: {min: 10, mode: 40, max: 90}"])
-def test_a_parameter_that_is_always_positive_may_be_a_mean(tmp_path, dist):
+def test_a_parameter_that_is_always_positive_may_be_a_mean(scenario_from, dist):
     """A lognormal or gamma never draws its support's end 0, nor anything infinite."""
     text = REFERENCED.replace("{DIST}", "{" + dist + "}").replace("{PLACES}", "{choice: {values: [10, 20]}}")
-    scenario = scenario_from(tmp_path, text)
+    scenario = scenario_from(text)
     assert transition(scenario, "housed", "street").time.args["mean"] == Ref("stay")
 
 
-def test_a_normal_that_can_go_below_zero_may_not_be_a_mean(tmp_path):
+def test_a_normal_that_can_go_below_zero_may_not_be_a_mean(scenario_from):
     text = (REFERENCED.replace("{DIST}", "{normal: {mean: 40, sd: 10}}")
             .replace("{PLACES}", "{choice: {values: [10, 20]}}"))
     with pytest.raises(ScenarioError) as caught:
-        scenario_from(tmp_path, text)
+        scenario_from(text)
     (issue,) = caught.value.issues
     assert issue.path == "tracks.housing.transitions.housed->street.time.exponential.mean"
     assert issue.expected == "a positive number" and "$stay" in issue.found
 
 
-def test_a_whole_number_may_refer_to_a_choice_but_not_to_a_continuous_parameter(tmp_path):
+def test_a_whole_number_may_refer_to_a_choice_but_not_to_a_continuous_parameter(scenario_from):
     """A capacity of 27.4 places means nothing, even when the range's ends are whole numbers."""
     text = REFERENCED.replace("{DIST}", "{lognormal: {median: 40, sigma: 0.5}}")
     with pytest.raises(ScenarioError) as caught:
-        scenario_from(tmp_path, text.replace("{PLACES}", "{pert: {min: 10, mode: 20, max: 30}}"))
+        scenario_from(text.replace("{PLACES}", "{pert: {min: 10, mode: 20, max: 30}}"))
     (issue,) = caught.value.issues
     assert issue.path == "resources.flats.capacity" and "continuous" in issue.found
     with pytest.raises(ScenarioError):
-        scenario_from(tmp_path, text.replace("{PLACES}", "{choice: {values: [10, 20.5]}}"))
+        scenario_from(text.replace("{PLACES}", "{choice: {values: [10, 20.5]}}"))
 
 
-def test_exponent_notation_is_a_number(tmp_path):
+def test_exponent_notation_is_a_number(scenario_from):
     """YAML 1.1 (PyYAML's default) reads 3e7 as text; users mean a number, as YAML 1.2 says."""
-    scenario = scenario_from(tmp_path, SMALL.replace("{exponential: {mean: 40}}", "{exponential: {mean: 4e1}}"))
+    scenario = scenario_from(SMALL.replace("{exponential: {mean: 40}}", "{exponential: {mean: 4e1}}"))
     assert transition(scenario, "housed", "street").time.args["mean"] == 40.0
 
 
-def test_every_problem_is_collected_before_raising(tmp_path):
+def test_every_problem_is_collected_before_raising(tmp_path, scenario_from):
     text = (SMALL.replace("horizon: 24", "horizon: -1")
             .replace("{exponential: {mean: 2}}", "{exponential: {mean: -2}}")
             .replace("arms: {usual: {}}", "arms: {usual: {}}\nbaseline: nobody"))
     with pytest.raises(ScenarioError) as caught:
-        scenario_from(tmp_path, text)
+        scenario_from(text)
     assert [issue.path for issue in caught.value.issues] == [
         "horizon", "tracks.housing.transitions.street->shelter.time.exponential.mean", "baseline"]
     for line in problems(caught.value):
         assert line.startswith(str(tmp_path / "scenario.yaml") + ":") and "expected" in line and "found" in line
 
 
-def test_an_unknown_key_gets_a_did_you_mean_hint(tmp_path):
+def test_an_unknown_key_gets_a_did_you_mean_hint(scenario_from):
     with pytest.raises(ScenarioError) as caught:
-        scenario_from(tmp_path, SMALL.replace("transitions:\n      street", "transitons:\n      street"))
+        scenario_from(SMALL.replace("transitions:\n      street", "transitons:\n      street"))
     (issue,) = caught.value.issues
     assert issue.path == "tracks.housing.transitons"
     assert "did you mean 'transitions'?" in issue.expected
     assert issue.line == 9
 
 
-def test_an_empty_file_is_reported_as_such(tmp_path):
+def test_an_empty_file_is_reported_as_such(tmp_path, scenario_from):
     with pytest.raises(ScenarioError) as caught:
-        scenario_from(tmp_path, "# only a comment\n")
+        scenario_from("# only a comment\n")
     assert problems(caught.value) == [f"{tmp_path / 'scenario.yaml'}: expected a mapping of scenario fields, "
                                       "found an empty file"]
-
-
-# --- describe -----------------------------------------------------------------------------------
-
-
-def test_describe_mentions_tracks_medians_intervals_flows_and_contracts():
-    """The catalogue base has every kind of thing; the numbers are checked against closed forms."""
-    scenario = load_scenario(Path(__file__).parent / "data" / "base.yaml")
-    text = describe(scenario)
-    for track in ("housing", "activity", "health", "support"):
-        assert f"  {track}: " in text
-    # medians: exponential mean 3 → 3 ln 2; probability 0.25 within 12 → 12 ln 2 / −ln 0.75
-    assert f"exponential mean 3, median {3 * math.log(2):.3g} months" in text
-    assert f"median {12 * math.log(2) / -math.log(0.75):.3g} months" in text
-    # 90 % interval of pert(2, 4, 8): a beta(1 + 4·2/6, 1 + 4·4/6) on [2, 8]
-    pert = stats.beta(1 + 4 * 2 / 6, 1 + 4 * 4 / 6, loc=2, scale=6)
-    low, high = pert.interval(0.90)
-    assert f"hf_hr: median {pert.median():.4g}, [{low:.4g}, {high:.4g}]" in text
-    low, high = stats.norm(1, 0.5).interval(0.90)
-    assert f"effect_shift: median 1, [{low:.4g}, {high:.4g}]" in text
-    for flow in ("shelter_stay", "shelter_reimbursement", "shelter_reimbursement_after_reform",
-                 "income_tax", "psychiatric_admission", "welcome_pack", "team_salaries"):
-        assert f"  {flow}: " in text
-    assert "Contract sif: arm housing_first" in text
-    for outcome in ("housed_12m: achieved", "job_months: months_in", "first_job: entered",
-                    "off_shelter: status_at", "attached: per_period"):
-        assert outcome in text
-
-
-# --- the scenarios we ship ------------------------------------------------------------------------
-
-SHIPPED = sorted(SCENARIOS.rglob("*.yaml")) if SCENARIOS.is_dir() else []
-
-
-@pytest.mark.parametrize("path", SHIPPED or [None], ids=[str(p.relative_to(SCENARIOS)) for p in SHIPPED] or ["none"])
-def test_every_shipped_scenario_loads_and_describes(path):
-    if path is None:
-        pytest.skip("no scenarios/*.yaml yet")
-    try:
-        scenario = load_scenario(path)
-    except ScenarioError as error:
-        pytest.fail(f"{path} does not validate:\n" + "\n".join(problems(error)))
-    text = describe(scenario)
-    assert scenario.name in text
-    for arm in scenario.arms.values():
-        for track in arm.model.tracks:
-            assert track.name in text

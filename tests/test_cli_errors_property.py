@@ -17,9 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator.cli import main
+from tests.support import BASE_SCENARIO
 
-BASE_FILE = Path(__file__).parent / "data" / "base.yaml"
-BASE = yaml.safe_load(BASE_FILE.read_text(encoding="utf-8"))
+pytestmark = pytest.mark.property
+
+BASE = yaml.safe_load(BASE_SCENARIO.read_text(encoding="utf-8"))
 
 
 def _paths(node, prefix=()):
@@ -129,6 +131,6 @@ def test_a_broken_scenario_never_gives_a_traceback(text, capsys, scratch):
 
 def test_the_unmutated_base_is_valid(capsys):
     """The property above means something only if the base itself passes."""
-    assert main(["validate", str(BASE_FILE)]) == 0
+    assert main(["validate", str(BASE_SCENARIO)]) == 0
     assert "catalogue base" in capsys.readouterr().out
 

@@ -2,10 +2,13 @@
 (exact tests: every expected row is worked out by hand in the test)."""
 from __future__ import annotations
 
+import pytest
+
 from simulator.language.scenario import Condition
 from simulator.money.units import OutcomeUnits, outcome_units
-from tests.helpers import contract, in_job, outcome
-from tests.test_flows import build, when
+from tests.support import build, contract, in_job, outcome, when
+
+pytestmark = pytest.mark.exact
 
 HOUSING = {"housing": ["street", "shelter", "housed", "hf_flat"]}
 ACTIVITY = {"activity": ["none", "education", "job"]}

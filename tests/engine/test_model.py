@@ -1,18 +1,22 @@
-"""The engine against exact results: Markov chains, piecewise hazards, Erlang C, hand-computed runs.
+"""The engine against exact theory: Markov chains, piecewise hazards, Erlang C, Poisson counts.
 
-Every tolerance is z standard errors of the Monte Carlo estimate (tests/helpers.py); seeds are
+Every tolerance is z standard errors of the Monte Carlo estimate (tests/support.py); seeds are
 fixed so that CI is deterministic, and each docstring says what size of bug the test can catch.
+Runs computed by hand are in test_model_exact.py.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import pytest
 from scipy import stats
 from scipy.linalg import expm
 
 from simulator.engine.model import simulate_replication
-from tests.helpers import Z, assert_mean_close, assert_proportion_close, scenario_from
+from tests.support import Z, assert_mean_close, assert_proportion_close
+
+pytestmark = pytest.mark.theory
 
 
 def occupancy_shares(scenario, seed, months, arm=None, track=0):
@@ -22,13 +26,13 @@ def occupancy_shares(scenario, seed, months, arm=None, track=0):
     return counts, trajectories.youths
 
 
-def test_single_track_occupancy_equals_the_matrix_exponential(tmp_path):
+def test_single_track_occupancy_equals_the_matrix_exponential(scenario_from):
     """4,000 youths: occupancy shares within about 0.03, and exit rates within about 7 %.
 
     Shares react little to one rate (a 10 % error in a rate moves them by under 0.02), so the
     rates themselves are checked too: exits per month at risk, split by destination.
     """
-    scenario = scenario_from(tmp_path, """
+    scenario = scenario_from("""
         name: three states
         horizon: 12
         intake: {cohort: {count: 4000}}
@@ -79,9 +83,9 @@ def exits_and_time_at_risk(trajectories, track, state, target):
     return exits, np.sum((end - start)[here])
 
 
-def test_coupled_tracks_equal_the_product_space_chain(tmp_path):
+def test_coupled_tracks_equal_the_product_space_chain(scenario_from):
     """Health drives housing through a modifier and an on_enter jump; an attribute scales a rate."""
-    scenario = scenario_from(tmp_path, """
+    scenario = scenario_from("""
         name: coupled
         horizon: 10
         attributes: {profile: {high: 0.4, low: 0.6}}
@@ -136,12 +140,12 @@ def test_coupled_tracks_equal_the_product_space_chain(tmp_path):
         assert_proportion_close(health[1, j], n, expected[2] + expected[3], what=f"crisis at {t}")
 
 
-def test_weibull_sojourn_with_a_hazard_ratio_that_changes_mid_sojourn(tmp_path):
+def test_weibull_sojourn_with_a_hazard_ratio_that_changes_mid_sojourn(scenario_from):
     """Another track moves at month 5 and triples the hazard: the sojourn follows the piecewise H.
 
     10,000 youths: a hazard ratio of 2.7 instead of 3 fails the mean (tolerance ≈ 0.15 months).
     """
-    scenario = scenario_from(tmp_path, """
+    scenario = scenario_from("""
         name: piecewise
         horizon: 60
         intake: {cohort: {count: 10000}}
@@ -187,10 +191,10 @@ def erlang_c(servers: int, offered: float) -> float:
     return top / (sum(offered ** k / math.factorial(k) for k in range(servers)) + top)
 
 
-def test_resource_queue_equals_erlang_c(tmp_path):
+def test_resource_queue_equals_erlang_c(scenario_from):
     """M/M/3 at 80 % load: mean queue L_q and mean in service λ/μ, time-averaged after a warm-up."""
     rate, mean_stay, servers = 1.2, 2.0, 3
-    scenario = scenario_from(tmp_path, f"""
+    scenario = scenario_from(f"""
         name: erlang
         horizon: 420
         intake: {{poisson: {{rate: {rate}, from: 0, until: 420}}}}
@@ -222,9 +226,9 @@ def test_resource_queue_equals_erlang_c(tmp_path):
     assert_mean_close(busy, offered, what="mean number in service")
 
 
-def test_common_random_numbers_shrink_the_variance_of_differences(tmp_path):
+def test_common_random_numbers_shrink_the_variance_of_differences(scenario_from):
     """Between-arm differences on common streams vary far less than on independent streams."""
-    scenario = scenario_from(tmp_path, """
+    scenario = scenario_from("""
         name: crn
         horizon: 24
         intake: {poisson: {rate: 5, from: 0, until: 12}}
@@ -251,82 +255,8 @@ def test_common_random_numbers_shrink_the_variance_of_differences(tmp_path):
     assert np.var(common, ddof=1) * critical < np.var(independent, ddof=1)
 
 
-def test_the_baseline_arm_does_not_change_when_another_arm_is_edited(tmp_path):
-    text = """
-        name: crn
-        horizon: 24
-        intake: {{poisson: {{rate: 3, from: 0, until: 12}}}}
-        exit: {{time: {{exponential: {{mean: 30}}}}}}
-        tracks:
-          housing:
-            states: [street, housed]
-            initial: {{street: 0.5, housed: 0.5}}
-            transitions:
-              street->housed: {{time: {{exponential: {{mean: 8}}}}}}
-              housed->street: {{time: {{weibull: {{shape: 1.5, median: 12}}}}}}
-        arms:
-          usual: {{}}
-          better:
-            patch:
-              tracks: {{housing: {{transitions: {{street->housed: {{time: {{exponential: {{mean: {mean}}}}}}}}}}}}}
-        """
-    first = simulate_replication(scenario_from(tmp_path, text.format(mean=6), "a.yaml"), 4, 0, 1)
-    second = simulate_replication(scenario_from(tmp_path, text.format(mean=2), "b.yaml"), 4, 0, 1)
-    a, b = first.trajectories["usual"], second.trajectories["usual"]
-    for name in ("arrival", "departure", "spell_youth", "spell_state", "spell_start", "spell_end"):
-        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
-    assert not np.array_equal(first.trajectories["better"].spell_end, second.trajectories["better"].spell_end)
-
-
-def test_a_deterministic_scenario_gives_the_hand_computed_trajectories(tmp_path):
-    """Fixed clocks, a pause (HR = 0), a resource with one unit and a certain jump, computed by hand."""
-    scenario = scenario_from(tmp_path, """
-        name: by hand
-        horizon: 20
-        intake: {schedule: [{at: 0, count: 1}, {at: 1, count: 1}]}
-        tracks:
-          support:
-            states: [none, active, ended]
-            initial: {none: 1.0}
-            transitions:
-              none->active: {time: {fixed: 2}}
-          housing:
-            states: [shelter, flat, street]
-            initial: {shelter: 1.0}
-            holds: {flat: flats}
-            transitions:
-              shelter->flat:
-                time: {fixed: {months: 1}}
-                modifiers: [{when: {support: none}, hazard_ratio: 0}]
-              flat->street: {time: {fixed: 5}}
-          health:
-            states: [stable, crisis]
-            initial: {stable: 1.0}
-            transitions:
-              stable->crisis: {time: {fixed: 9}}
-            on_enter:
-              crisis: [{track: support, from: active, to: ended, probability: 1.0}]
-        resources: {flats: {capacity: 1}}
-        arms: {only: {}}
-        """)
-    t = simulate_replication(scenario, 0, 0, 1).trajectories["only"]
-    def spells(youth, track):
-        k = t.tracks.index(track)
-        rows = (t.spell_youth == youth) & (t.spell_track == k)
-        return [(t.states[k][s], a, b) for s, a, b in
-                zip(t.spell_state[rows], t.spell_start[rows], t.spell_end[rows])]
-    # Youth 0 arrives at 0: support at 2, the shelter clock runs from 2 and fires at 3; flat 3..8.
-    assert spells(0, "support") == [("none", 0, 2), ("active", 2, 9), ("ended", 9, 20)]
-    assert spells(0, "housing") == [("shelter", 0, 3), ("flat", 3, 8), ("street", 8, 20)]
-    # Youth 1 arrives at 1: support at 3, wants the flat at 4, waits for youth 0 to leave at 8.
-    assert spells(1, "support") == [("none", 1, 3), ("active", 3, 10), ("ended", 10, 20)]
-    assert spells(1, "housing") == [("shelter", 1, 8), ("flat", 8, 13), ("street", 13, 20)]
-    assert spells(1, "health") == [("stable", 1, 10), ("crisis", 10, 20)]
-    assert list(t.wait_requested) == [3, 4] and list(t.wait_granted) == [3, 8]
-
-
-def test_poisson_intake_counts_have_mean_and_variance_rate_times_duration(tmp_path):
-    scenario = scenario_from(tmp_path, """
+def test_poisson_intake_counts_have_mean_and_variance_rate_times_duration(scenario_from):
+    scenario = scenario_from("""
         name: intake
         horizon: 10
         intake: {poisson: {rate: 2.5, from: 2, until: 8}}
@@ -339,60 +269,11 @@ def test_poisson_intake_counts_have_mean_and_variance_rate_times_duration(tmp_pa
     assert abs(np.var(counts, ddof=1) - 15.0) <= Z * math.sqrt((15.0 + 2 * 15.0 ** 2) / 400)
 
 
-def test_a_unit_granted_while_waiting_is_taken_and_freed_when_the_youth_leaves(tmp_path):
-    """Capacity 1; each youth leaves the population 8 months after arrival, computed by hand."""
-    scenario = scenario_from(tmp_path, """
-        name: handover
-        horizon: 20
-        intake: {schedule: [{at: 0, count: 1}, {at: 1, count: 1}, {at: 2, count: 1}]}
-        exit: {time: {fixed: 8}}
-        tracks:
-          place:
-            states: [waiting, served, done]
-            initial: {waiting: 1.0}
-            holds: {served: unit}
-            transitions:
-              waiting->served: {time: {fixed: 0}}
-              served->done: {time: {fixed: 5}}
-        resources: {unit: {capacity: 1}}
-        arms: {only: {}}
-        """)
-    t = simulate_replication(scenario, 0, 0, 1).trajectories["only"]
-    spells = [(int(y), t.states[0][s], a, b) for y, s, a, b in
-              zip(t.spell_youth, t.spell_state, t.spell_start, t.spell_end)]
-    # Youth 0 gets the unit at once: its zero-length wait stays in the table as a spell.
-    assert spells == [(0, "waiting", 0, 0), (0, "served", 0, 5), (0, "done", 5, 8),
-                      (1, "waiting", 1, 5), (1, "served", 5, 9),
-                      (2, "waiting", 2, 9), (2, "served", 9, 10)]
-    assert list(t.departure) == [8, 9, 10]
-
-
-def test_simulate_yields_the_same_replications_as_one_by_one(tmp_path):
-    from simulator.engine.model import simulate
-
-    scenario = scenario_from(tmp_path, """
-        name: api
-        horizon: 12
-        intake: {poisson: {rate: 3, from: 0, until: 6}}
-        tracks:
-          housing:
-            states: [street, housed]
-            initial: {street: 1.0}
-            transitions: {street->housed: {time: {exponential: {mean: 5}}}}
-        arms: {only: {}}
-        """)
-    together = list(simulate(scenario, 5, [2, 0], 3))
-    assert [r.replication for r in together] == [2, 0]
-    for result in together:
-        alone = simulate_replication(scenario, 5, result.replication, 3).trajectories["only"]
-        np.testing.assert_array_equal(result.trajectories["only"].spell_end, alone.spell_end)
-
-
 ENGINE_WORDS = ("arrival", "exit", "jump", "jumps", "overflow", "initial", "intake", "param",
                 "attribute", "track", "single")
 
 
-def test_tracks_named_like_engine_streams_draw_independent_initial_states(tmp_path):
+def test_tracks_named_like_engine_streams_draw_independent_initial_states(scenario_from):
     """Every youth's random streams are keyed by kind and name, so no user name reaches another
     stream: 2,000 youths, a 50/50 attribute `arrival` and tracks named after the engine's stream
     words, each starting 50/50. Each track's initial state is independent of the attribute and
@@ -403,7 +284,7 @@ def test_tracks_named_like_engine_streams_draw_independent_initial_states(tmp_pa
           {name}:
             states: [a, b]
             initial: {{a: 0.5, b: 0.5}}""" for name in ENGINE_WORDS)
-    scenario = scenario_from(tmp_path, f"""
+    scenario = scenario_from(f"""
         name: engine words
         horizon: 2
         attributes: {{arrival: {{low: 0.5, high: 0.5}}}}

@@ -18,6 +18,8 @@ from simulator.language.loading import load_scenario
 from simulator.language.outcomes import METRICS, Outcome
 from simulator.language.scenario import Condition
 
+pytestmark = pytest.mark.exact
+
 JOB = Condition({"activity": frozenset({"job"})})
 
 # One track, activity: none or job; horizon 24.

@@ -14,62 +14,12 @@ from scipy.integrate import quad
 from simulator.money.flows import DepartmentCosts, contract_years, evaluate_flows, levels
 from simulator.engine.model import simulate_replication
 from simulator.language.scenario import Condition, Economics, Flow, bind
-from simulator.engine.trajectories import Trajectories
-from tests.helpers import scenario_from
+from tests.support import build, closed_form, when
 
-INF = math.inf
+pytestmark = pytest.mark.exact
+
 RTOL = 1e-12
 DEPARTMENTS = ("municipality.social", "municipality.tax", "state.benefits", "state.tax", "region.psychiatry")
-
-
-def build(horizon: float, tracks: dict, youths: list[dict], attributes: dict | None = None,
-          arm: str = "arm") -> Trajectories:
-    """Trajectories from a readable description.
-
-    `tracks`: {track: [states]}; `attributes`: {attribute: [values]}; each youth is a dict with
-    `arrival`, optional `departure` (default: never), optional `attributes` {name: value}, and per
-    track a path [(state, time), ...]: the first step is the state at arrival (not an entry), each
-    later one a move at that time (an entry). A third element overrides the entry flag.
-    """
-    attributes = attributes or {}
-    spells = []
-    for y, youth in enumerate(youths):
-        stop = min(youth.get("departure", INF), horizon)
-        for k, name in enumerate(tracks):
-            path = youth[name]
-            for i, step in enumerate(path):
-                state, start = step[0], float(step[1])
-                entered = step[2] if len(step) > 2 else i > 0
-                end = min(float(path[i + 1][1]), stop) if i + 1 < len(path) else stop
-                if start > stop:
-                    break
-                spells.append((y, k, tracks[name].index(state), start, end, entered))
-    codes = [[list(values).index(youth.get("attributes", {})[a]) for a, values in attributes.items()]
-             for youth in youths]
-    return Trajectories.from_records(
-        arm=arm, horizon=float(horizon), tracks=tuple(tracks),
-        states=tuple(tuple(s) for s in tracks.values()), attributes=tuple(attributes),
-        attribute_values=tuple(tuple(v) for v in attributes.values()),
-        arrival=np.array([float(y["arrival"]) for y in youths]),
-        departure=np.array([float(y.get("departure", INF)) for y in youths]),
-        youth_attributes=np.array(codes, dtype=np.int16).reshape(len(youths), len(attributes)),
-        spells=spells, waits=[], resources=())
-
-
-def intervals(traj, condition, inside=True):
-    """(youth, start, end) of the maximal stays in the condition."""
-    stays = traj.stays(condition, inside)
-    return stays.youth, stays.start, stays.end
-
-
-def entries(traj, condition, inside=True):
-    """(youth, time) of every entry into the condition."""
-    stays = traj.stays(condition, inside)
-    return stays.youth[stays.entered], stays.start[stays.entered]
-
-
-def when(**states) -> Condition:
-    return Condition({k: frozenset([v] if isinstance(v, str) else v) for k, v in states.items()})
 
 
 def flow(name, kind, amount, shares, condition=None, start=None, until=None, max_months_per_year=None):
@@ -84,74 +34,7 @@ def row(costs: DepartmentCosts, department: str, discounted: bool = False) -> np
     return (costs.discounted if discounted else costs.nominal)[costs.index(department)]
 
 
-def closed_form(amount, a, b, rate):
-    """amount × ∫_a^b (1 + r)^(−t/12) dt, with δ = ln(1 + r)/12."""
-    delta = math.log(1 + rate) / 12
-    return amount * ((1 + rate) ** (-a / 12) - (1 + rate) ** (-b / 12)) / delta
-
-
 HOUSING = {"housing": ["street", "shelter", "housed"]}
-
-
-# --- Intervals in a condition ---------------------------------------------------------------------
-
-
-def test_adjacent_spells_in_the_condition_merge_and_a_zero_length_visit_is_kept():
-    traj = build(20, {"housing": ["street", "shelter", "housed", "hf_flat"]}, [
-        {"arrival": 0, "housing": [("shelter", 0), ("housed", 3), ("hf_flat", 5), ("street", 9),
-                                   ("housed", 12), ("street", 12), ("shelter", 15)]},
-        {"arrival": 2, "departure": 11, "housing": [("housed", 2), ("street", 4)]},
-    ])
-    stays = traj.stays(when(housing=["housed", "hf_flat"]))
-    assert stays.youth.tolist() == [0, 0, 1]
-    assert stays.start.tolist() == [3, 12, 2]
-    assert stays.end.tolist() == [9, 12, 4]
-    assert stays.youth[stays.entered].tolist() == [0, 0]  # youth 1 was housed at arrival: not an entry
-    assert stays.start[stays.entered].tolist() == [3, 12]
-    # Out of the condition: presence minus the stays (youth 1 leaves at 11).
-    out = traj.stays(when(housing=["housed", "hf_flat"]), inside=False)
-    assert list(zip(out.youth.tolist(), out.start.tolist(), out.end.tolist())) == [
-        (0, 0, 3), (0, 9, 12), (0, 12, 20), (1, 4, 11)]
-    assert out.start[out.entered].tolist() == [9, 12, 4]
-
-
-def test_several_tracks_intersect_and_attributes_filter_youths():
-    traj = build(30, {"housing": ["shelter", "housed"], "activity": ["none", "job"]}, [
-        {"arrival": 0, "attributes": {"profile": "high"},
-         "housing": [("shelter", 0), ("housed", 4), ("shelter", 20)],
-         "activity": [("job", 0), ("none", 2), ("job", 6), ("none", 10), ("job", 10, True), ("none", 25)]},
-        {"arrival": 1, "attributes": {"profile": "low"},
-         "housing": [("housed", 1)], "activity": [("job", 1)]},
-    ], attributes={"profile": ["high", "low"]})
-    both = Condition({"housing": frozenset({"housed"}), "activity": frozenset({"job"})})
-    stays = traj.stays(both)
-    # Youth 0: housed [4, 20) ∩ job [0,2) ∪ [6,10) ∪ [10,25): the re-entry at 10 is kept apart.
-    assert list(zip(stays.youth.tolist(), stays.start.tolist(), stays.end.tolist())) == [
-        (0, 6, 10), (0, 10, 20), (1, 1, 30)]
-    assert stays.start[stays.entered].tolist() == [6, 10]  # youth 1 held both at arrival
-    high = Condition(both.states, {"profile": frozenset({"high"})})
-    assert traj.stays(high).youth.tolist() == [0, 0]
-    only_low = Condition({}, {"profile": frozenset({"low"})})
-    assert [a.tolist() for a in intervals(traj, only_low)] == [[1], [1], [30]]
-
-
-def test_a_zero_length_visit_counts_across_tracks_where_the_other_track_holds():
-    traj = build(10, {"support": ["referred", "active"], "health": ["stable", "crisis"]}, [
-        # `referred` is left the instant it is held at arrival: a zero-length stay, not an entry.
-        {"arrival": 0, "support": [("referred", 0), ("active", 0, True)],
-         "health": [("stable", 0), ("crisis", 4), ("stable", 4), ("crisis", 7)]},
-    ])
-    crisis_while_active = Condition({"support": frozenset({"active"}), "health": frozenset({"crisis"})})
-    youth, start, end = intervals(traj, crisis_while_active)
-    assert start.tolist() == [4, 7] and end.tolist() == [4, 10]
-    assert entries(traj, crisis_while_active)[1].tolist() == [4, 7]
-    # Entered by a `fixed: 0` transition at arrival: an entry; the state held at arrival is not.
-    assert entries(traj, when(support="active"))[1].tolist() == [0]
-    assert entries(traj, when(support="referred"))[1].tolist() == []
-    assert intervals(traj, when(support="referred"))[2].tolist() == [0]
-
-
-# --- Flows ----------------------------------------------------------------------------------------
 
 
 def test_per_month_in_accrues_continuously_and_is_discounted_in_closed_form():
@@ -317,9 +200,9 @@ def test_a_fractional_horizon_has_a_last_partial_month():
     assert row(costs, "municipality.social").tolist() == [8, 8, 4]
 
 
-def test_end_to_end_with_fixed_clocks(tmp_path):
+def test_end_to_end_with_fixed_clocks(scenario_from):
     """Three youths arrive at 0 and 12, stay 6 months in a shelter, then 18 months housed."""
-    scenario = scenario_from(tmp_path, """
+    scenario = scenario_from("""
         name: fixed clocks
         horizon: 36
         start: 2021-07

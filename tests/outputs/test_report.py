@@ -2,32 +2,29 @@
 
 Two kinds of folder: a real run of a small scenario (money and a contract included), and copies
 of it in which the test writes summary.json, money.csv, contracts.csv and sensitivity.csv by hand,
-so that the numbers the report must show are known exactly.
+so that the numbers the report must show are known exactly. Both share the run, so each test
+says its kind: the real run's are end_to_end, the hand-made files' golden.
 """
 from __future__ import annotations
 
 import base64
 import csv
-import io
 import json
 import re
 import shutil
 import subprocess
 import sys
 import textwrap
-import warnings
 from pathlib import Path
 
-import matplotlib.image
 import numpy as np
 import openpyxl
 import pytest
-from matplotlib.font_manager import FontProperties, findfont
 
-from simulator.outputs import plots
 from simulator.cli import main
 from simulator.language.loading import load_scenario
 from simulator.outputs.report import write_readable
+from tests.support import assert_png_with_content
 
 SCENARIO = """
     name: Small – Housing First for young homeless
@@ -81,8 +78,6 @@ SCENARIO = """
           housed_6m: {achieved: {in: {housing: housed}, for_months: 6}, price: 60000}
     """
 
-PNG = b"\x89PNG\r\n\x1a\n"
-
 
 @pytest.fixture(scope="module")
 def scenario_file(tmp_path_factory) -> Path:
@@ -122,16 +117,10 @@ def section(html: str, heading: str) -> str:
     return html[start:end if end >= 0 else len(html)]
 
 
-def assert_png_with_content(data: bytes, what: str) -> None:
-    """A PNG signature, and pixels that are not all one colour."""
-    assert data[:8] == PNG, f"{what} is not a PNG"
-    pixels = matplotlib.image.imread(io.BytesIO(data), format="png")[..., :3]
-    assert pixels.std() > 0.01, f"{what} is a single colour"
-
-
 # --- A real run ---------------------------------------------------------------------------------
 
 
+@pytest.mark.end_to_end
 def test_a_run_writes_the_report_with_every_section(run_folder):
     html = html_of(run_folder)
     for heading in ("Headline", "Who pays and who gains", "Cash flow over time",
@@ -144,6 +133,7 @@ def test_a_run_writes_the_report_with_every_section(run_folder):
     assert (run_folder / "summary.xlsx").exists()
 
 
+@pytest.mark.end_to_end
 def test_the_report_is_rebuilt_from_the_saved_files_alone(danish_folder):
     html = html_of(danish_folder)
     assert not (danish_folder / "chunks").exists()
@@ -153,6 +143,7 @@ def test_the_report_is_rebuilt_from_the_saved_files_alone(danish_folder):
         "states_usual.png", "who_gains.png"]
 
 
+@pytest.mark.end_to_end
 def test_every_figure_is_a_png_that_is_not_blank(run_folder):
     figures = sorted((run_folder / "figures").glob("*.png"))
     assert len(figures) == 6
@@ -164,6 +155,7 @@ def test_every_figure_is_a_png_that_is_not_blank(run_folder):
         assert_png_with_content(base64.b64decode(data), f"embedded image {i}")
 
 
+@pytest.mark.end_to_end
 def test_every_parameter_is_in_the_assumptions_table(run_folder, scenario_file):
     table = section(html_of(run_folder), "Assumptions")
     for name, parameter in load_scenario(scenario_file).parameters().items():
@@ -173,6 +165,7 @@ def test_every_parameter_is_in_the_assumptions_table(run_folder, scenario_file):
     assert "Socialstyrelsen" in table and "DKK per month" in table
 
 
+@pytest.mark.end_to_end
 def test_the_report_needs_nothing_from_outside(run_folder, danish_folder):
     for html in (html_of(run_folder), html_of(danish_folder)):
         assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
@@ -180,6 +173,7 @@ def test_the_report_needs_nothing_from_outside(run_folder, danish_folder):
         assert "<link" not in html.lower()
 
 
+@pytest.mark.end_to_end
 def test_the_danish_report_writes_aeoeaa(danish_folder):
     """In the report's own words: the scenario's description and the assumptions are taken out."""
     html = html_of(danish_folder)
@@ -189,19 +183,7 @@ def test_the_danish_report_writes_aeoeaa(danish_folder):
     assert "Sandsynlighed for at investor får hele beløbet tilbage" in own_words
 
 
-def test_figures_have_every_danish_letter(tmp_path):
-    """The figures' font has æ, ø and å: drawing them raises no 'Glyph … missing from font' warning."""
-    font = FontProperties(family=plots.STYLE["font.sans-serif"])
-    assert Path(findfont(font, fallback_to_default=False)).name == "DejaVuSans.ttf"
-    with warnings.catch_warnings():
-        warnings.filterwarnings("error", message=".*[Gg]lyph.*")
-        bands = {"p05": [0, 1], "p50": [1, 2], "p95": [2, 3]}
-        ax = plots.plot_fans([0, 1], {"Unge på herberg, ÆØÅ": bands}, title="Måned, år, kørsler, værdi",
-                             xlabel="Måned")
-        path = plots.save(ax.figure, tmp_path / "danish.png")
-    assert_png_with_content(path.read_bytes(), path.name)
-
-
+@pytest.mark.end_to_end
 def test_the_workbook_holds_numbers_with_units(run_folder):
     workbook = openpyxl.load_workbook(run_folder / "summary.xlsx")
     assert workbook.sheetnames == ["Headline", "Who pays and gains", "Money by year", "Contract metrics"]
@@ -214,6 +196,7 @@ def test_the_workbook_holds_numbers_with_units(run_folder):
         assert isinstance(row[4].value, (int, float))
 
 
+@pytest.mark.end_to_end
 def test_a_folder_without_results_exits_2(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "summary.json" in capsys.readouterr().err
@@ -297,6 +280,7 @@ def hand_made(run_folder, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.golden
 def test_the_headline_shows_the_contract_numbers(hand_made):
     headline = section(html_of(hand_made), "Headline")
     assert "<td>Chance the investor is repaid in full</td><td>35%</td>" in headline
@@ -308,6 +292,7 @@ def test_the_headline_shows_the_contract_numbers(hand_made):
     assert "month 30: contract year 3, 2024; 80% of runs break even within the horizon" in headline
 
 
+@pytest.mark.golden
 def test_who_pays_shows_departments_levels_and_years(hand_made):
     who = section(html_of(hand_made), "Who pays and who gains")
     assert "<td>municipality.social</td>" in who and "<td>state</td>" in who
@@ -315,6 +300,7 @@ def test_who_pays_shows_departments_levels_and_years(hand_made):
     assert '<td class="n">1.6 million DKK</td>' in who
 
 
+@pytest.mark.golden
 def test_the_tornado_and_its_switching_values_are_reported(hand_made):
     tornado = section(html_of(hand_made), "What matters most: one parameter at a time")
     assert "<td>effect</td>" in tornado and '<td class="n">2.1</td>' in tornado
@@ -322,6 +308,7 @@ def test_the_tornado_and_its_switching_values_are_reported(hand_made):
     assert_png_with_content((hand_made / "figures" / "tornado.png").read_bytes(), "tornado.png")
 
 
+@pytest.mark.golden
 def test_the_hand_made_workbook_has_the_headline_numbers(hand_made):
     sheet = openpyxl.load_workbook(hand_made / "summary.xlsx")["Headline"]
     rows = {(row[0], row[1]): row for row in sheet.iter_rows(min_row=2, values_only=True)}
@@ -330,6 +317,7 @@ def test_the_hand_made_workbook_has_the_headline_numbers(hand_made):
     assert rows[("housing_first", "net_gain_by_level.municipality")][3] == 3e6
 
 
+@pytest.mark.golden
 def test_sections_without_data_are_left_out(run_folder, tmp_path):
     """The files of a pure simulation (no money, no contracts, no sensitivity), from an unfinished run."""
     out = tmp_path / "small"
@@ -355,6 +343,7 @@ def test_sections_without_data_are_left_out(run_folder, tmp_path):
 # --- In a real browser -----------------------------------------------------------------------------
 
 
+@pytest.mark.end_to_end
 def test_a_headless_browser_renders_the_report(hand_made, tmp_path):
     chromium = shutil.which("chromium")
     if chromium is None:

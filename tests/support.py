@@ -1,0 +1,144 @@
+"""Plain helpers the tests share: paths, tolerances from the Monte Carlo standard error, spells
+and contracts built by hand, fingerprints and pictures.
+
+Fixtures are in conftest.py. A test module imports helpers from here, never from another test
+module (tests/test_layout.py checks it).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+
+from simulator.engine.model import simulate_replication
+from simulator.engine.trajectories import Trajectories
+from simulator.language.loading import load_scenario
+from simulator.language.outcomes import METRICS, Outcome
+from simulator.language.scenario import Condition, Contract, Investor
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+SCENARIOS = ROOT / "scenarios"  # the scenarios we ship
+BASE_SCENARIO = ROOT / "tests" / "data" / "base.yaml"  # valid, with every kind of thing in it
+
+# --- Tolerances from the Monte Carlo standard error -----------------------------------------------
+
+Z = 4.0  # a false alarm about once in 16,000 seeds for one comparison
+
+
+def assert_mean_close(x, expected: float, sd: float | None = None, z: float = Z, what: str = "mean"):
+    """|mean − expected| ≤ z·sd/√n, with the analytic sd when known, else the sample's."""
+    x = np.asarray(x, dtype=float)
+    sd = float(np.std(x, ddof=1)) if sd is None else sd
+    tolerance = z * sd / np.sqrt(len(x))
+    assert abs(x.mean() - expected) <= tolerance, (
+        f"{what} {x.mean():.5g}, expected {expected:.5g} ± {tolerance:.3g}")
+
+
+def assert_proportion_close(successes: float, n: int, p: float, z: float = Z, what: str = "share"):
+    tolerance = z * np.sqrt(p * (1 - p) / n)
+    assert abs(successes / n - p) <= tolerance, (
+        f"{what} {successes / n:.5g}, expected {p:.5g} ± {tolerance:.3g} (n = {n})")
+
+
+# --- Spells and contracts by hand -----------------------------------------------------------------
+
+INF = math.inf
+
+
+def build(horizon: float, tracks: dict, youths: list[dict], attributes: dict | None = None,
+          arm: str = "arm") -> Trajectories:
+    """Trajectories from a readable description.
+
+    `tracks`: {track: [states]}; `attributes`: {attribute: [values]}; each youth is a dict with
+    `arrival`, optional `departure` (default: never), optional `attributes` {name: value}, and per
+    track a path [(state, time), ...]: the first step is the state at arrival (not an entry), each
+    later one a move at that time (an entry). A third element overrides the entry flag.
+    """
+    attributes = attributes or {}
+    spells = []
+    for y, youth in enumerate(youths):
+        stop = min(youth.get("departure", INF), horizon)
+        for k, name in enumerate(tracks):
+            path = youth[name]
+            for i, step in enumerate(path):
+                state, start = step[0], float(step[1])
+                entered = step[2] if len(step) > 2 else i > 0
+                end = min(float(path[i + 1][1]), stop) if i + 1 < len(path) else stop
+                if start > stop:
+                    break
+                spells.append((y, k, tracks[name].index(state), start, end, entered))
+    codes = [[list(values).index(youth.get("attributes", {})[a]) for a, values in attributes.items()]
+             for youth in youths]
+    return Trajectories.from_records(
+        arm=arm, horizon=float(horizon), tracks=tuple(tracks),
+        states=tuple(tuple(s) for s in tracks.values()), attributes=tuple(attributes),
+        attribute_values=tuple(tuple(v) for v in attributes.values()),
+        arrival=np.array([float(y["arrival"]) for y in youths]),
+        departure=np.array([float(y.get("departure", INF)) for y in youths]),
+        youth_attributes=np.array(codes, dtype=np.int16).reshape(len(youths), len(attributes)),
+        spells=spells, waits=[], resources=())
+
+
+def when(**states) -> Condition:
+    return Condition({k: frozenset([v] if isinstance(v, str) else v) for k, v in states.items()})
+
+
+def in_job(*periods, arrival=0.0, departure=math.inf):
+    """A youth in a job over the given [start, end) periods, otherwise not (for `build`)."""
+    path = [("none", arrival)]
+    for a, b in periods:
+        path += [("job", a), ("none", b)]
+    if path[1][1] == arrival:
+        path = [("job", arrival)] + path[2:]
+    return {"arrival": arrival, "departure": departure, "activity": path}
+
+
+def outcome(name, metric, condition, price=1000.0, inside=True, **fields) -> Outcome:
+    """An outcome of the registry's `metric`, built as the loader builds one."""
+    return METRICS[metric](name=name, price=price, condition=condition, inside=inside, **fields)
+
+
+def contract(outcomes, window=(0, 36), settlement="yearly", principal=100000.0, payers=None,
+             **terms) -> Contract:
+    """Contract `sib` of arm `hf`, the whole principal disbursed at 0."""
+    return Contract("sib", "hf", terms.pop("youths", Condition()), payers or {"municipality.social": 1.0},
+                    Investor(principal, ((0.0, principal),)), float(window[0]), float(window[1]),
+                    settlement, tuple(outcomes), **terms)
+
+
+def closed_form(amount, a, b, rate):
+    """amount × ∫_a^b (1 + r)^(−t/12) dt, with δ = ln(1 + r)/12."""
+    delta = math.log(1 + rate) / 12
+    return amount * ((1 + rate) ** (-a / 12) - (1 + rate) ** (-b / 12)) / delta
+
+
+# --- Fingerprints and pictures --------------------------------------------------------------------
+
+
+def spell_fingerprint(paths_and_runs: list[tuple[str, int]]) -> str:
+    """SHA-256 of every recorded array of the first replications of each scenario."""
+    digest = hashlib.sha256()
+    for path, runs in paths_and_runs:
+        scenario = load_scenario(path)
+        for replication in range(runs):
+            for trajectories in simulate_replication(scenario, 7, replication, runs).trajectories.values():
+                for name in sorted(vars(trajectories)):
+                    value = getattr(trajectories, name)
+                    if isinstance(value, np.ndarray):
+                        digest.update(name.encode())
+                        digest.update(np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()
+
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def assert_png_with_content(data: bytes, what: str) -> None:
+    """A PNG signature, and pixels that are not all one colour."""
+    assert data[:8] == PNG, f"{what} is not a PNG"
+    pixels = matplotlib.image.imread(io.BytesIO(data), format="png")[..., :3]
+    assert pixels.std() > 0.01, f"{what} is a single colour"
