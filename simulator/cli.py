@@ -14,6 +14,7 @@ from simulator.outputs.metrics import target_choices
 from simulator.outputs.words import LANGUAGES
 
 EXIT_BAD_INPUT = 2
+ROUGH_BELOW_RUNS = 100  # fewer replications give rough 90 % intervals
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as error:
         for issue in error.issues:
             print(issue, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:  # a file system problem no command turned into an issue: one line still
+        reason = error.strerror or str(error)
+        print(Issue(os.fsdecode(error.filename or "simulator"), "", "a file it can read or write",
+                    reason[:1].lower() + reason[1:]), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -99,6 +105,9 @@ def _run(args: argparse.Namespace) -> int:
     _check_minimums(runs=(args.runs, 1), seed=(args.seed, 0), workers=(args.workers, 1))
     scenario = load_scenario(args.scenario)
     out = args.out or Path("results") / Path(args.scenario).stem
+    if args.runs < ROUGH_BELOW_RUNS:
+        print(f"warning: --runs {args.runs} is below {ROUGH_BELOW_RUNS}: the intervals (p05, p95) "
+              "will be rough", file=sys.stderr)
     try:
         results = run(scenario, out, runs=args.runs, seed=args.seed, workers=args.workers,
                       scheduler=args.scheduler, resume=args.resume, force=args.force,
