@@ -105,9 +105,6 @@ def _run(args: argparse.Namespace) -> int:
     _check_minimums(runs=(args.runs, 1), seed=(args.seed, 0), workers=(args.workers, 1))
     scenario = load_scenario(args.scenario)
     out = args.out or Path("results") / Path(args.scenario).stem
-    if args.runs < ROUGH_BELOW_RUNS:
-        print(f"warning: --runs {args.runs} is below {ROUGH_BELOW_RUNS}: the intervals (p05, p95) "
-              "will be rough", file=sys.stderr)
     try:
         results = run(scenario, out, runs=args.runs, seed=args.seed, workers=args.workers,
                       scheduler=args.scheduler, resume=args.resume, force=args.force,
@@ -121,6 +118,9 @@ def _run(args: argparse.Namespace) -> int:
               f"--seed {args.seed} --resume", file=sys.stderr)
         return 130
     manifest = results.manifest
+    if args.runs < ROUGH_BELOW_RUNS:  # said last, beside the intervals, not before a refusal
+        print(f"warning: --runs {args.runs} is below {ROUGH_BELOW_RUNS}: the 90 % intervals are rough",
+              file=sys.stderr)
     print(f"{manifest['runs_done']} replications of {scenario.name!r} in {manifest['seconds']:.1f} s "
           f"-> {out}{os.sep}")
     _print_headline(results.summary)

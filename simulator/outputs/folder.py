@@ -185,6 +185,8 @@ def _why(error: OSError, path: Path) -> str:
     reason = reason[:1].lower() + reason[1:]
     if error.errno == errno.ENOSPC:
         reason += " (the disk is full)"
+    elif error.errno == errno.ENOTDIR:
+        reason += " (a parent is a file)"
     if error.filename and Path(os.fsdecode(error.filename)) not in (path, path.with_name(path.name + ".tmp")):
         reason += f": {os.fsdecode(error.filename)}"
     return reason
