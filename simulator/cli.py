@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except OSError as error:  # a file system problem no command turned into an issue: one line still
         reason = error.strerror or str(error)
-        print(Issue(os.fsdecode(error.filename or "simulator"), "", "a file it can read or write",
+        print(Issue(str(error.filename or "simulator"), "", "a file it can read or write",
                     reason[:1].lower() + reason[1:]), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

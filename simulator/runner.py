@@ -116,7 +116,7 @@ def _prepare(scenario: Scenario, folder: ResultsFolder, options: RunOptions) -> 
         if options.resume:
             if not same:
                 raise ScenarioError([Issue(str(folder.file(MANIFEST_JSON)), "", _identity_text(identity),
-                                           _identity_text(existing) + " (start afresh without --resume)")])
+                                           _identity_text(existing) + " (start afresh with --force instead of --resume)")])
             done = folder.completed_replications()  # raises for a damaged chunk
             existing.update(complete=False, started=existing.get("started") or _now())
             existing.update(_where(options))

@@ -187,8 +187,9 @@ def _why(error: OSError, path: Path) -> str:
         reason += " (the disk is full)"
     elif error.errno == errno.ENOTDIR:
         reason += " (a parent is a file)"
-    if error.filename and Path(os.fsdecode(error.filename)) not in (path, path.with_name(path.name + ".tmp")):
-        reason += f": {os.fsdecode(error.filename)}"
+    named = os.fsdecode(error.filename) if isinstance(error.filename, (str, bytes)) else ""
+    if named and Path(named) not in (path, path.with_name(path.name + ".tmp")):
+        reason += f": {named}"
     return reason
 
 
