@@ -14,6 +14,7 @@ from simulator.outputs.metrics import target_choices
 from simulator.outputs.words import LANGUAGES
 
 EXIT_BAD_INPUT = 2
+ROUGH_BELOW_RUNS = 100  # fewer replications give rough 90 % intervals
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as error:
         for issue in error.issues:
             print(issue, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:  # a file system problem no command turned into an issue: one line still
+        reason = error.strerror or str(error)
+        print(Issue(str(error.filename or "simulator"), "", "a file it can read or write",
+                    reason[:1].lower() + reason[1:]), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -112,6 +118,9 @@ def _run(args: argparse.Namespace) -> int:
               f"--seed {args.seed} --resume", file=sys.stderr)
         return 130
     manifest = results.manifest
+    if args.runs < ROUGH_BELOW_RUNS:  # said last, beside the intervals, not before a refusal
+        print(f"warning: --runs {args.runs} is below {ROUGH_BELOW_RUNS}: the 90 % intervals are rough",
+              file=sys.stderr)
     print(f"{manifest['runs_done']} replications of {scenario.name!r} in {manifest['seconds']:.1f} s "
           f"-> {out}{os.sep}")
     _print_headline(results.summary)

@@ -8,12 +8,13 @@ aggregated until every replication is on disk, and then always in replication or
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import gc
 import os
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
@@ -23,10 +24,10 @@ from simulator.outputs.records import Layout, record_replications
 from simulator.engine.model import simulate_replication
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.scenario import Scenario
-from simulator.outputs.folder import MANIFEST_JSON, ResultsFolder
+from simulator.outputs.folder import CHUNK_SHA256, MANIFEST_JSON, ResultsFolder
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class RunOptions:
     runs: int = 1000
     seed: int = 0
@@ -60,60 +61,85 @@ def simulate_chunk(scenario: Scenario, seed: int, replications: list[int], runs:
 def run(scenario: Scenario, out: Path, options: RunOptions) -> dict:
     """Run (or complete) the replications of `scenario` into `out`; returns the final manifest.
 
-    Raises ScenarioError when `out` holds another scenario's results (unless `force`) or when
-    `resume` does not match what is on disk. KeyboardInterrupt leaves every finished chunk and a
-    valid manifest behind.
+    Raises ScenarioError when `out` holds another scenario's results or an interrupted run (unless
+    `force`), when `resume` does not match what is on disk or finds a damaged chunk, and when a
+    file cannot be written (a full disk, a read-only mount, no permission). Whatever stops it,
+    every finished chunk and a valid manifest stay behind for `resume`.
     """
     folder = ResultsFolder(out)
-    manifest = _prepare(scenario, folder, options)
-    done = folder.completed_replications()
+    manifest, done = _prepare(scenario, folder, options)
     todo = [r for r in range(options.runs) if r not in done]
     chunks = _chunks(todo, options)
     started = time.monotonic()
     progress = _progress(options, total=options.runs, initial=len(done))
     try:
         for replications, records in _execute(scenario, chunks, options):
-            folder.write_chunk(replications, records)
-            done.update(replications)
-            manifest["runs_done"] = len(done)
-            folder.write_manifest(manifest)
+            with _saying_what_is_kept(folder, done, options.runs):
+                name, sha256 = folder.write_chunk(replications, records)
+                manifest.setdefault(CHUNK_SHA256, {})[name] = sha256
+                done.update(replications)
+                manifest["runs_done"] = len(done)
+                folder.write_manifest(manifest)
             progress(len(replications))
     finally:
         progress(None)
     manifest.update(runs_done=len(done), complete=len(done) == options.runs,
                     finished=_now(), seconds=round(manifest.get("seconds", 0.0)
                                                    + time.monotonic() - started, 3))
-    folder.write_manifest(manifest)
+    with _saying_what_is_kept(folder, done, options.runs):
+        folder.write_manifest(manifest)
     return manifest
 
 
-def _prepare(scenario: Scenario, folder: ResultsFolder, options: RunOptions) -> dict:
-    """The manifest to run under: a fresh one, or the one on disk when resuming the same run."""
+@contextlib.contextmanager
+def _saying_what_is_kept(folder: ResultsFolder, done: set[int], runs: int) -> Iterator[None]:
+    """A file that cannot be written mid-run (say the disk fills) stops the run; its one-line
+    message adds what is kept and how to go on."""
+    try:
+        yield
+    except ScenarioError as error:
+        kept = (f"; {len(done)} of {runs} replications are kept in {folder.path}: when it can be "
+                f"written again, add --resume to complete them")
+        raise ScenarioError([dataclasses.replace(issue, found=issue.found + kept)
+                             for issue in error.issues]) from None
+
+
+def _prepare(scenario: Scenario, folder: ResultsFolder, options: RunOptions) -> tuple[dict, set[int]]:
+    """The manifest to run under and the replications already done: a fresh one and none, or
+    what is on disk when resuming the same run. A folder it refuses is left as it was."""
     identity = {"scenario": scenario.name, "files": dict(scenario.files), "seed": options.seed,
                 "runs_requested": options.runs, "overrides": dict(options.overrides)}
+    folder.check_not_a_file()
     existing = folder.manifest
     if existing:
         same = all(existing.get(key) == value for key, value in identity.items())
         if options.resume:
             if not same:
                 raise ScenarioError([Issue(str(folder.file(MANIFEST_JSON)), "", _identity_text(identity),
-                                           _identity_text(existing) + " (start afresh without --resume)")])
+                                           _identity_text(existing) + " (start afresh with --force instead of --resume)")])
+            done = folder.completed_replications()  # raises for a damaged chunk
             existing.update(complete=False, started=existing.get("started") or _now())
             existing.update(_where(options))
             folder.write_manifest(existing)
-            return existing
+            return existing, done
         if existing.get("files") != identity["files"] and not options.force:
             raise ScenarioError([Issue(str(folder.file(MANIFEST_JSON)), "", "an empty folder or results of "
                                        "this scenario (use --force to replace them, or --out)",
                                        "results of " + _identity_text(existing))])
+        kept = existing.get("runs_done") or 0
+        if not existing.get("complete") and kept and not options.force:
+            raise ScenarioError([Issue(str(folder.path), "", "--resume to complete the interrupted run kept "
+                                       "here, or --force to discard it and start afresh",
+                                       f"an interrupted run with {kept} of {existing.get('runs_requested')} "
+                                       "replications kept, and neither option")])
     elif options.resume and folder.path.exists() and any(folder.path.iterdir()):
         raise ScenarioError([Issue(str(folder.path), "", "a folder with a manifest.json to resume", "none")])
     folder.clear()
     manifest = {**identity, "resolved": scenario.resolved, "runs_done": 0, "complete": False,
                 "version": __version__, "started": _now(), "finished": None, "seconds": 0.0,
-                **_where(options)}
+                **_where(options), CHUNK_SHA256: {}}
     folder.write_manifest(manifest)
-    return manifest
+    return manifest, set()
 
 
 def _identity_text(manifest: dict) -> str:

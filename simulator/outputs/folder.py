@@ -7,23 +7,29 @@
     sweep.csv, sensitivity.csv, sobol.csv              (`simulator sweep`, `simulator sensitivity`)
 
 Every file is written under a temporary name and then renamed, so a crash never leaves half a
-file; a chunk is also flushed to disk before its rename, since --resume trusts what it finds.
+file; a chunk is also flushed to disk before its rename, and the manifest keeps each chunk's sha256,
+so that --resume notices a chunk damaged on disk since. A file that cannot be written (a full disk,
+a read-only mount, no permission) is a `ScenarioError` naming it, and leaves nothing behind.
 The chunk format and the record keys are stored: an old folder must still resume, so they never
 change. This module decides nothing about what the numbers are: runner.py schedules the
 replications, records.py makes the records, results.py the summaries.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
+import hashlib
 import io
 import json
 import os
 import re
 import shutil
+import zipfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -46,6 +52,7 @@ FIGURES_DIR = "figures"
 SWEEP_CSV = "sweep.csv"
 SENSITIVITY_CSV = "sensitivity.csv"
 SOBOL_CSV = "sobol.csv"
+CHUNK_SHA256 = "chunk_sha256"  # the manifest's {chunk file name: sha256 of its bytes}
 RESULT_FILES = (MANIFEST_JSON, SUMMARY_JSON, OCCUPANCY_CSV, MONEY_CSV, CONTRACTS_CSV, REPLICATIONS_CSV,
                 REPORT_HTML, WORKBOOK_XLSX, SWEEP_CSV, SENSITIVITY_CSV, SOBOL_CSV)  # what a new run clears
 
@@ -145,12 +152,45 @@ def column_name(*parts: str) -> str:
 
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> Path:
-    """Let `write` fill a temporary file beside `path`, then rename it to `path`; returns `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Let `write` fill a temporary file beside `path`, then rename it to `path`; returns `path`.
+
+    When that fails, the temporary file goes and `path` is as it was; an OSError (a full disk, a
+    read-only mount, no permission) becomes a ScenarioError naming the file.
+    """
     temporary = path.with_name(path.name + ".tmp")
-    write(temporary)
-    os.replace(temporary, path)
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            write(temporary)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            raise
     return path
+
+
+@contextlib.contextmanager
+def writing(path: Path, expected: str = "a file that can be written") -> Iterator[None]:
+    """Turn an OSError met while writing `path` into a one-line ScenarioError that says why."""
+    try:
+        yield
+    except OSError as error:
+        raise ScenarioError([Issue(str(path), "", expected, _why(error, path))]) from None
+
+
+def _why(error: OSError, path: Path) -> str:
+    """What went wrong, in the operating system's words: "no space left on device"."""
+    reason = error.strerror or str(error) or type(error).__name__
+    reason = reason[:1].lower() + reason[1:]
+    if error.errno == errno.ENOSPC:
+        reason += " (the disk is full)"
+    elif error.errno == errno.ENOTDIR:
+        reason += " (a parent is a file)"
+    named = os.fsdecode(error.filename) if isinstance(error.filename, (str, bytes)) else ""
+    if named and Path(named) not in (path, path.with_name(path.name + ".tmp")):
+        reason += f": {named}"
+    return reason
 
 
 def write_json(path: Path, data: Any) -> Path:
@@ -171,15 +211,21 @@ def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
     return write_text(path, buffer.getvalue())
 
 
-def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
-    """Arrays in one .npz, on disk (flushed and synced) before it takes its name."""
-    def write(temporary: Path) -> None:
-        with open(temporary, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> str:
+    """Arrays in one .npz, on disk (flushed and synced) before it takes its name; returns the
+    sha256 of its bytes."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    data = buffer.getvalue()
+    write_atomically(path, lambda temporary: _write_synced(temporary, data))
+    return hashlib.sha256(data).hexdigest()
 
-    return write_atomically(path, write)
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _json_value(value: Any) -> Any:
@@ -193,6 +239,32 @@ def _json_value(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def _open_whole_chunk(path: Path, sha256: str | None) -> Any:
+    """The chunk at `path`, open, if its bytes have `sha256` or (when None) all read back; else raises."""
+    data = path.read_bytes()
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise ValueError(f"{path.name} has changed since it was written")
+    chunk = np.load(io.BytesIO(data))
+    if sha256 is None:
+        try:
+            for key in chunk.files:
+                chunk[key]  # reading a whole array checks its zip CRC
+        except BaseException:
+            chunk.close()
+            raise
+    return chunk
+
+
+def _chunk_replications(name: str) -> str:
+    """The replications a chunk file holds, from its name: "replications 4-7" (or "… 4-9, 5 of them")."""
+    match = re.fullmatch(r"chunk-(\d+)-(\d+)-(\d+)\.npz", name)
+    if not match:
+        return "its replications"
+    first, last, count = (int(group) for group in match.groups())
+    span = f"replication {first}" if first == last else f"replications {first}-{last}"
+    return span if count == last - first + 1 else f"{span} ({count} of them)"
 
 
 def _read_rows(path: Path) -> list[dict[str, str]]:
@@ -227,16 +299,30 @@ class ResultsFolder:
         """figures/NAME.png, with what a file name may not hold replaced by `_`."""
         return self.path / FIGURES_DIR / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
 
+    def check_not_a_file(self) -> None:
+        """Raises ScenarioError when the folder's path is a file (or anything but a folder)."""
+        if self.path.exists() and not self.path.is_dir():
+            raise ScenarioError([Issue(str(self.path), "", "a folder for the results (--out)", "a file")])
+
     def clear(self) -> None:
-        """Remove what a previous run wrote, and only that; the folder exists afterwards."""
-        if self.path.exists():
-            shutil.rmtree(self.path / CHUNKS_DIR, ignore_errors=True)
+        """Remove what a previous run wrote, and only that; the folder exists afterwards.
+
+        Raises ScenarioError, having removed nothing, when the path is a file or the folder
+        cannot be created or written.
+        """
+        self.check_not_a_file()
+        with writing(self.path, "a folder that can be created and written"):
+            self.path.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.path, os.W_OK | os.X_OK):  # before anything is removed
+                read_only = hasattr(os, "statvfs") and os.statvfs(self.path).f_flag & os.ST_RDONLY
+                code = errno.EROFS if read_only else errno.EACCES
+                raise OSError(code, os.strerror(code))
             for name in os.listdir(self.path):
                 path = self.path / name
-                if path.is_file() and (name in RESULT_FILES or name.startswith("replications.")):
+                if name in (CHUNKS_DIR, FIGURES_DIR) and path.is_dir():
+                    shutil.rmtree(path)
+                elif path.is_file() and (name in RESULT_FILES or name.startswith("replications.")):
                     path.unlink()
-            shutil.rmtree(self.path / FIGURES_DIR, ignore_errors=True)
-        self.path.mkdir(parents=True, exist_ok=True)
 
     # --- the manifest
 
@@ -264,19 +350,20 @@ class ResultsFolder:
 
     # --- the chunks
 
-    def write_chunk(self, replications: list[int], records: dict[str, np.ndarray]) -> Path:
+    def write_chunk(self, replications: list[int], records: dict[str, np.ndarray]) -> tuple[str, str]:
+        """A chunk on disk; returns its file name and sha256, for the manifest's CHUNK_SHA256."""
         name = f"chunk-{replications[0]:07d}-{replications[-1]:07d}-{len(replications)}.npz"
-        return write_npz(self.path / CHUNKS_DIR / name, records)
+        return name, write_npz(self.path / CHUNKS_DIR / name, records)
 
     def chunk_files(self) -> list[Path]:
         folder = self.path / CHUNKS_DIR
         return sorted(folder.glob("chunk-*.npz")) if folder.exists() else []
 
     def completed_replications(self) -> set[int]:
+        """The replications of the whole chunks; a damaged chunk raises (see `_read_chunks`)."""
         done: set[int] = set()
-        for path in self.chunk_files():
-            with np.load(path) as data:
-                done.update(int(r) for r in data[REPLICATION])
+        for part in self._read_chunks(lambda data: {REPLICATION: data[REPLICATION]}):
+            done.update(int(r) for r in part[REPLICATION])
         return done
 
     def records(self, tables: bool = True,
@@ -284,15 +371,41 @@ class ResultsFolder:
         """Every stored replication's records, in replication order (None if there are none).
 
         The outcome-unit tables are the bulk of a chunk and only a sweep needs them: `tables=False`
-        leaves them on disk. `reduce` maps each chunk's records to what the caller needs before
-        the chunks are joined, so memory holds only that.
+        leaves them out. `reduce` maps each chunk's records to what the caller needs before the
+        chunks are joined, so memory holds only that.
         """
-        parts = []
-        for path in self.chunk_files():
-            with np.load(path) as data:
-                part = {key: data[key] for key in data.files if tables or not key.startswith(TABLE)}
-            parts.append(reduce(part) if reduce else part)
+        def read(data: Any) -> dict:
+            part = {key: data[key] for key in data.files if tables or not key.startswith(TABLE)}
+            return reduce(part) if reduce else part
+
+        parts = self._read_chunks(read)
         return concatenate_records(parts) if parts else None
+
+    def _read_chunks(self, read: Callable[[Any], dict]) -> list[dict]:
+        """`read` applied to each chunk (an open .npz), once every chunk is known to be whole.
+
+        A chunk is whole when its bytes have the sha256 the manifest recorded for it; one the
+        manifest does not list (an older folder, or a crash between the chunk and the manifest)
+        when every array in it reads back with its zip CRC. Raises one ScenarioError naming each
+        damaged chunk and its replications: those, and only those, are run again by --resume once
+        the file is deleted. Nothing is deleted here: a finished chunk is never thrown away.
+        """
+        recorded = self.manifest.get(CHUNK_SHA256) or {}
+        parts, damaged = [], []
+        for path in self.chunk_files():
+            try:
+                chunk = _open_whole_chunk(path, recorded.get(path.name))
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+                damaged.append(Issue(str(path), "", "the chunk as it was written",
+                                     f"a truncated or changed file (it held {_chunk_replications(path.name)}): "
+                                     "delete it and run again with --resume to re-run just those"))
+                continue
+            with chunk:
+                if not damaged:
+                    parts.append(read(chunk))
+        if damaged:
+            raise ScenarioError(damaged)
+        return parts
 
     # --- the result files, read back
 

@@ -21,6 +21,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from simulator.outputs.folder import write_atomically
+
 Stat = Mapping[str, float | None]  # {"mean", "p05", "p50", "p95", ...}
 Bands = Mapping[str, Sequence[float]]  # {"p05": [...], "p50": [...], "p95": [...]}
 NumberFormat = Callable[[float], str]
@@ -62,11 +64,9 @@ def new_figure(rows: int, columns: int, width: float = 7.5, height_per_row: floa
 
 
 def save(figure: Figure, path: Path) -> Path:
-    """Write `figure` as a PNG (creating the folder) and return the path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write `figure` as a PNG (creating the folder, whole or not at all) and return the path."""
     with matplotlib.rc_context(STYLE):
-        figure.savefig(path, format="png")
-    return path
+        return write_atomically(path, lambda temporary: figure.savefig(temporary, format="png"))
 
 
 @styled

@@ -61,9 +61,10 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
         temporary.write_text('{"runs": ', encoding="utf-8")
         raise OSError("disk full")
 
-    with pytest.raises(OSError):
+    with pytest.raises(ScenarioError, match="summary.json: expected a file that can be written, found disk full"):
         write_atomically(path, crash)
     assert path.read_text(encoding="utf-8") == '{\n  "runs": 10\n}'
+    assert not list(tmp_path.glob("*.tmp"))
 
 
 def test_clear_removes_what_a_run_wrote_and_nothing_else(tmp_path):
