@@ -40,7 +40,6 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None, *, runs:
     with any `workers` or `scheduler`; `resume` completes an interrupted run; `force` replaces
     another scenario's results. Raises `ScenarioError` for a bad scenario or folder.
     """
-    from simulator.outputs.report import write_readable
     from simulator.outputs.results import write_results
     from simulator.runner import RunOptions, run as run_replications
 
@@ -51,6 +50,8 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None, *, runs:
                                                resume=resume, force=force, progress=progress))
     write_results(out, scenario)
     if report:
+        from simulator.outputs.report import write_readable  # matplotlib: only when it draws
+
         write_readable(out, lang)
     return ResultsFolder(out)
 

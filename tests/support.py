@@ -142,3 +142,56 @@ def assert_png_with_content(data: bytes, what: str) -> None:
     assert data[:8] == PNG, f"{what} is not a PNG"
     pixels = matplotlib.image.imread(io.BytesIO(data), format="png")[..., :3]
     assert pixels.std() > 0.01, f"{what} is a single colour"
+
+
+# A small scenario with money and a contract, run whole by the runner and folder tests.
+SMALL_RUN = """
+    name: small
+    horizon: 24
+    start: 2022-01
+    parameters:
+      effect: {dist: {pert: {min: 1.2, mode: 2, max: 3}}, label: effect, source: test}
+      price: {dist: {uniform: {min: 20000, max: 40000}}, label: an outcome price drawn per replication, source: test}
+    attributes: {profile: {high: 0.3, low: 0.7}}
+    intake: {poisson: {rate: 2, from: 0, until: 12}}
+    exit: {time: {exponential: {mean: 120}}}
+    tracks:
+      housing:
+        states: [shelter, housed]
+        initial: {shelter: 1.0}
+        transitions:
+          shelter->housed:
+            time: {exponential: {mean: 10}}
+            modifiers: [{when: {support: active}, hazard_ratio: $effect}]
+          housed->shelter: {time: {weibull: {shape: 0.9, median: 30}}}
+      support:
+        states: [none, active]
+        initial: {none: 1.0}
+        holds: {active: team}
+        transitions:
+          none->active:
+            time: {fixed: 0}
+            modifiers: [{when: {profile: low}, hazard_ratio: 0}]
+    resources: {team: {capacity: 4}}
+    arms:
+      usual: {}
+      support:
+        patch:
+          tracks: {support: {transitions: {none->active: {time: {fixed: 0}, modifiers: []}}}}
+    economics:
+      discount_rate: 0.035
+      departments: [municipality.social, fund.development]
+    flows:
+      shelter: {per_month_in: {housing: shelter}, amount: 30000, pays: municipality.social}
+    contracts:
+      deal:
+        arm: support
+        payers: {municipality.social: 0.6, fund.development: 0.4}
+        investor: {principal: 300000}
+        window: {from: 0, until: 24}
+        outcomes:
+          housed_6m: {achieved: {in: {housing: housed}, for_months: 6}, price: $price}
+        cap: 500000
+        outcome_fund: {reserve: 100000}
+    """
+RESULT_FILES = ("summary.json", "occupancy.csv", "replications.csv", "money.csv", "contracts.csv")

@@ -25,7 +25,7 @@ from simulator.cli import main
 from simulator.outputs import folder as folder_module
 from simulator.outputs.folder import CHUNK_SHA256, ResultsFolder
 
-from tests.test_runner import RESULT_FILES, SCENARIO
+from tests.support import RESULT_FILES, SMALL_RUN
 
 pytestmark = pytest.mark.end_to_end
 
@@ -35,7 +35,7 @@ ROOT = Path(simulator.__file__).parent.parent
 @pytest.fixture
 def scenario_file(tmp_path):
     path = tmp_path / "small.yaml"
-    path.write_text(textwrap.dedent(SCENARIO), encoding="utf-8")
+    path.write_text(textwrap.dedent(SMALL_RUN), encoding="utf-8")
     return path
 
 

@@ -17,66 +17,17 @@ from simulator.language.loading import load_scenario
 from simulator.outputs.results import write_results
 from simulator.outputs.folder import ResultsFolder
 from simulator.runner import RunOptions, run
+from tests.support import RESULT_FILES, SMALL_RUN
 
 pytestmark = pytest.mark.end_to_end
 
-SCENARIO = """
-    name: small
-    horizon: 24
-    start: 2022-01
-    parameters:
-      effect: {dist: {pert: {min: 1.2, mode: 2, max: 3}}, label: effect, source: test}
-      price: {dist: {uniform: {min: 20000, max: 40000}}, label: an outcome price drawn per replication, source: test}
-    attributes: {profile: {high: 0.3, low: 0.7}}
-    intake: {poisson: {rate: 2, from: 0, until: 12}}
-    exit: {time: {exponential: {mean: 120}}}
-    tracks:
-      housing:
-        states: [shelter, housed]
-        initial: {shelter: 1.0}
-        transitions:
-          shelter->housed:
-            time: {exponential: {mean: 10}}
-            modifiers: [{when: {support: active}, hazard_ratio: $effect}]
-          housed->shelter: {time: {weibull: {shape: 0.9, median: 30}}}
-      support:
-        states: [none, active]
-        initial: {none: 1.0}
-        holds: {active: team}
-        transitions:
-          none->active:
-            time: {fixed: 0}
-            modifiers: [{when: {profile: low}, hazard_ratio: 0}]
-    resources: {team: {capacity: 4}}
-    arms:
-      usual: {}
-      support:
-        patch:
-          tracks: {support: {transitions: {none->active: {time: {fixed: 0}, modifiers: []}}}}
-    economics:
-      discount_rate: 0.035
-      departments: [municipality.social, fund.development]
-    flows:
-      shelter: {per_month_in: {housing: shelter}, amount: 30000, pays: municipality.social}
-    contracts:
-      deal:
-        arm: support
-        payers: {municipality.social: 0.6, fund.development: 0.4}
-        investor: {principal: 300000}
-        window: {from: 0, until: 24}
-        outcomes:
-          housed_6m: {achieved: {in: {housing: housed}, for_months: 6}, price: $price}
-        cap: 500000
-        outcome_fund: {reserve: 100000}
-    """
 # Contracts are priced a chunk of replications at a time: the chunking must not show.
-RESULT_FILES = ("summary.json", "occupancy.csv", "replications.csv", "money.csv", "contracts.csv")
 
 
 @pytest.fixture
 def scenario_file(tmp_path):
     path = tmp_path / "small.yaml"
-    path.write_text(textwrap.dedent(SCENARIO), encoding="utf-8")
+    path.write_text(textwrap.dedent(SMALL_RUN), encoding="utf-8")
     return path
 
 
@@ -97,10 +48,10 @@ def test_one_and_two_workers_give_identical_files(scenario_file, tmp_path):
 def test_a_contract_may_be_named_like_anything_the_runner_keeps(tmp_path):
     """Contract names are the scenario's own: `rate` or `costs` must not clash with anything."""
     path = tmp_path / "named.yaml"
-    path.write_text(textwrap.dedent(SCENARIO).replace("\n  deal:", "\n  rate:"), encoding="utf-8")
+    path.write_text(textwrap.dedent(SMALL_RUN).replace("\n  deal:", "\n  rate:"), encoding="utf-8")
     renamed = run_into(path, tmp_path / "renamed", workers=1)
     original = path.with_name("original.yaml")
-    original.write_text(textwrap.dedent(SCENARIO), encoding="utf-8")
+    original.write_text(textwrap.dedent(SMALL_RUN), encoding="utf-8")
     expected = run_into(original, tmp_path / "original", workers=1)
     assert renamed["contracts.csv"] == expected["contracts.csv"].replace(b"deal,", b"rate,")
 
