@@ -162,8 +162,27 @@ class Flow:
 
 @dataclass(frozen=True, slots=True)
 class Investor:
+    """Who puts in the principal, and when. `provided_by` (department → share) books the
+    investor's cash flows in those departments' positions; empty: the investor is outside the
+    public accounts."""
+
     principal: Number
     disbursements: tuple[tuple[Number, Number], ...]  # (at month, amount)
+    provided_by: Mapping[str, Number] = field(default_factory=dict)
+
+
+GUARANTEED = ("investor_loss", "outcome_fund_overrun")  # the shortfalls a guarantee can cover
+
+
+@dataclass(frozen=True, slots=True)
+class Guarantee:
+    """A body (`by`, a department) that covers `covers` up to `up_to`, paid at window.until: the
+    investor's loss (principal − received) goes to the investor, the outcome fund's overrun
+    (draws − reserve) to the contract's municipal payers."""
+
+    by: str
+    covers: str
+    up_to: Number
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +201,7 @@ class Contract:
     max_per_youth: Number | None = None
     max_multiple: Number | None = None
     outcome_fund_reserve: Number | None = None
+    guarantees: tuple[Guarantee, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,16 @@ from typing import Any, Mapping
 from simulator.language.errors import shown
 from simulator.language.outcomes import METRICS, Outcome
 from simulator.language.reader import Reader, Scope, join, number_text
-from simulator.language.scenario import SETTLEMENTS, Arm, Attribute, Contract, Economics, Investor, Number
+from simulator.language.scenario import (GUARANTEED, SETTLEMENTS, Arm, Attribute, Contract, Economics, Guarantee,
+                                         Investor, Number)
 
 
 def build_contract(name: str, raw: Any, path: str, reader: Reader, arms: Mapping[str, Arm],
                    declared_arms: tuple[str, ...], attributes: tuple[Attribute, ...],
                    economics: Economics, horizon: float | None) -> Contract | None:
     optional = ("arm", "youths", "payers", "payer", "investor", "window", "settlement", "outcomes",
-                "versus_baseline", "cap", "max_per_youth", "max_multiple", "outcome_fund", "label")
+                "versus_baseline", "cap", "max_per_youth", "max_multiple", "outcome_fund", "guarantee",
+                "label")
     if reader.mapping(raw, path, required=("arm", "outcomes", "investor"), optional=optional) is None:
         return None
     arm_name = reader.one_of(raw["arm"], join(path, "arm"), declared_arms, "an arm")
@@ -27,7 +29,7 @@ def build_contract(name: str, raw: Any, path: str, reader: Reader, arms: Mapping
         payers = None if department is None else {department: 1.0}
     else:
         payers = reader.shares(raw["payers"], join(path, "payers"), economics.departments, "departments")
-    investor = _investor(raw["investor"], join(path, "investor"), reader)
+    investor = _investor(raw["investor"], join(path, "investor"), reader, economics)
     window_start, window_until = 0.0, horizon
     if "window" in raw:
         spec = reader.mapping(raw["window"], join(path, "window"), optional=("from", "until"))
@@ -63,18 +65,46 @@ def build_contract(name: str, raw: Any, path: str, reader: Reader, arms: Mapping
         spec = reader.mapping(raw["outcome_fund"], join(path, "outcome_fund"), required=("reserve",))
         if spec is not None:
             reserve = reader.number(spec["reserve"], join(path, "outcome_fund.reserve"), 0.0)
-    if None in (arm_name, youths, payers, investor, window_start, window_until, settlement, versus):
+    guarantees = _guarantees(raw.get("guarantee", []), join(path, "guarantee"), reader, economics)
+    if guarantees and reserve is None and any(g.covers == "outcome_fund_overrun" for g in guarantees):
+        reader.issue(join(path, "guarantee"), "an outcome_fund with a reserve for a guarantee of its overrun",
+                     "no outcome_fund")
+        return None
+    if None in (arm_name, youths, payers, investor, window_start, window_until, settlement, versus, guarantees):
         return None
     if not isinstance(raw["outcomes"], dict) or len(outcomes) != len(raw["outcomes"]):
         return None
     return Contract(name, arm_name, youths, payers, investor, window_start, window_until, settlement,
                     tuple(outcomes), versus, optional_numbers["cap"], optional_numbers["max_per_youth"],
-                    optional_numbers["max_multiple"], reserve)
+                    optional_numbers["max_multiple"], reserve, guarantees)
 
 
-def _investor(raw: Any, path: str, reader: Reader) -> Investor | None:
-    if reader.mapping(raw, path, required=("principal",), optional=("disbursed",)) is None:
+def _guarantees(raw: Any, path: str, reader: Reader, economics: Economics) -> tuple[Guarantee, ...] | None:
+    """`guarantee`: one {by, covers, up_to} or a list of them."""
+    items = raw if isinstance(raw, list) else [raw]
+    guarantees = []
+    for i, item in enumerate(items):
+        here = join(path, i) if isinstance(raw, list) else path
+        if reader.mapping(item, here, required=("by", "covers", "up_to")) is None:
+            return None
+        by = reader.one_of(item["by"], join(here, "by"), economics.departments, "a department")
+        covers = reader.one_of(item["covers"], join(here, "covers"), GUARANTEED, "a shortfall")
+        up_to = reader.number(item["up_to"], join(here, "up_to"), 0.0)
+        if None in (by, covers, up_to):
+            return None
+        guarantees.append(Guarantee(by, covers, up_to))
+    return tuple(guarantees)
+
+
+def _investor(raw: Any, path: str, reader: Reader, economics: Economics) -> Investor | None:
+    if reader.mapping(raw, path, required=("principal",), optional=("disbursed", "provided_by")) is None:
         return None
+    provided_by: Mapping[str, Number] | None = {}
+    if "provided_by" in raw:
+        provided_by = reader.shares(raw["provided_by"], join(path, "provided_by"), economics.departments,
+                                    "departments")
+        if provided_by is None:
+            return None
     principal = reader.number(raw["principal"], join(path, "principal"), 0.0, low_open=True)
     if principal is None:
         return None
@@ -98,7 +128,7 @@ def _investor(raw: Any, path: str, reader: Reader) -> Investor | None:
             reader.issue(join(path, "disbursed"), f"disbursements that add up to the principal "
                          f"({number_text(principal)})", f"a sum of {number_text(sum(amounts))}")
             return None
-    return Investor(principal, tuple(disbursements))
+    return Investor(principal, tuple(disbursements), provided_by)
 
 
 def _outcome(name: str, raw: Any, path: str, reader: Reader, scope: Scope) -> Outcome | None:
