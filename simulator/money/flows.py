@@ -83,36 +83,63 @@ def evaluate_flows(trajectories: Trajectories, flows: Sequence[Flow], economics:
 
     References: spec §1.6.
     """
+    return evaluate_flows_by_group(trajectories, flows, economics, start, horizon)[0]
+
+
+def evaluate_flows_by_group(trajectories: Trajectories, flows: Sequence[Flow], economics: Economics,
+                            start: tuple[int, int] | None, horizon: Months,
+                            group: NDArray[np.int64] | None = None, n_groups: int = 0
+                            ) -> tuple[DepartmentCosts, tuple[DepartmentCosts, ...]]:
+    """`evaluate_flows`, and the same money counted for each group of youths alone (`group`: each
+    youth's group, 0 … n_groups − 1, or −1 for none): what a contract's savings are made of.
+    A group's money leaves out the `fixed` flows, which belong to no youth (spec §4.2). Each
+    piece of money is worked out once; the whole arm's sums are those `evaluate_flows` makes.
+    """
     rate = plain(economics.annual_discount_rate, "economics.discount_rate")
     departments = tuple(economics.departments)
     n_months = math.ceil(horizon)
     accruing, events = [], []
     for row, flow in enumerate(flows):
-        kind, *when = _flow_quantity(flow, trajectories, start, horizon)
-        (accruing if kind == "accrual" else events).append((row, *when))
-    per_flow_nominal, per_flow_discounted = _by_flow_and_month(accruing, events, len(flows), n_months, rate)
-    nominal = np.zeros((len(departments), n_months))
-    discounted = np.zeros((len(departments), n_months))
+        kind, who, *when = _flow_quantity(flow, trajectories, start, horizon)
+        (accruing if kind == "accrual" else events).append((row, who, *when))
+    per_flow = _by_flow_and_month(accruing, events, len(flows), n_months, rate,
+                                  None if group is None else (group, n_groups))
+    weights = np.zeros((len(departments), len(flows)))  # department × flow: amount × share
     for row, flow in enumerate(flows):
         amount = plain(flow.amount, f"flows.{flow.name}.amount")
         for department, share in flow.shares.items():
             if department not in departments:
                 raise ValueError(f"flows.{flow.name}: department {department!r} is not in economics.departments")
-            d = departments.index(department)
-            weight = amount * plain(share, f"flows.{flow.name} share of {department}")
-            nominal[d] += weight * per_flow_nominal[row]
-            discounted[d] += weight * per_flow_discounted[row]
+            weights[departments.index(department), row] += amount * plain(share, f"flows.{flow.name} share of {department}")
+    whole = _by_department(departments, weights, *per_flow[:2])
+    groups = tuple(_by_department(departments, weights, nominal, discounted)
+                   for nominal, discounted in zip(*per_flow[2:]))
+    return whole, groups
+
+
+def _by_department(departments: tuple[str, ...], weights: NDArray[np.float64], per_flow_nominal: NDArray[np.float64],
+                   per_flow_discounted: NDArray[np.float64]) -> DepartmentCosts:
+    """Money per department: each flow's quantities times its amount and each department's share,
+    added flow by flow in the scenario's order."""
+    nominal = np.zeros((len(departments), per_flow_nominal.shape[1]))
+    discounted = np.zeros_like(nominal)
+    for d, row in zip(*np.nonzero(weights)):
+        nominal[d] += weights[d, row] * per_flow_nominal[row]
+        discounted[d] += weights[d, row] * per_flow_discounted[row]
     return DepartmentCosts(departments, nominal, discounted)
 
 
 def _flow_quantity(flow: Flow, trajectories: Trajectories, start: tuple[int, int] | None,
                    horizon: Months) -> tuple:
-    """What a flow pays for, per unit of `amount`: ("accrual", starts, ends) of the intervals in
-    which it accrues at one a month, or ("events", times) of the events it pays for once."""
+    """What a flow pays for, per unit of `amount`: ("accrual", youths, starts, ends) of the
+    intervals in which it accrues at one a month, or ("events", youths, times) of the events it
+    pays for once; a `fixed` flow's youth is −1 (it belongs to none)."""
     low = max(0.0, plain(flow.start, f"flows.{flow.name}.from")) if flow.start is not None else 0.0
     high = horizon if flow.until is None else min(horizon, plain(flow.until, f"flows.{flow.name}.until"))
     if flow.kind == "fixed":
-        return ("accrual", np.array([low]), np.array([high])) if high > low else ("events", np.zeros(0))
+        none = np.full(1, -1)
+        return ("accrual", none, np.array([low]), np.array([high])) if high > low else \
+            ("events", none[:0], np.zeros(0))
     if flow.kind not in ("per_month_in", "per_entry", "per_youth"):
         raise ValueError(f"flows.{flow.name}: unknown kind {flow.kind!r}")
     condition = flow.condition if flow.condition is not None else Condition()
@@ -126,58 +153,76 @@ def _flow_quantity(flow: Flow, trajectories: Trajectories, start: tuple[int, int
             if start is None:
                 raise ValueError(f"flows.{flow.name}: max_months_per_year needs the scenario's `start`")
             limit = plain(flow.max_months_per_year, f"flows.{flow.name}.max_months_per_year")
-            a, b = first_months_per_calendar_year(youth, a, b, limit, start[1])
-        return "accrual", a, b
+            youth, a, b = first_months_per_calendar_year(youth, a, b, limit, start[1])
+        return "accrual", youth, a, b
     if flow.kind == "per_entry":
-        times = stays.start[stays.entered]
+        youth, times = stays.youth[stays.entered], stays.start[stays.entered]
     else:  # per_youth: at arrival, for the youths in the condition at that instant
         at_arrival = stays.start == trajectories.arrival[stays.youth]
-        times = trajectories.arrival[np.unique(stays.youth[at_arrival])]
-    return "events", times[(times >= low) & (times < high)]
+        youth = np.unique(stays.youth[at_arrival])
+        times = trajectories.arrival[youth]
+    inside = (times >= low) & (times < high)
+    return "events", youth[inside], times[inside]
 
 
 def _by_flow_and_month(accruing: list[tuple], events: list[tuple], n_flows: int, n_months: int,
-                       annual_rate: float) -> tuple[np.ndarray, np.ndarray]:
+                       annual_rate: float, groups: tuple[NDArray[np.int64], int] | None = None) -> tuple:
     """(n_flows, n_months) quantities, nominal and discounted: months accrued at rate 1 over the
     intervals (closed form per piece) plus events counted. All flows at once, as a handful of
     array operations rather than a handful per flow; each bin sums its pieces in the same order
-    as a flow computed alone."""
+    as a flow computed alone. With `groups` (each youth's group, and their number), also
+    (n_groups, n_flows, n_months) of each group's youths alone, from the same pieces."""
     size = n_flows * n_months
+    group_of, n_groups = groups if groups is not None else (np.zeros(0, dtype=np.int64), 0)
     nominal, discounted = np.zeros(size), np.zeros(size)
+    group_nominal, group_discounted = np.zeros(n_groups * size), np.zeros(n_groups * size)
+
+    def add(bins, youths, amount, present_value):
+        nominal[:] += np.bincount(bins, weights=amount, minlength=size)
+        discounted[:] += np.bincount(bins, weights=present_value, minlength=size)
+        if n_groups:
+            group = np.where(youths >= 0, group_of[np.maximum(youths, 0)], -1)
+            mine = group >= 0
+            cells = group[mine] * size + bins[mine]
+            group_nominal[:] += np.bincount(cells, weights=amount[mine], minlength=n_groups * size)
+            group_discounted[:] += np.bincount(cells, weights=present_value[mine], minlength=n_groups * size)
+
     if accruing:
-        rows = np.concatenate([np.full(len(a), row) for row, a, _ in accruing])
-        month, a, b, rows = split_by_month(np.concatenate([a for _, a, _ in accruing]),
-                                           np.concatenate([b for _, _, b in accruing]), rows)
+        rows = np.concatenate([np.full(len(a), row) for row, _, a, _ in accruing])
+        month, a, b, rows, youths = split_by_month(np.concatenate([a for _, _, a, _ in accruing]),
+                                                   np.concatenate([b for _, _, _, b in accruing]), rows,
+                                                   np.concatenate([who for _, who, _, _ in accruing]))
         keep = month < n_months
-        bins = rows[keep] * n_months + month[keep]
         a, b = a[keep], b[keep]
-        nominal += np.bincount(bins, weights=b - a, minlength=size)
-        discounted += np.bincount(bins, weights=present_value_of_rate(1.0, a, b, annual_rate), minlength=size)
+        add(rows[keep] * n_months + month[keep], youths[keep], b - a, present_value_of_rate(1.0, a, b, annual_rate))
     if events:
-        rows = np.concatenate([np.full(len(t), row) for row, t in events])
-        times = np.concatenate([t for _, t in events])
+        rows = np.concatenate([np.full(len(t), row) for row, _, t in events])
+        times = np.concatenate([t for _, _, t in events])
+        youths = np.concatenate([who for _, who, _ in events])
         month = np.floor(times).astype(np.int64)
         keep = (month >= 0) & (month < n_months)
-        bins, times = rows[keep] * n_months + month[keep], times[keep]
-        nominal += np.bincount(bins, minlength=size)
-        discounted += np.bincount(bins, weights=discount_factor(times, annual_rate), minlength=size)
-    return nominal.reshape(n_flows, n_months), discounted.reshape(n_flows, n_months)
+        times = times[keep]
+        add(rows[keep] * n_months + month[keep], youths[keep], np.ones(len(times)),
+            discount_factor(times, annual_rate))
+    shape = (n_groups, n_flows, n_months)
+    return (nominal.reshape(n_flows, n_months), discounted.reshape(n_flows, n_months),
+            group_nominal.reshape(shape), group_discounted.reshape(shape))
 
 
 def first_months_per_calendar_year(youth: np.ndarray, start: np.ndarray, end: np.ndarray,
-                                   limit: float, start_month: int) -> tuple[np.ndarray, np.ndarray]:
+                                   limit: float, start_month: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keep, per youth and calendar year, only the first `limit` months of the intervals.
 
     Intervals must be sorted by (youth, start) and disjoint per youth. Calendar years begin on
     1 January, at t = 12j + 1 − start_month, start_month (1–12) being the calendar month of t = 0.
-    Returns the kept pieces (start, end), still in that order.
+    Returns the kept pieces (youth, start, end), still in that order.
     """
     year, a, b, who = split_periodic(start, end, 12.0, float(1 - start_month), youth)
     length = b - a
     if len(length) == 0:
-        return a, b
+        return who, a, b
     first = np.concatenate([[True], (who[1:] != who[:-1]) | (year[1:] != year[:-1])])
     used = sum_before_in_group(length, first)  # months already counted this youth and calendar year
     kept = np.clip(limit - used, 0.0, length)
     keep = kept > 0
-    return a[keep], np.where(kept == length, b, a + kept)[keep]
+    return who[keep], a[keep], np.where(kept == length, b, a + kept)[keep]

@@ -33,7 +33,7 @@ class ContractResult:
 
     Nominal amounts are undiscounted; `*_discounted` are discounted to t = 0 at the settlement
     times (payments move when settled). `outcome_fund_draw` is nominal, like the savings it is
-    set against. `break_even_month` is NaN when the payers never break even.
+    set against. Savings are counted over the contract's `youths` only (spec §4.2).
     """
 
     contract: str
@@ -41,9 +41,9 @@ class ContractResult:
     settlements: NDArray[np.float64]  # nominal, paid at each settlement time
     earned: float  # nominal value earned before `cap` and `max_multiple` (after per-youth cuts)
     earned_by_outcome: Mapping[str, float]
-    payments: float  # nominal
+    payments_nominal: float
     payments_discounted: float
-    payer_payments: Mapping[str, float]  # nominal, per payer department
+    payer_payments_nominal: Mapping[str, float]  # per payer department
     payer_payments_discounted: Mapping[str, float]
     received: float  # nominal, by the investor
     irr: float  # annual; −1.0 when nothing is repaid
@@ -52,8 +52,10 @@ class ContractResult:
     expected_loss: float  # max(0, principal − received), nominal
     outcome_fund_draw: float  # nominal
     fund_exhausted: bool  # outcome_fund_draw > reserve (reserve 0 when the contract has no outcome fund)
-    payer_net: float  # discounted: the payers' net savings minus their payments
-    break_even_month: float  # month end; NaN if never
+    payer_net: float  # discounted: the payers' net savings on the contract's youths minus their payments
+    break_even_month: float  # month end; 0 when the payers are never behind, NaN if they never break even
+    at_cap: bool  # payments reached `cap` or `max_multiple` × principal
+    guarantee_paid: float  # nominal, by every guarantee together, at window.until
 
 
 
@@ -71,9 +73,9 @@ class ContractResults:
     settlements: NDArray[np.float64]  # (R, n_settlements)
     earned: NDArray[np.float64]
     earned_by_outcome: NDArray[np.float64]  # (R, n_outcomes)
-    payments: NDArray[np.float64]
+    payments_nominal: NDArray[np.float64]
     payments_discounted: NDArray[np.float64]
-    payer_payments: NDArray[np.float64]  # (R, n_payers)
+    payer_payments_nominal: NDArray[np.float64]  # (R, n_payers)
     payer_payments_discounted: NDArray[np.float64]  # (R, n_payers)
     received: NDArray[np.float64]
     irr: NDArray[np.float64]
@@ -84,6 +86,10 @@ class ContractResults:
     fund_exhausted: NDArray[np.bool_]
     payer_net: NDArray[np.float64]
     break_even_month: NDArray[np.float64]
+    at_cap: NDArray[np.bool_]
+    guarantee_paid: NDArray[np.float64]
+    guarantees_paid: NDArray[np.float64]  # (R, n_guarantees), nominal, in the contract's order
+    guarantee_at: NDArray[np.float64]  # (R,): when the guarantees pay, window.until
     payer_balance: NDArray[np.float64]  # (R, n_months): payer_net so far, at month ends 1 … n_months
     disbursed_at: NDArray[np.float64]  # (R, n_disbursements), months
     disbursed: NDArray[np.float64]  # (R, n_disbursements), nominal
@@ -97,7 +103,7 @@ class ContractResults:
             **fields, contract=self.contract, settlement_times=self.settlement_times[r, settled],
             settlements=self.settlements[r, settled],
             earned_by_outcome=dict(zip(self.outcomes, self.earned_by_outcome[r].tolist())),
-            payer_payments=dict(zip(self.payers, self.payer_payments[r].tolist())),
+            payer_payments_nominal=dict(zip(self.payers, self.payer_payments_nominal[r].tolist())),
             payer_payments_discounted=dict(zip(self.payers, self.payer_payments_discounted[r].tolist())))
 
     def cumulative_cash(self) -> NDArray[np.float64]:
@@ -135,8 +141,8 @@ class ContractResults:
         return cls(**arrays)
 
 
-_RESULT_COLUMNS = ("contract", "settlement_times", "settlements", "earned_by_outcome", "payer_payments",
-                   "payer_payments_discounted")
+_RESULT_COLUMNS = ("contract", "settlement_times", "settlements", "earned_by_outcome", "payer_payments_nominal",
+                   "payer_payments_discounted")  # the fields `replication` makes per replication
 
 
 @dataclass(frozen=True)
@@ -260,25 +266,34 @@ def _price_alike(contract: Contract, terms: "_Terms", units: StackedUnits, basel
             saved_by_settlement = np.add.reduceat(savings.nominal[:, d, :until], starts, axis=1)
             owed = terms.shares[:, p, None] * paid
             fund_draw += np.sum(np.clip(owed - saved_by_settlement, 0.0, owed), axis=1)
-    # Break-even: the first month end from which the payers' cumulative net stays >= 0.
+    # Break-even: the first month end from which the payers' cumulative net stays >= 0; 0 when
+    # it never falls below (ahead from the start), NaN when it ends below.
     payer_saving = savings.discounted[:, [d for d, _ in payers], :n_months].sum(axis=1)
     paid_by_month_end = np.zeros((len(paid), n_months))
     paid_by_month_end[:, times.astype(np.int64) - 1] = paid * factor
     balance = np.cumsum(payer_saving, axis=1) - np.cumsum(paid_by_month_end, axis=1)
     below = balance < 0
     last_below = n_months - 1 - np.argmax(below[:, ::-1], axis=1)
-    break_even = np.where(below[:, -1], np.nan, np.where(below.any(axis=1), last_below + 2.0, 1.0))
+    break_even = np.where(below[:, -1], np.nan, np.where(below.any(axis=1), last_below + 2.0, 0.0))
+    # Guarantees, paid at window.until: the investor's loss or the outcome fund's overrun, up to each's amount.
+    shortfall = {"investor_loss": np.maximum(0.0, terms.principal - received),
+                 "outcome_fund_overrun": np.maximum(0.0, fund_draw - terms.reserve)}
+    guarantees = np.zeros((len(paid), len(contract.guarantees)))
+    for g, guarantee in enumerate(contract.guarantees):
+        guarantees[:, g] = np.minimum(shortfall[guarantee.covers], terms.guarantee_up_to[:, g])
     return ContractResults(
         contract=contract.name, outcomes=units.outcomes, payers=tuple(contract.payers),
         settlement_times=np.tile(times, (len(paid), 1)), settlements=paid,
         earned=by_settlement.sum(axis=1), earned_by_outcome=earned.sum(axis=2),
-        payments=payments, payments_discounted=payments_discounted,
-        payer_payments=terms.shares * payments[:, None],
+        payments_nominal=payments, payments_discounted=payments_discounted,
+        payer_payments_nominal=terms.shares * payments[:, None],
         payer_payments_discounted=terms.shares * payments_discounted[:, None],
         received=received, irr=irr_by_row(cash_times, cash), multiple=received / terms.principal,
         full_repayment=received >= terms.principal, expected_loss=np.maximum(0.0, terms.principal - received),
         outcome_fund_draw=fund_draw, fund_exhausted=fund_draw > terms.reserve,
         payer_net=payer_saving.sum(axis=1) - payments_discounted, break_even_month=break_even,
+        at_cap=np.isfinite(limit[:, 0]) & (payments >= limit[:, 0] * (1 - 1e-12)),
+        guarantee_paid=guarantees.sum(axis=1), guarantees_paid=guarantees, guarantee_at=terms.window_until,
         payer_balance=balance, disbursed_at=terms.disbursed_at, disbursed=terms.disbursed)
 
 
@@ -304,6 +319,7 @@ class _Terms:
     disbursed: NDArray[np.float64]  # (R, n_disbursements)
     shares: NDArray[np.float64]  # (R, n_payers), in the order of `contract.payers`
     reserve: NDArray[np.float64]
+    guarantee_up_to: NDArray[np.float64]  # (R, n_guarantees)
 
     @classmethod
     def of(cls, c: Contract, values: Mapping[str, NDArray[np.float64]], replications: int) -> "_Terms":
@@ -331,6 +347,7 @@ class _Terms:
             shares=columns([number(s, f"payers.{d}") for d, s in c.payers.items()]),
             reserve=np.zeros(replications) if c.outcome_fund_reserve is None else number(
                 c.outcome_fund_reserve, "outcome_fund.reserve"),
+            guarantee_up_to=columns([number(g.up_to, "guarantee.up_to") for g in c.guarantees]),
             **optional)
 
     def take(self, replications: NDArray[np.int64]) -> "_Terms":

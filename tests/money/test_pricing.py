@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from simulator.engine.model import simulate_replication
-from simulator.language.scenario import Contract, bind
+from simulator.language.scenario import Contract, Guarantee, bind
 from simulator.money.flows import DepartmentCosts, evaluate_flows
 from simulator.money.pricing import Savings, price, price_replications
 from simulator.money.units import StackedUnits, outcome_units
@@ -100,7 +100,7 @@ def test_cap_and_max_multiple_cut_the_running_total():
     assert result.settlements.tolist() == [12000, 12000, 1000]
     result = priced(contract([work], window=(0, 30), cap=20000.0, max_multiple=0.25), traj, 30)
     assert result.settlements.tolist() == [12000, 8000, 0]
-    assert result.earned == 30000 and result.payments == 20000
+    assert result.earned == 30000 and result.payments_nominal == 20000
 
 
 def test_versus_baseline_pays_the_excess_per_outcome_and_settlement_floored_at_zero():
@@ -122,9 +122,9 @@ def test_two_payers_share_every_settlement_and_payments_are_discounted_when_sett
     c = contract([work], window=(0, 30), payers={"municipality.social": 0.25, "fund.development": 0.75})
     result = priced(c, traj, 30, rate=0.035)
     discounted = 12000 * 1.035 ** -1 + 12000 * 1.035 ** -2 + 6000 * 1.035 ** -2.5
-    assert result.payments == 30000
+    assert result.payments_nominal == 30000
     assert result.payments_discounted == pytest.approx(discounted, rel=RTOL)
-    assert result.payer_payments == {"municipality.social": 7500, "fund.development": 22500}
+    assert result.payer_payments_nominal == {"municipality.social": 7500, "fund.development": 22500}
     assert result.payer_payments_discounted["fund.development"] == pytest.approx(0.75 * discounted, rel=RTOL)
 
 
@@ -155,6 +155,11 @@ def test_the_outcome_fund_covers_municipal_payments_beyond_realised_savings():
     assert result.outcome_fund_draw == 6000 and result.fund_exhausted
     generous = dataclasses.replace(c, outcome_fund_reserve=6000.0)
     assert not priced(generous, traj, 30, costs_by_arm={"hf": costs(30, arm), "usual": costs(30, base)}).fund_exhausted
+    # A guarantee of the overrun pays the 1,000 above the reserve, up to its amount.
+    for up_to, paid in ((400.0, 400.0), (2000.0, 1000.0)):
+        guaranteed = dataclasses.replace(c, guarantees=(Guarantee("fund.development", "outcome_fund_overrun", up_to),))
+        result = priced(guaranteed, traj, 30, costs_by_arm={"hf": costs(30, arm), "usual": costs(30, base)})
+        assert result.guarantee_paid == paid
 
 
 def test_break_even_is_the_first_month_end_from_which_the_payers_stay_ahead():
@@ -210,7 +215,7 @@ def test_price_refuses_units_counted_for_other_metrics():
                  window=(0, 24))
     units = outcome_units(c, traj, 24)
     cheaper = with_outcome(c, price=50000.0)
-    assert price(cheaper, units, None, no_savings(24), "usual", 24, 0.0).payments == 50000
+    assert price(cheaper, units, None, no_savings(24), "usual", 24, 0.0).payments_nominal == 50000
     shorter = with_outcome(c, for_months=6.0)
     with pytest.raises(ValueError, match="housed_12m.*recompute"):
         price(shorter, units, None, no_savings(24), "usual", 24, 0.0)

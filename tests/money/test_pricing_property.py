@@ -119,7 +119,7 @@ def test_pricing_many_replications_at_once_gives_each_what_it_gets_alone():
         results = priced_together(c, replications)
         for r in range(12):
             assert_priced_alone(c, replications, results, r)
-        seen["cap or max_multiple cut"] += int(np.sum(results.payments < results.earned))
+        seen["cap or max_multiple cut"] += int(np.sum(results.payments_nominal < results.earned))
         seen["repaid in full"] += int(np.sum(results.full_repayment))
         seen["not repaid in full"] += int(np.sum(~results.full_repayment))
         seen["nothing repaid"] += int(np.sum(results.irr == -1.0))
@@ -160,4 +160,4 @@ def test_no_units_at_all():
     c = many_contract()
     replications = random_replications(c, rng, runs=3, empty=True)
     results = priced_together(c, replications)
-    assert np.all(results.payments == 0) and np.all(results.irr == -1.0)
+    assert np.all(results.payments_nominal == 0) and np.all(results.irr == -1.0)
