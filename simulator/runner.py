@@ -24,7 +24,7 @@ from simulator.outputs.records import Layout, record_replications
 from simulator.engine.model import simulate_replication
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.scenario import Scenario
-from simulator.outputs.folder import CHUNK_SHA256, MANIFEST_JSON, ResultsFolder
+from simulator.outputs.folder import CHUNK_SHA256, MANIFEST_JSON, RECORDS_FORMAT, ResultsFolder
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,7 +108,8 @@ def _prepare(scenario: Scenario, folder: ResultsFolder, options: RunOptions) -> 
     """The manifest to run under and the replications already done: a fresh one and none, or
     what is on disk when resuming the same run. A folder it refuses is left as it was."""
     identity = {"scenario": scenario.name, "files": dict(scenario.files), "seed": options.seed,
-                "runs_requested": options.runs, "overrides": dict(options.overrides)}
+                "runs_requested": options.runs, "overrides": dict(options.overrides),
+                "records_format": RECORDS_FORMAT}
     folder.check_not_a_file()
     existing = folder.manifest
     if existing:
@@ -144,7 +145,8 @@ def _prepare(scenario: Scenario, folder: ResultsFolder, options: RunOptions) -> 
 
 def _identity_text(manifest: dict) -> str:
     return (f"scenario {manifest.get('scenario')!r} (seed {manifest.get('seed')}, "
-            f"{manifest.get('runs_requested')} runs, files {sorted(manifest.get('files') or {})})")
+            f"{manifest.get('runs_requested')} runs, files {sorted(manifest.get('files') or {})}, "
+            f"records format {manifest.get('records_format', 1)})")
 
 
 def _where(options: RunOptions) -> dict:

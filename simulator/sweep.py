@@ -19,7 +19,7 @@ from typing import Mapping
 
 import numpy as np
 
-from simulator.outputs.records import Layout, units_from_table
+from simulator.outputs.records import Layout, stored_savings, units_from_table
 from simulator.outputs.statistics import statistics
 from simulator.money.pricing import ContractResults, Savings, price_replications
 from simulator.money.units import StackedUnits, definitions
@@ -29,7 +29,7 @@ from simulator.language.loading import ContractBuilder
 from simulator.language.outcomes import METRICS
 from simulator.language.scenario import Contract, Scenario, bind
 from simulator.outputs import metrics
-from simulator.outputs.folder import (COST, PARAMETERS, REPLICATION, SWEEP_CSV, ContractKeys, ResultsFolder,
+from simulator.outputs.folder import (MANIFEST_JSON, PARAMETERS, RECORDS_FORMAT, REPLICATION, SWEEP_CSV, ContractKeys, ResultsFolder,
                                       write_csv)
 
 TERMS = "a contract field path such as outcomes.NAME.price, cap, max_multiple or window.until"
@@ -99,6 +99,10 @@ def _stored(folder: ResultsFolder, contract: str) -> tuple[Scenario, dict[str, n
     records = folder.records()
     if records is None:
         raise ScenarioError([Issue(str(folder.path), "", "stored replications", "none")])
+    if folder.manifest.get("records_format") != RECORDS_FORMAT:
+        raise ScenarioError([Issue(str(folder.file(MANIFEST_JSON)), "records_format",
+                                   f"results of this version's records (format {RECORDS_FORMAT})",
+                                   f"format {folder.manifest.get('records_format', 1)}: run the scenario again")])
     return scenario, records
 
 
@@ -207,12 +211,10 @@ class _Pricing:
         drawn = records[PARAMETERS]
         baseline_values = _parameter_values(scenario, layout, drawn, scenario.baseline)
         rate = bind(scenario.economics.annual_discount_rate, baseline_values)  # as the run had it
-        table = records[ContractKeys(layout.contracts.index(name)).units]
-        cost = records[COST]  # (replication, arm, department, month, nominal | discounted)
-        arm, base = cost[:, layout.arms.index(contract.arm)], cost[:, layout.arms.index(scenario.baseline)]
+        keys = ContractKeys(layout.contracts.index(name))
         return cls(_parameter_values(scenario, layout, drawn, contract.arm),
-                   *units_from_table(contract, table, layout.money_months, records[REPLICATION]),
-                   Savings(layout.departments, base[..., 0] - arm[..., 0], base[..., 1] - arm[..., 1]),
+                   *units_from_table(contract, records[keys.units], layout.money_months, records[REPLICATION]),
+                   stored_savings(contract, records[keys.savings]),
                    layout.money_months, np.broadcast_to(np.asarray(rate, dtype=float), (len(drawn),)))
 
     def price(self, contract: Contract) -> ContractResults:

@@ -43,9 +43,9 @@ def test_price_contract_with_the_scenario_terms_gives_the_stored_numbers_exactly
 def test_price_contract_applies_the_terms_as_a_sweep_would(results):
     name = "havnen_outcomes"
     capped = simulator.price_contract(results, name, {"cap": 1e6})
-    assert capped.payments.max() <= 1e6
+    assert capped.payments_nominal.max() <= 1e6
     free = simulator.price_contract(results, name)
-    assert np.all(capped.payments <= free.payments)
+    assert np.all(capped.payments_nominal <= free.payments_nominal)
     with pytest.raises(simulator.ScenarioError, match=r"cap: expected a number >= 0, found -1"):
         simulator.price_contract(results, name, {"cap": -1})
 

@@ -121,7 +121,7 @@ def test_a_net_gain_target_by_level(linear, tmp_path):
 
 @pytest.mark.parametrize("option, value, message", [
     ("--target", "net_gain:nowhere", "net_gain: followed by one of municipality, fund"),
-    ("--target", "profit", "payments, p_full_repayment, payer_net or net_gain:LEVEL"),
+    ("--target", "profit", "payments_discounted, p_full_repayment, payer_net or net_gain:LEVEL"),
     ("--contract", "other", "one of outcomes"),
 ])
 def test_a_bad_target_or_contract_exits_2_naming_the_option(linear, tmp_path, capsys, option, value, message):

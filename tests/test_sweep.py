@@ -103,7 +103,7 @@ def test_a_sweep_point_equals_a_fresh_run_with_that_term(tmp_path, workers):
     assert len(rows) == 6 and (base / "figures" / "sweep.png").stat().st_size > 0
     point = next(r for r in rows if float(r["outcomes.housed_6m.price"]) == 40000 and float(r["cap"]) == 500000)
     fresh = json.loads((run(tmp_path, "fresh", 40000, 500000) / "summary.json").read_text())["contracts"]["deal"]
-    assert float(point["payments_mean"]) == pytest.approx(fresh["payments"]["mean"], rel=1e-12)
+    assert float(point["payments_discounted_mean"]) == pytest.approx(fresh["payments"]["mean"], rel=1e-12)
     assert float(point["payer_net_mean"]) == pytest.approx(fresh["payer_net"]["mean"], rel=1e-12)
     assert float(point["p_full_repayment"]) == fresh["p_full_repayment"]
     assert float(point["p_fund_exhausted"]) == fresh["p_fund_exhausted"]
@@ -117,7 +117,7 @@ def test_a_term_drawn_in_each_replication_is_priced_with_its_draw(tmp_path):
     point = next(r for r in sweep_rows(base, "cap=500000:900000:2") if float(r["cap"]) == 500000)
     fresh = json.loads((run(tmp_path, "fresh", "$housed_price", 500000, DRAWN_PRICE) / "summary.json")
                        .read_text())["contracts"]["deal"]
-    assert float(point["payments_mean"]) == pytest.approx(fresh["payments"]["mean"], rel=1e-12)
+    assert float(point["payments_discounted_mean"]) == pytest.approx(fresh["payments"]["mean"], rel=1e-12)
     assert float(point["payer_net_mean"]) == pytest.approx(fresh["payer_net"]["mean"], rel=1e-12)
     assert float(point["p_full_repayment"]) == fresh["p_full_repayment"]
     assert float(point["irr_p50"]) == pytest.approx(fresh["irr"]["p50"], rel=1e-9)

@@ -10,9 +10,10 @@ Every file is written under a temporary name and then renamed, so a crash never 
 file; a chunk is also flushed to disk before its rename, and the manifest keeps each chunk's sha256,
 so that --resume notices a chunk damaged on disk since. A file that cannot be written (a full disk,
 a read-only mount, no permission) is a `ScenarioError` naming it, and leaves nothing behind.
-The chunk format and the record keys are stored: an old folder must still resume, so they never
-change. This module decides nothing about what the numbers are: runner.py schedules the
-replications, records.py makes the records, results.py the summaries.
+The chunk format and the record keys are stored: a key never changes meaning, and the manifest's
+`records_format` says which keys a folder's chunks hold (a run does not resume, nor a sweep
+re-price, a folder of another format). This module decides nothing about what the numbers are:
+runner.py schedules the replications, records.py makes the records, results.py the summaries.
 """
 from __future__ import annotations
 
@@ -64,6 +65,8 @@ YOUTHS = "youths"  # (R, arms)
 OCCUPANCY = "occupancy"  # (R, arms, (track, state) rows, months 0 … months), float32
 WAIT_MONTHS = "wait_months"  # (R, arms, resources): mean wait of the served requests
 COST = "cost"  # (R, arms, departments, months, nominal | discounted)
+POSITION = "position"  # (R, arms, departments, years, nominal | discounted): `money.accounts.positions`
+RECORDS_FORMAT = 2  # the manifest's `records_format`: 2 added each contract's savings and the positions
 TABLE = "table_"  # a table of one row per event: rows vary, a chunk adds the replication as column 0
 
 
@@ -93,6 +96,16 @@ class ContractKeys:
     def cash(self) -> str:
         """(R, 2, months + 1): cumulative cash flow of the payers and of the investor."""
         return f"contract{self.index}_cash"
+
+    @staticmethod
+    def is_savings(key: str) -> bool:
+        """Whether a record key is a contract's `savings` (by month: left out of the summaries)."""
+        return key.startswith("contract") and key.endswith("_savings")
+
+    @property
+    def savings(self) -> str:
+        """(R, payers, months, nominal | discounted): the payers' savings on the contract's youths."""
+        return f"contract{self.index}_savings"
 
     @property
     def units(self) -> str:

@@ -59,10 +59,15 @@ class Metric:
     scope: Literal["contract", "arm"] = "contract"  # an arm's: reported per department or level
     column: int | None = None  # its column in a chunk's contract records: stored, so never renumbered
     summary: str | None = None  # its key in a contract's section of summary.json
+    alias: str | None = None  # a second summary.json key with the same value, kept for older readers
     statistic: Statistic = "distribution"  # how summary.json summarises the runs
     of: str | None = None  # the recorded metric whose runs it summarises, when not its own
     sweep: tuple[str, ...] = ()  # sweep.csv's statistics per design: mean, p05, p50, p95, share
     target: bool = False  # a `simulator sensitivity --target`
+
+    def unit_text(self, currency: str) -> str:
+        """The unit column of contracts.csv: `DKK, discounted`, `DKK, nominal`, `probability` …"""
+        return f"{currency}, {self.money}" if self.unit.is_money else self.unit.en
 
     @property
     def name(self) -> str:
@@ -75,9 +80,12 @@ METRICS: tuple[Metric, ...] = (  # in reading order: summary.json's, the workboo
            summary="principal", statistic="term"),
     Metric("youths", YOUTHS, "Youths per run", "Unge pr. kørsel", summary="youths", statistic="mean"),
     Metric("payments_discounted", CURRENCY, "Expected outcome payments", "Forventede resultatbetalinger",
-           money="discounted", column=1, summary="payments", sweep=("mean", "p05", "p95"), target=True),
-    Metric("payments", CURRENCY, "Expected outcome payments, nominal",
+           money="discounted", column=1, summary="payments_discounted", alias="payments",
+           sweep=("mean", "p05", "p95"), target=True),
+    Metric("payments_nominal", CURRENCY, "Expected outcome payments, nominal",
            "Forventede resultatbetalinger, nominelt", money="nominal", column=0, summary="payments_nominal"),
+    Metric("at_cap", PROBABILITY, "Chance the payments reach the cap", "Sandsynlighed for at betalingerne når loftet",
+           column=12, summary="p_at_cap", statistic="share"),
     Metric("full_repayment", PROBABILITY, "Chance the investor is repaid in full",
            "Sandsynlighed for at investor får hele beløbet tilbage", column=6, summary="p_full_repayment",
            statistic="share_and_se", sweep=("share",), target=True),
@@ -94,25 +102,29 @@ METRICS: tuple[Metric, ...] = (  # in reading order: summary.json's, the workboo
     Metric("fund_exhausted", PROBABILITY, "Chance the outcome fund is exhausted",
            "Sandsynlighed for at resultatfonden bliver brugt op", column=9, summary="p_fund_exhausted",
            statistic="share", sweep=("share",)),
-    Metric("payer_net", CURRENCY, "Payers' expected net gain after outcome payments",
-           "Betalernes forventede nettogevinst efter resultatbetalinger", money="discounted", column=10,
+    Metric("payer_net", CURRENCY, "Payers' expected net gain on the contract's youths, after its payments",
+           "Betalernes forventede nettogevinst på kontraktens unge efter dens betalinger", money="discounted", column=10,
            summary="payer_net", sweep=("mean", "p05", "p95"), target=True),
     Metric("break_even_month", MONTHS, "Month the payers break even", "Måned hvor betalerne når break-even",
            column=11, summary="break_even_month"),
     Metric("p_break_even", PROBABILITY, "Chance the payers break even within the horizon",
            "Sandsynlighed for at betalerne når break-even inden for perioden", summary="p_break_even",
            statistic="share_with_value", of="break_even_month"),
+    Metric("guarantee_paid", CURRENCY, "Expected payout of the guarantees", "Forventet udbetaling fra garantierne",
+           money="nominal", column=13, summary="guarantee_paid"),
     Metric("earned", CURRENCY, "Outcome payments earned before the cap and the maximum multiple",
            "Optjente resultatbetalinger før loft og maksimalt multiplum", money="nominal", column=2),
     Metric("received", CURRENCY, "Received by the investor", "Modtaget af investor", money="nominal",
            column=3),
     Metric("cost", CURRENCY, "Cost", "Udgift", money="discounted", scope="arm"),
     Metric("net_gain", CURRENCY, "Net gain", "Nettogevinst", money="discounted", scope="arm", target=True),
+    Metric("position", CURRENCY, "Position when everything is paid", "Stilling når alt er betalt",
+           money="discounted", scope="arm"),
 )
-FORMER_KEYS = {"fund_draw": "outcome_fund_draw"}  # keys in the files of earlier versions
+FORMER_KEYS = {"fund_draw": "outcome_fund_draw", "payments": "payments_nominal"}  # keys in earlier versions' files
 
 _BY_KEY = {metric.key: metric for metric in METRICS}
-_BY_NAME = {metric.name: metric for metric in METRICS}
+_BY_NAME = {**{metric.alias: metric for metric in METRICS if metric.alias}, **{metric.name: metric for metric in METRICS}}
 
 
 def by_key(key: str) -> Metric:
@@ -121,7 +133,7 @@ def by_key(key: str) -> Metric:
 
 
 def by_name(name: str) -> Metric:
-    """The metric with this name (a summary.json key, a sensitivity target)."""
+    """The metric with this name (a summary.json key or its alias, a sensitivity target)."""
     return _BY_NAME[name]
 
 

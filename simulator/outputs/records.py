@@ -7,17 +7,18 @@ stacks records are the results folder's (`outputs/folder.py`): chunks are stored
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
-from simulator.money.flows import DepartmentCosts, evaluate_flows
+from simulator.money.flows import DepartmentCosts, evaluate_flows_by_group
+from simulator.money.accounts import Priced, positions
 from simulator.money.pricing import Savings, price_replications
 from simulator.money.units import OutcomeUnits, StackedUnits, definitions, outcome_units
 from simulator.engine.model import Replication
-from simulator.language.scenario import Scenario, bind
+from simulator.language.scenario import Contract, Scenario, bind
 from simulator.outputs import metrics
-from simulator.outputs.folder import (COST, OCCUPANCY, PARAMETERS, WAIT_MONTHS, YOUTHS, ContractKeys,
+from simulator.outputs.folder import (COST, OCCUPANCY, PARAMETERS, POSITION, WAIT_MONTHS, YOUTHS, ContractKeys,
                                       stack_records)
 
 
@@ -69,8 +70,14 @@ def record_replications(scenario: Scenario, layout: Layout, replications: Iterab
         records.append(record)
         numbers.append(replication.replication)
         pricing.append(inputs)
-    for index, name in enumerate(layout.contracts if layout.departments else ()):
-        _price_contract(scenario, layout, index, name, records, pricing)
+    priced = [_price_contract(scenario, layout, index, name, records, pricing)
+              for index, name in enumerate(layout.contracts if layout.departments else ())]
+    if layout.departments:
+        cost = np.stack([record[COST] for record in records])
+        rates = np.array([p.rate for p in pricing])
+        for record, position in zip(records, positions(layout.departments, layout.arms, scenario.baseline,
+                                                       cost, priced, rates)):
+            record[POSITION] = position
     return stack_records(records, numbers)
 
 
@@ -79,9 +86,9 @@ class _ToPrice:
     """What pricing one replication's contracts needs, kept until its chunk is priced."""
 
     values: dict[str, dict[str, float]]  # arm -> parameter -> value
-    costs: dict[str, DepartmentCosts]  # arm -> money
     rate: float  # annual discount rate, as the baseline arm has it
     units: dict[str, tuple]  # contract -> (its arm's units, the baseline's)
+    savings: dict[str, np.ndarray]  # contract -> its youths' savings: (payers, months, nominal | discounted)
 
 
 def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tuple[dict, _ToPrice | None]:
@@ -112,32 +119,35 @@ def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tup
     record = {PARAMETERS: parameters, YOUTHS: youths, OCCUPANCY: occupancy, WAIT_MONTHS: wait}
     if not layout.departments:
         return record, None
-    costs = department_costs(scenario, replication)
+    contracts = [scenario.contracts[name] for name in layout.contracts]
+    costs, savings = department_costs(scenario, replication, contracts)
     record[COST] = np.stack([np.stack([costs[arm].nominal, costs[arm].discounted], axis=-1)
                                for arm in layout.arms])
     measured: dict[str, dict] = {arm: {} for arm in layout.arms}  # shared by the contracts
     rate = bind(scenario.economics, values[scenario.baseline]).annual_discount_rate
-    to_price = _ToPrice(values, costs, rate, {})
+    to_price = _ToPrice(values, rate, {}, {})
     for index, name in enumerate(layout.contracts):
         contract = bind(scenario.contracts[name], values[scenario.contracts[name].arm])
         units = [outcome_units(contract, replication.trajectories[arm], layout.money_months, measured[arm])
                  for arm in (contract.arm, scenario.baseline)]
+        youths = replication.trajectories[contract.arm].youths_matching(contract.youths.attributes)
         keys = ContractKeys(index)
-        record[keys.youths] = np.array([units[0].n_youths])
+        record[keys.youths] = np.array([float(youths.sum())])
         record[keys.units] = units_table(*units)
+        record[keys.savings] = to_price.savings[name] = savings[index]
         to_price.units[name] = tuple(units)
     return record, to_price
 
 
 def _price_contract(scenario: Scenario, layout: Layout, index: int, name: str, records: list[dict],
-                    pricing: list[_ToPrice]) -> None:
+                    pricing: list[_ToPrice]) -> Priced:
     """Price a contract on every replication at once, and add what it pays to their records."""
     arm, months = scenario.contracts[name].arm, layout.money_months
     values = {key: np.array([p.values[arm][key] for p in pricing]) for key in pricing[0].values[arm]}
     results = price_replications(
         scenario.contracts[name], values, StackedUnits.of([p.units[name][0] for p in pricing]),
         StackedUnits.of([p.units[name][1] for p in pricing]),
-        Savings.of([p.costs[arm] for p in pricing], [p.costs[scenario.baseline] for p in pricing]),
+        stored_savings(scenario.contracts[name], np.stack([p.savings[name] for p in pricing])),
         months, np.array([p.rate for p in pricing]))
     cash = results.cumulative_cash()
     keys, recorded = ContractKeys(index), metrics.recorded()
@@ -146,16 +156,40 @@ def _price_contract(scenario: Scenario, layout: Layout, index: int, name: str, r
         record[keys.metrics] = np.array([float(getattr(result, metric.key)) for metric in recorded])
         record[keys.payers] = np.array([result.payer_payments_discounted[d] for d in layout.payers[index]])
         record[keys.cash] = cash[r]
+    return Priced(scenario.contracts[name], results)
 
 
-def department_costs(scenario: Scenario, replication: Replication) -> dict[str, DepartmentCosts]:
-    """Each arm's money per department and month, with that arm's parameter values."""
-    costs = {}
+def stored_savings(contract, saving: np.ndarray) -> Savings:
+    """The payers' savings of R replications as pricing takes them, from their records (R, payers, months, 2)."""
+    return Savings(tuple(contract.payers), saving[..., 0], saving[..., 1])
+
+
+def department_costs(scenario: Scenario, replication: Replication, contracts: Sequence[Contract] = ()
+                     ) -> tuple[dict[str, DepartmentCosts], list[np.ndarray]]:
+    """Each arm's money per department and month, with that arm's parameter values; and each
+    contract's payers' savings on the contract's youths alone (baseline cost − arm cost of their
+    flows; `fixed` flows belong to no youth): what its payer_net and outcome-fund draws are set
+    against (spec §4.2), as (payers, months, nominal | discounted)."""
+    cohort = replication.trajectories[scenario.baseline]  # the same youths in every arm
+    signatures = np.stack([cohort.youths_matching(c.youths.attributes) for c in contracts], axis=1) \
+        if contracts else np.zeros((cohort.youths, 0), dtype=bool)
+    kinds, group = np.unique(signatures, axis=0, return_inverse=True)  # youths alike for every contract
+    costs, by_group = {}, {}
     for name, arm in scenario.arms.items():
         values = replication.parameters[name]
-        costs[name] = evaluate_flows(replication.trajectories[name], bind(arm.model.flows, values),
-                                     bind(scenario.economics, values), scenario.start, scenario.horizon)
-    return costs
+        costs[name], by_group[name] = evaluate_flows_by_group(
+            replication.trajectories[name], bind(arm.model.flows, values), bind(scenario.economics, values),
+            scenario.start, scenario.horizon, group.ravel().astype(np.int64), len(kinds))
+    savings = []
+    for c, contract in enumerate(contracts):
+        rows = [costs[contract.arm].index(d) for d in contract.payers]
+        saving = np.zeros((len(rows), costs[contract.arm].n_months, 2))
+        for g in np.flatnonzero(kinds[:, c]):
+            base, arm = by_group[scenario.baseline][g], by_group[contract.arm][g]
+            saving[..., 0] += base.nominal[rows] - arm.nominal[rows]
+            saving[..., 1] += base.discounted[rows] - arm.discounted[rows]
+        savings.append(saving)
+    return costs, savings
 
 
 def units_table(units: OutcomeUnits, baseline_units: OutcomeUnits) -> np.ndarray:

@@ -10,7 +10,7 @@ from simulator.outputs.statistics import statistics
 from simulator.money.flows import contract_years, levels
 from simulator.language.scenario import Scenario
 from simulator.outputs import metrics
-from simulator.outputs.folder import (CONTRACTS_CSV, COST, MONEY_CSV, OCCUPANCY, OCCUPANCY_CSV, PARAMETERS,
+from simulator.outputs.folder import (CONTRACTS_CSV, COST, MONEY_CSV, OCCUPANCY, OCCUPANCY_CSV, PARAMETERS, POSITION,
                                       REPLICATION, REPLICATIONS_CSV, SUMMARY_JSON, WAIT_MONTHS, YOUTHS,
                                       ContractKeys, ResultsFolder, column_name, format_cell, write_csv,
                                       write_json)
@@ -32,16 +32,17 @@ def write_results(out: Path, scenario: Scenario) -> dict:
     write_occupancy(folder.file(OCCUPANCY_CSV), layout, folder)
     write_replications(folder.file(REPLICATIONS_CSV), layout, records)
     if COST_BY_YEAR in records:
-        write_money(folder.file(MONEY_CSV), layout, records)
+        write_money(folder.file(MONEY_CSV), layout, records, scenario.economics.currency)
     if layout.contracts:
-        write_contracts(folder.file(CONTRACTS_CSV), layout, records)
+        write_contracts(folder.file(CONTRACTS_CSV), layout, records, scenario.economics.currency)
     return summary
 
 
 def _without_monthly_detail(chunk: dict) -> dict:
     """A chunk's records with money summed to contract years and occupancy left out (it is read
     arm by arm), so that memory per replication stays small."""
-    reduced = {key: value for key, value in chunk.items() if key not in (OCCUPANCY, COST)}
+    reduced = {key: value for key, value in chunk.items()
+               if key not in (OCCUPANCY, COST) and not ContractKeys.is_savings(key)}
     if COST in chunk:  # (runs, arms, departments, months, nominal|discounted)
         reduced[COST_BY_YEAR] = contract_years(chunk[COST].swapaxes(-1, -2))  # (…, 2, years)
     return reduced
@@ -60,6 +61,8 @@ def summarize(scenario: Scenario, layout: Layout, records: dict, manifest: dict)
             arms[arm]["wait_months"] = waits
     if COST_BY_YEAR in records:
         _add_money(arms, layout, records)
+    if POSITION in records:
+        _add_positions(arms, layout, records, scenario.baseline)
     summary = {"runs": int(len(records[REPLICATION])), "seed": manifest.get("seed"),
                "complete": manifest.get("complete"), "baseline": scenario.baseline,
                "currency": scenario.economics.currency, "arms": arms}
@@ -87,6 +90,25 @@ def _add_money(arms: dict, layout: Layout, records: dict) -> None:
         by_level = {level: _stat(gains[:, a, level_of == j].sum(axis=1))
                     for j, level in enumerate(level_names)}
         arms[arm].update(cost=cost, net_gain_vs_baseline=gain, net_gain_by_level=by_level)
+
+
+def position_totals(records: dict) -> np.ndarray:
+    """Each department's discounted position over the horizon per replication and arm, with the
+    total (the sum of the departments) as a last column: (runs, arms, departments + 1)."""
+    by_department = records[POSITION][..., 1].sum(axis=-1)
+    return np.concatenate([by_department, by_department.sum(axis=-1, keepdims=True)], axis=-1)
+
+
+def _add_positions(arms: dict, layout: Layout, records: dict, baseline: str) -> None:
+    """`position_after_contracts` of every arm but the baseline: where each department (and the
+    public sector, `total`) stands when every contract on the arm is paid, with the chance that it
+    ends below zero (spec §4.2)."""
+    totals = position_totals(records)
+    for a, arm in enumerate(layout.arms):
+        if arm != baseline:
+            arms[arm]["position_after_contracts"] = {
+                name: {**_stat(totals[:, a, d]), "p_negative": _share(totals[:, a, d] < 0)}
+                for d, name in enumerate((*layout.departments, "total"))}
 
 
 def _contract_summary(scenario: Scenario, layout: Layout, records: dict, index: int) -> dict:
@@ -118,7 +140,8 @@ def _summarise(metric: metrics.Metric, values: np.ndarray) -> dict:
     """The metric's entries in summary.json, from its value in each run."""
     name = metric.summary
     if metric.statistic == "distribution":
-        return {name: _stat(values)}
+        stat = _stat(values)
+        return {name: stat, metric.alias: stat} if metric.alias else {name: stat}
     if metric.statistic == "mean":
         return {name: _stat(values, quantiles=False)}
     if metric.statistic == "share":
@@ -187,14 +210,21 @@ def write_replications(path: Path, layout: Layout, records: dict) -> None:
         for a, arm in enumerate(layout.arms):
             header += [column_name("cost", arm, d) for d in layout.departments]
             columns += list(totals[:, a].T)
+    if POSITION in records:
+        totals = position_totals(records)
+        for a, arm in enumerate(layout.arms[1:], start=1):
+            header += [column_name("position", arm, d) for d in (*layout.departments, "total")]
+            columns += list(totals[:, a].T)
     for i, name in enumerate(layout.contracts):
         header += [column_name(name, metric.key) for metric in metrics.recorded()]
         columns += list(records[ContractKeys(i).metrics].T)  # stored in `recorded()` order
     write_csv(path, header, [[format_cell(v) for v in row] for row in zip(*columns)])
 
 
-def write_money(path: Path, layout: Layout, records: dict) -> None:
-    """Cost per arm, department and contract year (year 1 = months [0, 12)), nominal and discounted."""
+def write_money(path: Path, layout: Layout, records: dict, currency: str) -> None:
+    """Per contract year (year 1 = months [0, 12)), nominal and discounted: each arm's cost per
+    department (`measure` cost) and, for every arm but the baseline, each department's position
+    when everything is paid (`measure` position, with the total)."""
     years = records[COST_BY_YEAR]  # (runs, arms, departments, nominal|discounted, years)
     stats = statistics(years)
     rows = []
@@ -202,17 +232,30 @@ def write_money(path: Path, layout: Layout, records: dict) -> None:
         for d, department in enumerate(layout.departments):
             for year in range(years.shape[-1]):
                 for k, discounted in enumerate(("false", "true")):
-                    rows.append([arm, department, year + 1, discounted,
+                    rows.append([arm, department, year + 1, discounted, "cost", currency,
                                  *(format_cell(stats[key][a, d, k, year]) for key in QUANTILE_COLUMNS)])
-    write_csv(path, ["arm", "department", "year", "discounted", *QUANTILE_COLUMNS], rows)
+    if POSITION in records:  # (runs, arms, departments, years, nominal|discounted), and the total
+        position = records[POSITION].swapaxes(-1, -2)  # (runs, arms, departments, 2, years)
+        position = np.concatenate([position, position.sum(axis=2, keepdims=True)], axis=2)
+        stats = statistics(position)
+        for a, arm in enumerate(layout.arms):
+            if arm == layout.arms[0]:
+                continue  # the baseline: no position against itself
+            for d, department in enumerate((*layout.departments, "total")):
+                for year in range(position.shape[-1]):
+                    for k, discounted in enumerate(("false", "true")):
+                        rows.append([arm, department, year + 1, discounted, "position", currency,
+                                     *(format_cell(stats[key][a, d, k, year]) for key in QUANTILE_COLUMNS)])
+    write_csv(path, ["arm", "department", "year", "discounted", "measure", "unit", *QUANTILE_COLUMNS], rows)
 
 
-def write_contracts(path: Path, layout: Layout, records: dict) -> None:
-    """Each contract's per-replication results over the runs: a row per `metrics.recorded()`."""
+def write_contracts(path: Path, layout: Layout, records: dict, currency: str) -> None:
+    """Each contract's per-replication results over the runs: a row per `metrics.recorded()`,
+    with its unit (money says whether it is discounted or nominal)."""
     rows = []
     for i, name in enumerate(layout.contracts):
         stats = statistics(records[ContractKeys(i).metrics])
         for metric in metrics.recorded():
-            rows.append([name, metric.key,
+            rows.append([name, metric.key, metric.unit_text(currency),
                          *(format_cell(stats[key][metric.column]) for key in QUANTILE_COLUMNS)])
-    write_csv(path, ["contract", "metric", *QUANTILE_COLUMNS], rows)
+    write_csv(path, ["contract", "metric", "unit", *QUANTILE_COLUMNS], rows)

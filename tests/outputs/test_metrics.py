@@ -48,10 +48,12 @@ def test_keys_and_names_are_unique_and_lookups_find_them():
 
 
 def test_stored_columns_are_the_columns_old_chunks_have():
-    """A chunk stores the recorded metrics as columns: their order is a file format and must not move."""
+    """A chunk stores the recorded metrics as columns: their order is a file format and must not move
+    (records format 2 added columns 12 and 13; `payments` was renamed `payments_nominal`)."""
     assert [m.key for m in metrics.recorded()] == [
-        "payments", "payments_discounted", "earned", "received", "irr", "multiple", "full_repayment",
-        "expected_loss", "outcome_fund_draw", "fund_exhausted", "payer_net", "break_even_month"]
+        "payments_nominal", "payments_discounted", "earned", "received", "irr", "multiple", "full_repayment",
+        "expected_loss", "outcome_fund_draw", "fund_exhausted", "payer_net", "break_even_month", "at_cap",
+        "guarantee_paid"]
     assert [m.column for m in metrics.recorded()] == list(range(len(metrics.recorded())))
 
 
@@ -73,8 +75,8 @@ def test_what_a_metric_summarises_is_recorded():
 
 
 def test_sensitivity_targets_come_from_the_registry():
-    assert TARGETS == ("payments", "p_full_repayment", "payer_net", "net_gain")
-    assert metrics.target_choices() == "payments, p_full_repayment, payer_net or net_gain:LEVEL"
+    assert TARGETS == ("payments_discounted", "p_full_repayment", "payer_net", "net_gain")
+    assert metrics.target_choices() == "payments_discounted, p_full_repayment, payer_net or net_gain:LEVEL"
 
 
 def test_a_unit_is_never_guessed_from_a_name():

@@ -74,6 +74,8 @@ def test_summary_json_takes_its_contract_keys_from_the_registry(run_folder):
     expected = []
     for metric in metrics.summarised():
         expected.append(metric.summary)
+        if metric.alias:
+            expected.append(metric.alias)
         if metric.statistic == "share_and_se":
             expected.append(metric.summary + "_se")
     terms, runs = ["arm", "principal", "payers"], ["payments_by_payer", "cash_flow", "runs"]
