@@ -157,10 +157,33 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 def _print_headline(summary: dict) -> None:
+    """Each contract's headline, then where each body stands when everything is paid."""
+    currency = summary.get("currency", "")
     for name, contract in summary.get("contracts", {}).items():
-        payments = contract["payments"]
-        print(f"  {name}: P(full repayment) {contract['p_full_repayment']:.0%}, payments "
-              f"{payments['mean']:,.0f} (90 % {payments['p05']:,.0f} to {payments['p95']:,.0f})")
+        payments = contract["payments_discounted"]
+        text = f"payments {_spread(payments, currency)}"
+        if contract.get("p_at_cap", 0.0) >= 0.5:
+            text = f"payments at the cap in {contract['p_at_cap']:.0%} of runs (discounted mean {payments['mean']:,.0f} {currency})"
+        print(f"  {name}: P(full repayment) {contract['p_full_repayment']:.0%}, {text}")
+    for arm, numbers in summary.get("arms", {}).items():
+        positions = numbers.get("position_after_contracts")
+        if positions:
+            print(f"  where each body stands in {arm} when everything is paid (discounted):")
+            width = max(map(len, positions))
+            for department, stat in positions.items():
+                print(f"    {department:<{width}}  {_spread(stat, currency)}, below zero in "
+                      f"{stat['p_negative']:.0%} of runs")
+
+
+def _spread(stat: dict, currency: str) -> str:
+    """A mean and its 90 % interval in words; a point mass is said to be one, and a mean outside its
+    own interval (pulled by rare runs) is given after the median."""
+    if stat["p05"] == stat["p95"]:
+        return f"{stat['p50']:,.0f} {currency} in at least 90 % of runs"
+    interval = f"(90 % {stat['p05']:,.0f} to {stat['p95']:,.0f})"
+    if not stat["p05"] <= stat["mean"] <= stat["p95"]:
+        return f"median {stat['p50']:,.0f} {currency} {interval}, mean {stat['mean']:,.0f}"
+    return f"{stat['mean']:,.0f} {currency} {interval}"
 
 
 def _sweep(args: argparse.Namespace) -> int:

@@ -128,15 +128,7 @@ def _headline(results: ResultsFolder, t: Words) -> str:
         if "p_full_repayment" in contract:
             rows.append((t.label("p_full_repayment"), t.percent(contract["p_full_repayment"])))
         if "payments" in contract:
-            rows.append((t.label("payments"), t.stat(contract["payments"])))
-        municipality = arm.get("net_gain_by_level", {}).get("municipality")
-        if municipality:
-            rows.append((t("net_gain_level", level=t.level("municipality")), t.stat(municipality)))
-        for department, share in contract.get("payers", {}).items():
-            gain = arm.get("net_gain_vs_baseline", {}).get(department)
-            if gain:
-                rows.append((t("net_gain_department", department=department, share=t.percent(share)),
-                             t.stat(gain)))
+            rows.append((t.label("payments"), _payments(contract, t)))
         if "payer_net" in contract:
             rows.append((t.label("payer_net"), t.stat(contract["payer_net"])))
         if "p_fund_exhausted" in contract:
@@ -144,6 +136,13 @@ def _headline(results: ResultsFolder, t: Words) -> str:
         if "break_even_month" in contract:
             rows.append((t("break_even"), _break_even(results, contract, t)))
         blocks.append((t("contract", name=name), rows))
+    for arm_name, arm in arms.items():
+        positions = arm.get("position_after_contracts")
+        if positions:
+            rows = [(t("total_public") if department == "total" else department,
+                     t("position_value", stat=t.stat(stat), p=t.percent(stat.get("p_negative"))))
+                    for department, stat in positions.items()]
+            blocks.append((t("position_heading", arm=_arm_label(results, arm_name)), rows))
     if not blocks:
         for arm_name, arm in arms.items():
             if arm_name == summary.get("baseline"):
@@ -167,6 +166,13 @@ def _headline(results: ResultsFolder, t: Words) -> str:
     return "\n".join(parts)
 
 
+def _payments(contract: Mapping, t: Words) -> str:
+    """Expected payments and their interval, or, when most runs pay the cap, that they do."""
+    if contract.get("p_at_cap", 0.0) >= 0.5:
+        return t("at_cap", p=t.percent(contract["p_at_cap"]), mean=t.money(contract["payments"]["mean"]))
+    return t.stat(contract["payments"])
+
+
 def _break_even(results: ResultsFolder, contract: Mapping, t: Words) -> str:
     """The median break-even month of the runs that break even, its contract year and calendar year,
     and how many runs break even."""
@@ -174,6 +180,8 @@ def _break_even(results: ResultsFolder, contract: Mapping, t: Words) -> str:
     month = (contract.get("break_even_month") or {}).get("p50")
     if month is None:
         return t("no_break_even")
+    if month == 0:
+        return t("ahead_from_start", p=t.percent(p))
     year = max(1, math.ceil(month / 12))
     calendar = ""
     start = re.fullmatch(r"(\d{4})-(\d{1,2})", str(results.manifest.get("resolved", {}).get("start", "")))
@@ -238,7 +246,8 @@ def _net_gain_by_year(results: ResultsFolder, t: Words) -> list[str]:
     baseline = results.summary.get("baseline", "")
     cost: dict[tuple[str, str, int], float] = {}
     for row in results.money:
-        if row.get("discounted", "").lower() == "true" and row.get("mean", "") != "":
+        if row.get("measure", "cost") == "cost" and row.get("discounted", "").lower() == "true" \
+                and row.get("mean", "") != "":
             cost[(row["arm"], row["department"], int(row["year"]))] = float(row["mean"])
     years = sorted({year for _, _, year in cost})
     departments = list(dict.fromkeys(d for _, d, _ in cost))
@@ -311,11 +320,11 @@ def _distributions(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     contracts = list(dict.fromkeys(
         [row["contract"] for row in results.contracts]
         + [column.split("@")[0] for column in results.replications
-           if column.endswith(("@payments", "@irr")) and column.count("@") == 1]))
+           if column.endswith(("@payments_discounted", "@irr")) and column.count("@") == 1]))
     parts = []
     for name in contracts:
         section = []
-        payments = results.replications.get(f"{name}@payments")
+        payments = results.replications.get(f"{name}@payments_discounted")
         if payments is not None:
             number, unit = t.money_scale(list(payments))
             principal = results.summary.get("contracts", {}).get(name, {}).get("principal")

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from simulator.outputs import metrics
 from simulator.outputs.folder import WORKBOOK_XLSX, ResultsFolder, parse_cell, write_atomically
-from simulator.outputs.metrics import Unit
+from simulator.outputs.metrics import PROBABILITY, Unit
 from simulator.outputs.words import Words
 
 STAT_KEYS = ("mean", "p05", "p50", "p95")
@@ -84,6 +84,10 @@ def _headline(summary: Mapping, words: Words) -> Table:
             add(arm, "net_gain_vs_baseline.total", net_gain, _stat_cells(total))
         for level, stat in data.get("net_gain_by_level", {}).items():
             add(arm, f"net_gain_by_level.{level}", net_gain, _stat_cells(stat))
+        for department, stat in data.get("position_after_contracts", {}).items():
+            add(arm, f"position_after_contracts.{department}", metrics.by_key("position").unit, _stat_cells(stat))
+            add(arm, f"position_after_contracts.{department}.p_negative", PROBABILITY,
+                [stat.get("p_negative"), None, None, None])
     return header, rows, units
 
 
@@ -101,10 +105,11 @@ def _who_pays(summary: Mapping, words: Words) -> Table:
 
 
 def _money(money: Sequence[Mapping[str, str]], words: Words) -> Table:
-    """money.csv as it is: cost per arm, department and contract year."""
-    header = [words("arm"), words("department"), words("year_column"), words("discounted")] + \
-        [f"{words.label('cost')}, {words(h)} ({words.currency})" for h in ("mean", "sd", "p05", "p50", "p95")]
+    """money.csv as it is: per arm, department and contract year, the cost and the position."""
+    header = [words("arm"), words("department"), words("year_column"), words("discounted"), words("measure")] + \
+        [f"{words(h)} ({words.currency})" for h in ("mean", "sd", "p05", "p50", "p95")]
     rows = [[row["arm"], row["department"], int(row["year"]), row["discounted"].lower() == "true",
+             words.label(row.get("measure", "cost")),
              *(parse_cell(row.get(key)) for key in ("mean", "sd", "p05", "p50", "p95"))] for row in money]
     return header, rows, [metrics.by_key("cost").unit] * len(rows)
 

@@ -129,7 +129,7 @@ def test_a_run_writes_the_report_with_every_section(run_folder):
         assert f"<h2>{heading}</h2>" in html, heading
     headline = section(html, "Headline")
     assert "Chance the investor is repaid in full" in headline
-    assert "Expected net gain, municipality" in headline
+    assert "Where each public body stands when everything is paid" in headline
     assert (run_folder / "summary.xlsx").exists()
 
 
@@ -189,11 +189,13 @@ def test_the_workbook_holds_numbers_with_units(run_folder):
     assert workbook.sheetnames == ["Headline", "Who pays and gains", "Money by year", "Contract metrics"]
     money = workbook["Money by year"]
     header = [cell.value for cell in money[1]]
-    assert header[:4] == ["Arm", "Department", "Year", "Discounted"]
-    assert header[4] == "Cost, Mean (DKK)"
+    assert header[:6] == ["Arm", "Department", "Year", "Discounted", "Measure", "Mean (DKK)"]
+    measures = set()
     for row in money.iter_rows(min_row=2):
         assert all(cell.data_type in ("n", "s", "b") for cell in row)
-        assert isinstance(row[4].value, (int, float))
+        assert isinstance(row[5].value, (int, float))
+        measures.add(row[4].value)
+    assert measures == {"Cost", "Position when everything is paid"}
 
 
 @pytest.mark.end_to_end
@@ -225,10 +227,15 @@ def hand_made_summary() -> dict:
                                          "state.benefits": stat(4e5, 1e5, 7e5),
                                          "total": stat(3.4e6, 2e6, 5e6)},
                 "net_gain_by_level": {"municipality": stat(3e6, 1.5e6, 4.5e6),
-                                      "state": stat(4e5, 1e5, 7e5)}}},
+                                      "state": stat(4e5, 1e5, 7e5)},
+                "position_after_contracts": {
+                    "municipality.social": {**stat(1.8e6, 0.5e6, 3e6), "p_negative": 0.1},
+                    "state.benefits": {**stat(4e5, 1e5, 7e5), "p_negative": 0.0},
+                    "total": {**stat(2.2e6, 0.7e6, 3.5e6), "p_negative": 0.05}}}},
         "contracts": {"bond": {
             "arm": "housing_first", "principal": 1e6, "payers": {"municipality.social": 1.0},
-            "payments": stat(1.2e6, 0.8e6, 1.6e6), "p_full_repayment": 0.35, "irr": stat(0.04, -0.2, 0.12),
+            "payments_discounted": stat(1.2e6, 0.8e6, 1.6e6), "payments": stat(1.2e6, 0.8e6, 1.6e6),
+            "p_full_repayment": 0.35, "irr": stat(0.04, -0.2, 0.12),
             "multiple": stat(1.2, 0.8, 1.6), "expected_loss": stat(1e5, 0, 3e5),
             "outcome_fund_draw": stat(0, 0, 0), "p_fund_exhausted": 0.05,
             "payer_net": stat(1.8e6, 0.5e6, 3e6),
@@ -285,8 +292,11 @@ def test_the_headline_shows_the_contract_numbers(hand_made):
     headline = section(html_of(hand_made), "Headline")
     assert "<td>Chance the investor is repaid in full</td><td>35%</td>" in headline
     assert "1.2 million DKK (90 %: 0.8 million DKK to 1.6 million DKK)" in headline  # payments
-    assert "Expected net gain, municipality</td><td>3.0 million DKK" in headline
-    assert "Expected net gain, municipality.social (pays 100% of the outcome payments)" in headline
+    assert "Where each public body stands when everything is paid: Housing First" in headline
+    assert ("<td>municipality.social</td><td>1.8 million DKK (90 %: 0.5 million DKK to 3.0 million DKK); "
+            "below zero in 10% of runs</td>") in headline
+    assert "<td>All public bodies together</td><td>2.2 million DKK" in headline
+    assert "Expected net gain, municipality" not in headline  # arm-wide gains are not repeated per contract
     assert "<td>Chance the outcome fund is exhausted</td><td>5%</td>" in headline
     # month 30 from January 2022 lies in June 2024: contract year 3
     assert "month 30: contract year 3, 2024; 80% of runs break even within the horizon" in headline
@@ -313,7 +323,10 @@ def test_the_hand_made_workbook_has_the_headline_numbers(hand_made):
     sheet = openpyxl.load_workbook(hand_made / "summary.xlsx")["Headline"]
     rows = {(row[0], row[1]): row for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert rows[("bond", "p_full_repayment")][2:4] == ("probability", 0.35)
-    assert rows[("bond", "payments")][2:7] == ("DKK", 1.2e6, 0.8e6, 1.2e6, 1.6e6)
+    assert rows[("bond", "payments_discounted")][2:7] == ("DKK", 1.2e6, 0.8e6, 1.2e6, 1.6e6)
+    assert rows[("housing_first", "position_after_contracts.municipality.social")][3] == 1.8e6
+    assert rows[("housing_first", "position_after_contracts.municipality.social.p_negative")][2:4] == (
+        "probability", 0.1)
     assert rows[("housing_first", "net_gain_by_level.municipality")][3] == 3e6
 
 
