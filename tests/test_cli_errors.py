@@ -151,6 +151,16 @@ CASES = [
     case("max_months_per_year_on_per_entry", "    pays: region.psychiatry\n",
          "    pays: region.psychiatry\n    max_months_per_year: 2\n",
          Expect("flows.psychiatric_admission.max_months_per_year", "only on a per_month_in flow")),
+    case("max_months_per_year_of_an_unknown_year", "    max_months_per_year: 4\n",
+         "    max_months_per_year: {months: 4, year: rolled}\n",
+         Expect("flows.shelter_reimbursement_after_reform.max_months_per_year.year", "did you mean 'rolling'?")),
+    case("max_months_per_year_limits_out_of_order", "    max_months_per_year: 4\n",
+         "    max_months_per_year:\n      year: rolling\n"
+         "      limits: [{days: 120}, {from: 2026-04, days: 90}, {from: 2025-01, days: 60}]\n",
+         Expect("flows.shelter_reimbursement_after_reform.max_months_per_year.limits[2].from", "a month after the previous")),
+    case("max_months_per_year_with_days_and_months", "    max_months_per_year: 4\n",
+         "    max_months_per_year: {months: 4, days: 120}\n",
+         Expect("flows.shelter_reimbursement_after_reform.max_months_per_year", "exactly one of months, days")),
     # --- contracts -----------------------------------------------------------------------------
     case("contract_arm_unknown", "arm: housing_first", "arm: housing_frist",
          Expect("contracts.sif.arm", "did you mean 'housing_first'?")),

@@ -142,6 +142,11 @@ def _flow(flow: Flow) -> str:
     if flow.start is not None or flow.until is not None:
         period = f" in [{_number(flow.start) if flow.start is not None else '0'}, " \
                  f"{_number(flow.until) if flow.until is not None else 'end'})"
-    limit = f", at most {_number(flow.max_months_per_year)} months a year" \
-        if flow.max_months_per_year is not None else ""
+    limit = ""
+    if flow.max_months_per_year is not None:
+        rule = flow.max_months_per_year
+        year = "rolling year from the first month in it" if rule.rolling else "calendar year"
+        limits = [f"{_number(months)} months" + (f" from month {_number(since)}" if i else "")
+                  for i, (since, months) in enumerate(rule.limits)]
+        limit = f", at most {', then '.join(limits)} a {year}"
     return f"{flow.name}: {flow.kind}{when} {_number(flow.amount)}{period}{limit} -> {who}"

@@ -142,6 +142,19 @@ class IntakeStream:
 
 
 @dataclass(frozen=True, slots=True)
+class MonthsPerYear:
+    """At most so many months of a `per_month_in` flow per youth and year (spec §1.6, §4.3).
+
+    `limits` are (in force from, months), the first in force from the start: a rule that changes
+    at a date. A year is a calendar year, or with `rolling` twelve months from the first month the
+    youth is in the flow's condition (then from the first month in it after that year ends).
+    """
+
+    limits: tuple[tuple[Number, Number], ...]
+    rolling: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Flow:
     """Money: `kind` is per_month_in, per_entry, per_youth or fixed.
 
@@ -157,7 +170,7 @@ class Flow:
     shares: Mapping[str, Number]
     start: Number | None = None
     until: Number | None = None
-    max_months_per_year: Number | None = None
+    max_months_per_year: MonthsPerYear | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulator.money.finance import discount_factor, present_value_of_rate
-from simulator.language.scenario import Condition, Economics, Flow, Months, plain
+from simulator.language.scenario import Condition, Economics, Flow, Months, MonthsPerYear, plain
 from simulator.engine.trajectories import Trajectories, split_by_month, split_periodic, sum_before_in_group
 
 
@@ -150,10 +150,10 @@ def _flow_quantity(flow: Flow, trajectories: Trajectories, start: tuple[int, int
         keep = b > a
         youth, a, b = stays.youth[keep], a[keep], b[keep]
         if flow.max_months_per_year is not None:
-            if start is None:
+            rule = flow.max_months_per_year
+            if start is None and not rule.rolling:
                 raise ValueError(f"flows.{flow.name}: max_months_per_year needs the scenario's `start`")
-            limit = plain(flow.max_months_per_year, f"flows.{flow.name}.max_months_per_year")
-            youth, a, b = first_months_per_calendar_year(youth, a, b, limit, start[1])
+            youth, a, b = first_months_per_year(youth, a, b, rule, 1 if start is None else start[1])
         return "accrual", youth, a, b
     if flow.kind == "per_entry":
         youth, times = stays.youth[stays.entered], stays.start[stays.entered]
@@ -209,20 +209,68 @@ def _by_flow_and_month(accruing: list[tuple], events: list[tuple], n_flows: int,
             group_nominal.reshape(shape), group_discounted.reshape(shape))
 
 
-def first_months_per_calendar_year(youth: np.ndarray, start: np.ndarray, end: np.ndarray,
-                                   limit: float, start_month: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Keep, per youth and calendar year, only the first `limit` months of the intervals.
+def first_months_per_year(youth: np.ndarray, start: np.ndarray, end: np.ndarray, rule: MonthsPerYear,
+                          start_month: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep, per youth and year, only the first months of the intervals that the limit in force
+    allows: a piece keeps what its limit (the one in force when it starts) leaves after the months
+    the youth was in the condition earlier that year.
 
-    Intervals must be sorted by (youth, start) and disjoint per youth. Calendar years begin on
-    1 January, at t = 12j + 1 − start_month, start_month (1–12) being the calendar month of t = 0.
-    Returns the kept pieces (youth, start, end), still in that order.
+    Intervals must be sorted by (youth, start) and disjoint per youth. A calendar year begins on
+    1 January, at t = 12j + 1 − start_month (start_month, 1–12, the calendar month of t = 0); a
+    rolling year at the youth's first month in the condition, the next at its first month in it
+    after that year's twelve months. Returns the kept pieces (youth, start, end), in order.
     """
-    year, a, b, who = split_periodic(start, end, 12.0, float(1 - start_month), youth)
-    length = b - a
+    changes = np.array([float(since) for since, _ in rule.limits[1:]])
+    limits = np.array([float(months) for _, months in rule.limits])
+    if rule.rolling:
+        youth, start, end, year = _rolling_years(youth, start, end)
+    else:
+        year, start, end, youth = split_periodic(start, end, 12.0, float(1 - start_month), youth)
+    youth, start, end, year = _cut_at(changes, youth, start, end, year)
+    length = end - start
     if len(length) == 0:
-        return who, a, b
-    first = np.concatenate([[True], (who[1:] != who[:-1]) | (year[1:] != year[:-1])])
-    used = sum_before_in_group(length, first)  # months already counted this youth and calendar year
+        return youth, start, end
+    first = np.concatenate([[True], (youth[1:] != youth[:-1]) | (year[1:] != year[:-1])])
+    used = sum_before_in_group(length, first)  # months already in the condition this youth and year
+    limit = limits[np.searchsorted(changes, start, side="right")]
     kept = np.clip(limit - used, 0.0, length)
     keep = kept > 0
-    return who[keep], a[keep], np.where(kept == length, b, a + kept)[keep]
+    return youth[keep], start[keep], np.where(kept == length, end, start + kept)[keep]
+
+
+def _rolling_years(youth: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The intervals cut where a youth's rolling year ends, with each piece's year number: a year
+    runs twelve months from the first month in the condition not in an earlier year."""
+    pieces: list[tuple[int, float, float, int]] = []
+    youth_now, year_start, year = -1, 0.0, -1
+    for y, a, b in zip(youth.tolist(), start.tolist(), end.tolist()):
+        if y != youth_now:
+            youth_now, year_start, year = y, a, year + 1
+        while True:
+            if a >= year_start + 12.0:
+                year_start, year = a, year + 1
+            if b <= year_start + 12.0:
+                pieces.append((y, a, b, year))
+                break
+            pieces.append((y, a, year_start + 12.0, year))
+            a, year_start, year = year_start + 12.0, year_start + 12.0, year + 1
+    if not pieces:
+        return youth, start, end, np.zeros(0, dtype=np.int64)
+    y, a, b, k = (np.array(column) for column in zip(*pieces))
+    return y.astype(youth.dtype), a.astype(float), b.astype(float), k.astype(np.int64)
+
+
+def _cut_at(times: np.ndarray, youth: np.ndarray, start: np.ndarray, end: np.ndarray, year: np.ndarray
+            ) -> tuple[np.ndarray, ...]:
+    """The pieces cut at the given times (a limit that changes there), still in order."""
+    for t in times:
+        inside = (start < t) & (end > t)
+        if inside.any():
+            rows = np.repeat(np.arange(len(start)), np.where(inside, 2, 1))
+            second = np.zeros(len(rows), dtype=bool)
+            second[1:] = rows[1:] == rows[:-1]
+            first_half = inside[rows] & ~second
+            start = np.where(second, t, start[rows])
+            end = np.where(first_half, t, end[rows])
+            youth, year = youth[rows], year[rows]
+    return youth, start, end, year

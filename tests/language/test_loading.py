@@ -14,7 +14,7 @@ import pytest
 
 from simulator.language.errors import ScenarioError
 from simulator.language.loading import load_scenario
-from simulator.language.scenario import Ref, bind
+from simulator.language.scenario import MonthsPerYear, Ref, bind
 
 pytestmark = pytest.mark.exact
 
@@ -244,7 +244,7 @@ def test_calendar_months_in_flows_count_from_start(scenario_from):
     flows = {flow.name: flow for flow in scenario.arms["usual"].model.flows}
     assert flows["before_reform"].until == 27.0  # 2023-10
     assert flows["after_reform"].start == 6.0  # 2022-01
-    assert flows["after_reform"].max_months_per_year == 4.0
+    assert flows["after_reform"].max_months_per_year == MonthsPerYear(((0.0, 4.0),))
     assert dict(flows["after_reform"].shares) == {"state.benefits": 0.5, "municipality.social": -0.5}
     assert (flows["programme"].start, flows["programme"].until) == (-6.0, 12.0)  # before start: negative
 
@@ -349,3 +349,34 @@ def test_an_empty_file_is_reported_as_such(tmp_path, scenario_from):
         scenario_from("# only a comment\n")
     assert problems(caught.value) == [f"{tmp_path / 'scenario.yaml'}: expected a mapping of scenario fields, "
                                       "found an empty file"]
+
+
+def test_max_months_per_year_reads_days_rolling_years_and_dated_limits(scenario_from):
+    """`days` are months of a twelfth of a year (120 days = 120 / 30.4375 months); `from` takes a
+    calendar month; a plain number is months per calendar year, as before."""
+    scenario = scenario_from("""
+        name: reimbursement rules
+        horizon: 60
+        start: 2024-01
+        intake: {cohort: 1}
+        tracks:
+          housing: {states: [shelter, housed], initial: {shelter: 1.0}}
+        arms: {usual: {}}
+        economics: {departments: [municipality.social, state.benefits]}
+        flows:
+          reform:
+            per_month_in: {housing: shelter}
+            amount: 1000
+            transfer: {from: state.benefits, to: municipality.social, share: 0.5}
+            max_months_per_year:
+              year: rolling
+              limits: [{days: 120}, {from: 2026-04, days: 90}]
+          before:
+            per_month_in: {housing: shelter}
+            amount: 1000
+            pays: municipality.social
+            max_months_per_year: 4
+        """)
+    reform, before = scenario.arms["usual"].model.flows
+    assert reform.max_months_per_year == MonthsPerYear(((0.0, 120 / 30.4375), (27.0, 90 / 30.4375)), rolling=True)
+    assert before.max_months_per_year == MonthsPerYear(((0.0, 4.0),), rolling=False)

@@ -13,7 +13,7 @@ from scipy.integrate import quad
 
 from simulator.money.flows import DepartmentCosts, contract_years, evaluate_flows, levels
 from simulator.engine.model import simulate_replication
-from simulator.language.scenario import Condition, Economics, Flow, bind
+from simulator.language.scenario import MonthsPerYear, Condition, Economics, Flow, bind
 from tests.support import build, closed_form, when
 
 pytestmark = pytest.mark.exact
@@ -23,6 +23,9 @@ DEPARTMENTS = ("municipality.social", "municipality.tax", "state.benefits", "sta
 
 
 def flow(name, kind, amount, shares, condition=None, start=None, until=None, max_months_per_year=None):
+    """A flow; a number as `max_months_per_year` is that many months a calendar year."""
+    if isinstance(max_months_per_year, (int, float)):
+        max_months_per_year = MonthsPerYear(((0.0, float(max_months_per_year)),))
     return Flow(name, kind, condition, amount, shares, start, until, max_months_per_year)
 
 
@@ -138,6 +141,44 @@ def test_max_months_per_calendar_year_counts_the_first_months_of_each_year_from_
     expected = np.zeros(30)
     expected[[3, 4, 6, 7, 18, 19]] = 1  # 2021: [3, 5); 2022: [6, 8); 2023: [18, 20)
     np.testing.assert_array_equal(row(costs, "state.benefits"), expected)
+
+
+def test_a_rolling_year_starts_at_the_first_month_in_the_condition():
+    """At most 4 months a year. The youth is in a shelter over [5, 10) and [14, 18).
+    Rolling: the year [5, 17) keeps [5, 9); [14, 17) is past its 4 months; the next year starts at
+    17 (the youth is in the shelter then) and keeps [17, 18): 5 months. Calendar years from
+    January (t = 0) keep [5, 9) and [14, 18): 8 months."""
+    traj = build(24, HOUSING, [{"arrival": 5, "housing": [("shelter", 5), ("housed", 10), ("shelter", 14),
+                                                          ("housed", 18)]}])
+    rolling = flow("r", "per_month_in", 1.0, {"state.benefits": 1.0}, when(housing="shelter"), None, None,
+                   MonthsPerYear(((0.0, 4.0),), rolling=True))
+    months = row(evaluate_flows(traj, [rolling], economics(), None, 24), "state.benefits")
+    expected = np.zeros(24)
+    expected[[5, 6, 7, 8, 17]] = 1
+    np.testing.assert_array_equal(months, expected)
+    calendar = flow("c", "per_month_in", 1.0, {"state.benefits": 1.0}, when(housing="shelter"), None, None, 4.0)
+    expected[[17]] = 0
+    expected[[14, 15, 16, 17]] = 1
+    np.testing.assert_array_equal(row(evaluate_flows(traj, [calendar], economics(), (2024, 1), 24),
+                                      "state.benefits"), expected)
+
+
+def test_a_limit_that_changes_at_a_date_holds_from_that_date():
+    """4 months a rolling year, then 2 from month 20. Youth 0 stays over [18, 26): its year
+    [18, 30) keeps [18, 20) under the old limit (2 months used), and nothing after month 20, when
+    the limit is 2. Youth 1 stays over [21, 24.5) and is absent from 24.5: its year keeps [21, 23).
+    A stay that straddles month 20 is cut there, so each piece has one limit."""
+    traj = build(30, HOUSING, [
+        {"arrival": 18, "housing": [("shelter", 18), ("housed", 26)]},
+        {"arrival": 21, "departure": 24.5, "housing": [("shelter", 21)]},
+    ])
+    rule = MonthsPerYear(((0.0, 4.0), (20.0, 2.0)), rolling=True)
+    limited = flow("r", "per_month_in", 1.0, {"state.benefits": 1.0}, when(housing="shelter"), None, None, rule)
+    expected = np.zeros(30)
+    expected[[18, 19]] += 1
+    expected[[21, 22]] += 1
+    np.testing.assert_array_equal(row(evaluate_flows(traj, [limited], economics(), None, 30), "state.benefits"),
+                                  expected)
 
 
 def test_max_months_per_year_needs_a_start():

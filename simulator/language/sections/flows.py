@@ -7,7 +7,7 @@ from typing import Any
 
 from simulator.language.errors import shown
 from simulator.language.reader import Reader, Scope, join, number_text
-from simulator.language.scenario import Economics, Flow, Number, Ref
+from simulator.language.scenario import Economics, Flow, MonthsPerYear, Number, Ref
 
 FLOW_KINDS = ("per_month_in", "per_entry", "per_youth", "fixed")
 
@@ -91,12 +91,9 @@ def _flow(name: str, raw: Any, path: str, reader: Reader, scope: Scope,
             reader.issue(join(path, "max_months_per_year"), "max_months_per_year only on a "
                          "per_month_in flow", shown(raw["max_months_per_year"]))
             return None
-        if reader.start is None:
-            reader.issue(join(path, "max_months_per_year"), "a scenario `start` (calendar years "
-                         "need it)", "no start")
+        maximum = _months_per_year(raw["max_months_per_year"], join(path, "max_months_per_year"), reader)
+        if maximum is None:
             return None
-        maximum = reader.number(raw["max_months_per_year"], join(path, "max_months_per_year"),
-                                0.0, 12.0)
     if isinstance(start, float) and isinstance(until, float) and until <= start:
         where = join(path, "fixed.until" if kind == "fixed" else "until")
         reader.issue(where, f"a month after `from` ({number_text(start)})", number_text(until))
@@ -105,6 +102,60 @@ def _flow(name: str, raw: Any, path: str, reader: Reader, scope: Scope,
     if None in (amount, shares) or (kind != "fixed" and condition is None):
         return None
     return Flow(name, kind, condition, amount, shares, start, until, maximum)
+
+
+DAYS_PER_MONTH = 365.25 / 12  # `days` in a limit are counted in the model's months of a twelfth of a year
+
+
+def _months_per_year(raw: Any, path: str, reader: Reader) -> MonthsPerYear | None:
+    """`max_months_per_year`: a number (calendar years), or `{months | days, year: calendar |
+    rolling}`, or `{year, limits: [{months | days, from}, ...]}` for a rule that changes at dates."""
+    if not isinstance(raw, dict):
+        raw = {"months": raw}
+    if reader.mapping(raw, path, optional=("months", "days", "year", "limits")) is None:
+        return None
+    year = reader.one_of(raw.get("year", "calendar"), join(path, "year"), ("calendar", "rolling"), "a kind of year")
+    if ("limits" in raw) == any(key in raw for key in ("months", "days")):
+        reader.issue(path, "either months (or days) or a list of limits", shown(raw))
+        return None
+    if "limits" in raw:
+        items, where = raw["limits"], join(path, "limits")
+        if not isinstance(items, list) or not items:
+            reader.issue(where, "a list of {months or days, from}", shown(items))
+            return None
+    else:
+        items, where = [raw], None
+    limits = []
+    for i, item in enumerate(items):
+        here = path if where is None else join(where, i)
+        if where is not None and reader.mapping(item, here, optional=("months", "days", "from")) is None:
+            return None
+        unit = reader.exactly_one(item, here, ("months", "days"))
+        if unit is None:
+            return None
+        amount = reader.number(item[unit], join(here, unit), 0.0, 12.0 if unit == "months" else 366.0,
+                               allow_ref=False)
+        since = reader.month(item.get("from", 0), join(here, "from")) if where is not None else 0.0
+        if amount is None or since is None:
+            return None
+        if isinstance(since, Ref):
+            reader.issue(join(here, "from"), "a month or YYYY-MM (not a parameter)", shown(item.get("from")))
+            return None
+        if i == 0 and since != 0:
+            reader.issue(join(here, "from"), "no `from` on the first limit (it holds from the start)",
+                         shown(item.get("from")))
+            return None
+        if limits and not since > limits[-1][0]:
+            reader.issue(join(here, "from"), "a month after the previous limit's", shown(item.get("from")))
+            return None
+        limits.append((since, amount if unit == "months" else amount / DAYS_PER_MONTH))
+    if year == "calendar" and reader.start is None:
+        reader.issue(join(path, "year") if "year" in raw else path, "a scenario `start` (calendar years "
+                     "need it) or `year: rolling`", "no start")
+        return None
+    if year is None:
+        return None
+    return MonthsPerYear(tuple(limits), rolling=year == "rolling")
 
 
 def _payment(raw: dict, path: str, reader: Reader, economics: Economics,
