@@ -27,7 +27,7 @@ def describe(scenario: Scenario) -> str:
     lines += _tracks(baseline, nominal[scenario.baseline])
     for name, arm in scenario.arms.items():
         changes = _changes(baseline, arm.model)
-        lines += ["", f"Arm {name}: {arm.label}"]
+        lines += ["", f"Arm {name}: {arm.label.get()}"]
         lines += [f"  changes {change}" for change in changes] or ["  as the baseline"]
         changed = {t.name for t in arm.model.tracks if f"track {t.name}" in changes}
         if changed and name != scenario.baseline:
@@ -41,7 +41,7 @@ def describe(scenario: Scenario) -> str:
             else:
                 low, high = parameter.distribution.interval(0.90)
                 value = f"median {parameter.distribution.median():.4g}, [{low:.4g}, {high:.4g}]"
-            label = f"  - {parameter.label}" if parameter.label else ""
+            label = f"  - {parameter.label.given()}" if parameter.label.texts else ""
             lines.append(f"  {parameter.name}: {value}{label}")
     resources = {**baseline.resources, **{k: v for arm in scenario.arms.values()
                                          for k, v in arm.model.resources.items()}}

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 
 from simulator.language.describe import describe_condition
+from simulator.language.labels import Label, with_label
 from simulator.language.reader import join
 from simulator.language.scenario import Condition, Number, Ref
 
@@ -52,6 +53,7 @@ class Outcome(ABC):
     price: Number
     condition: Condition
     inside: bool = True
+    label: Label = None  # type: ignore[assignment]  # None: the name's own (`with_label`)
 
     metric: ClassVar[str]  # its key in the YAML and in the registry
     unit: ClassVar[Unit]
@@ -59,6 +61,9 @@ class Outcome(ABC):
     optional_keys: ClassVar[tuple[str, ...]] = ()
     terms: ClassVar[tuple[str, ...]] = ()  # beside `price`, at the outcome's level: terms of payment
     measures: ClassVar[tuple[str, ...]] = ()  # the fields, besides the states, that say what is measured
+
+    def __post_init__(self) -> None:
+        with_label(self)
 
     @classmethod
     @abstractmethod
