@@ -208,8 +208,9 @@ CASES = [
          Expect("contracts.sif.label", "a text or a mapping of languages")),
     case("label_of_a_flow", "    pays: region.psychiatry", "    pays: region.psychiatry\n    label: {en: 1}",
          Expect("flows.psychiatric_admission.label.en", "a non-empty text")),
-    case("label_of_a_department", (("departments: [municipality.social,", "departments: {municipality.social: {label: {fr: x}},"),
-                                   ("state.tax, fund.development]", "state.tax, fund.development}")), None,
+    case("label_of_a_department",
+         (("departments: [municipality.social,", "departments: {municipality.social: {label: {fr: x}},"),
+          ("state.tax, fund.development]", "state.tax, fund.development}")), None,
          Expect("economics.departments.municipality.social.label.fr", "a known key; one of en, da")),
     # --- several problems are all reported at once ---------------------------------------------
     case("three_errors_at_once",
