@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     validate = commands.add_parser("validate", help="check a scenario and print the resolved model")
     validate.add_argument("scenario", help="the scenario YAML file")
+    validate.add_argument("--lang", choices=LANGUAGES, default="en",
+                          help="language of the labels shown (default en; the text is English)")
     validate.set_defaults(command=_validate)
 
     run = commands.add_parser("run", help="simulate the replications and write the result files")
@@ -95,7 +97,7 @@ def _validate(args: argparse.Namespace) -> int:
     from simulator.language.describe import describe
     from simulator.language.loading import load_scenario
 
-    print(describe(load_scenario(args.scenario)))
+    print(describe(load_scenario(args.scenario), args.lang))
     return 0
 
 

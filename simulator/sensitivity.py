@@ -156,7 +156,7 @@ def tornado(parameters: Mapping[str, Parameter], target: Callable[[Setting], flo
         low, high = (float(v) for v in parameter.distribution.interval(0.90))
         switching = None if payer_net is None else switching_value(
             name, np.linspace(low, high, SCAN_POINTS), centre, payer_net)
-        swings.append(Swing(name, parameter.label, low, high, target({**centre, name: low}),
+        swings.append(Swing(name, parameter.label.given("en"), low, high, target({**centre, name: low}),
                             target({**centre, name: high}), switching))
     return target(centre), sorted(swings, key=lambda s: -s.swing)
 
@@ -209,7 +209,7 @@ def sobol(parameters: Mapping[str, Parameter], target: Callable[[Setting], float
     y = np.array([target({name: float(parameters[name].distribution.ppf(u)) for name, u in zip(names, row)})
                   for row in quantiles])
     indices = analyze.analyze(problem, y, calc_second_order=False, seed=seed)
-    return [SobolIndex(name, parameters[name].label, *(float(indices[key][i]) for key in
+    return [SobolIndex(name, parameters[name].label.given("en"), *(float(indices[key][i]) for key in
                                                         ("S1", "S1_conf", "ST", "ST_conf")))
             for i, name in enumerate(names)]
 

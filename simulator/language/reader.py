@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping
 
 from simulator.language.distributions import UNIFORM_EDGE
 from simulator.language.errors import Issue, shown
+from simulator.language.labels import LANGUAGES, Label
 from simulator.language.scenario import Condition, Number, Parameter, Ref
 
 SHARE_TOLERANCE = 1e-9
@@ -144,6 +145,24 @@ class Reader:
             return raw
         self.issue(path, "a non-empty text", shown(raw))
         return None
+
+    def label(self, raw: Any, path: str, id: str) -> Label | None:
+        """A `label`: a text, or a mapping of language codes to texts; absent (None): the id's own."""
+        if raw is None:
+            return Label(id)
+        if isinstance(raw, str):
+            return Label(id, {"en": raw}) if self.text(raw, path) is not None else None
+        if not isinstance(raw, dict) or not raw:
+            self.issue(path, "a text or a mapping of languages (" + ", ".join(LANGUAGES) + ") to texts",
+                       shown(raw))
+            return None
+        texts = {}
+        for lang, text in raw.items():
+            if lang not in LANGUAGES:
+                self.unknown(join(path, str(lang)), lang, LANGUAGES)
+            elif self.text(text, join(path, lang)) is not None:
+                texts[lang] = text
+        return Label(id, texts) if len(texts) == len(raw) else None
 
     def flag(self, raw: Any, path: str) -> bool | None:
         if isinstance(raw, bool):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Mapping, get_args
 
 from simulator.language.distributions import ParameterDistribution, TimeDistribution, time_distribution
+from simulator.language.labels import Label, with_label
 
 if TYPE_CHECKING:
     from simulator.language.outcomes import Outcome
@@ -103,12 +104,20 @@ class Track:
     holds: Mapping[str, str]
     transitions: tuple[Transition, ...]
     on_enter: Mapping[str, tuple[Jump, ...]]
+    label: Label = None  # type: ignore[assignment]  # None: the name's own (`with_label`)
+
+    def __post_init__(self) -> None:
+        with_label(self)
 
 
 @dataclass(frozen=True, slots=True)
 class Resource:
     name: str
     capacity: Number
+    label: Label = None  # type: ignore[assignment]  # None: the name's own (`with_label`)
+
+    def __post_init__(self) -> None:
+        with_label(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +150,9 @@ class IntakeStream:
     attributes: Mapping[str, str]
 
 
+DAYS_PER_MONTH = 365.25 / 12  # a limit given in days, in the model's months of a twelfth of a year
+
+
 @dataclass(frozen=True, slots=True)
 class MonthsPerYear:
     """At most so many months of a `per_month_in` flow per youth and year (spec §1.6, §4.3).
@@ -171,6 +183,10 @@ class Flow:
     start: Number | None = None
     until: Number | None = None
     max_months_per_year: MonthsPerYear | None = None
+    label: Label = None  # type: ignore[assignment]  # None: the name's own (`with_label`)
+
+    def __post_init__(self) -> None:
+        with_label(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +231,10 @@ class Contract:
     max_multiple: Number | None = None
     outcome_fund_reserve: Number | None = None
     guarantees: tuple[Guarantee, ...] = ()
+    label: Label = None  # type: ignore[assignment]  # None: the name's own (`with_label`)
+
+    def __post_init__(self) -> None:
+        with_label(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +242,10 @@ class Economics:
     currency: str
     annual_discount_rate: Number
     departments: tuple[str, ...]
+    department_labels: Mapping[str, Label] = field(default_factory=dict)  # those given
+
+    def label(self, department: str) -> Label:
+        return self.department_labels.get(department) or Label(department)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,9 +255,12 @@ class Parameter:
     name: str
     value: float | None
     distribution: ParameterDistribution | None
-    label: str = ""
+    label: Label = None  # type: ignore[assignment]  # None: the name's own (`with_label`)
     source: str = ""
     unit: str = ""
+
+    def __post_init__(self) -> None:
+        with_label(self)
 
     @property
     def uncertain(self) -> bool:
@@ -259,7 +286,7 @@ class Arm:
     """An arm and its model; `own_parameters` are those its patch redefines (drawn for it alone)."""
 
     name: str
-    label: str
+    label: Label
     model: Model
     own_parameters: frozenset[str] = frozenset()
 
@@ -326,6 +353,6 @@ def _fields_to_bind(kind: type) -> tuple[str, ...]:
     if issubclass(kind, Mapping):
         return _MAPPING
     if dataclasses.is_dataclass(kind) and not issubclass(
-            kind, (Parameter, ParameterDistribution, TimeDistribution)):
+            kind, (Parameter, ParameterDistribution, TimeDistribution, Label)):
         return tuple(f.name for f in dataclasses.fields(kind))
     return _AS_IS  # numbers, strings, frozensets, distributions: nothing to bind inside

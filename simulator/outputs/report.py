@@ -23,6 +23,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from matplotlib.figure import Figure
 
 from simulator.language.distributions import parameter_distribution
+from simulator.language.labels import Label
 from simulator.outputs import metrics, plots
 from simulator.outputs.folder import REPORT_HTML, ResultsFolder, parse_cell, write_text
 from simulator.outputs.spreadsheet import write_workbook
@@ -434,7 +435,8 @@ def _parameter_row(name: str, raw: Any, arm: str, t: Words) -> list[str]:
     unit, source."""
     spec = raw if isinstance(raw, dict) else {"value": raw}
     shown_name = name + (f" ({t('in_arm', arm=arm)})" if arm else "")
-    texts = [str(spec.get(key, "") or "").strip() for key in ("label", "unit", "source")]
+    texts = [Label.of(name, spec.get("label")).given(t.lang),
+             *(str(spec.get(key, "") or "").strip() for key in ("unit", "source"))]
     if "dist" not in spec:
         value = spec.get("value")
         return [shown_name, texts[0], t("fixed"), _parameter_number(value, t), "", texts[1], texts[2]]

@@ -52,7 +52,7 @@ def summarize(scenario: Scenario, layout: Layout, records: dict, manifest: dict)
     """The headline numbers; each mean carries its Monte Carlo standard error (`se`)."""
     arms = {}
     for a, arm in enumerate(layout.arms):
-        arms[arm] = {"label": scenario.arms[arm].label,
+        arms[arm] = {"label": scenario.arms[arm].label.get("en"),
                      "youths": _stat(records[YOUTHS][:, a], quantiles=False)}
         waits = {resource: _stat(records[WAIT_MONTHS][:, a, r])
                  for r, resource in enumerate(layout.resources)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from simulator.language.errors import ScenarioError
-from simulator.language.loading import load_scenario
+from simulator.language.loading import load_resolved, load_scenario
 from simulator.language.scenario import MonthsPerYear, Ref, bind
 
 pytestmark = pytest.mark.exact
@@ -172,7 +172,7 @@ def test_a_patch_changes_one_transition_of_its_arm_and_nothing_else(scenario_fro
     assert transition(scenario, "shelter", "housed", "usual").time.args["median"] == 12.0
     for source, target in [("street", "shelter"), ("housed", "street")]:
         assert transition(scenario, source, target, "faster") == transition(scenario, source, target, "usual")
-    assert scenario.arms["faster"].label == "Faster housing"
+    assert scenario.arms["faster"].label.get("en") == "Faster housing"
 
 
 def test_the_baseline_arm_is_the_scenario_without_any_patch(scenario_from):
@@ -213,6 +213,68 @@ arms: {usual: {}}
     assert bound.track("housing").transitions[1].modifiers[0].hazard_ratio == 0.4
     assert bound.track("housing").transitions[0].time.distribution().mean() == pytest.approx(2.5)
     assert refs_in(model) != [], "bind returns a new object and leaves the loaded scenario as it was"
+
+
+# --- labels (spec §4.1) ---------------------------------------------------------------------------
+
+LABELLED = SMALL.replace("arms: {usual: {}}\n", """\
+parameters:
+  cost: {value: 100, label: {en: Cost of a night, da: Pris for en nat}}
+  plain: {value: 1, label: A plain text}
+  bare: 2
+arms:
+  usual: {label: {da: Som nu}}
+  better: {label: Better}
+economics:
+  departments:
+    municipality.social: {label: {en: Social services, da: Socialforvaltningen}}
+    state.benefits:
+flows:
+  nights:
+    per_month_in: {housing: shelter}
+    amount: $cost
+    pays: municipality.social
+    label: {en: Shelter nights}
+contracts:
+  sib:
+    label: {en: Social impact bond, da: Social effektobligation}
+    arm: better
+    payer: municipality.social
+    investor: {principal: 1000}
+    outcomes:
+      housed: {entered: {housing: housed}, price: 10, label: {da: Fået en bolig}}
+      crises: {entered: {health: crisis}, price: 5}
+""")
+
+
+def test_a_label_is_a_text_or_a_mapping_by_language_with_fallbacks_to_the_other_then_the_id(scenario_from):
+    scenario = scenario_from(LABELLED)
+    parameters = scenario.parameters()
+    assert [parameters["cost"].label.get(lang) for lang in ("en", "da")] == ["Cost of a night", "Pris for en nat"]
+    assert [parameters["plain"].label.get(lang) for lang in ("en", "da")] == ["A plain text", "A plain text"]
+    assert [parameters["bare"].label.get(lang) for lang in ("en", "da")] == ["bare", "bare"]
+    assert parameters["bare"].label.given("da") == "" and parameters["plain"].label.given("da") == "A plain text"
+    assert scenario.arms["usual"].label.get("en") == "Som nu"  # the other language
+    assert scenario.arms["better"].label.get("da") == "Better"
+    economics = scenario.economics
+    assert economics.departments == ("municipality.social", "state.benefits")
+    assert economics.label("municipality.social").get("da") == "Socialforvaltningen"
+    assert economics.label("state.benefits").get("da") == "state.benefits"
+    assert scenario.arms["better"].model.flows[0].label.get("da") == "Shelter nights"
+    contract = scenario.contracts["sib"]
+    assert contract.label.get("da") == "Social effektobligation"
+    assert [outcome.label.get("en") for outcome in contract.outcomes] == ["Fået en bolig", "crises"]
+
+
+def test_labels_survive_the_manifest_and_a_list_of_departments_has_no_labels(scenario_from):
+    """`load_resolved` rebuilds a scenario from the manifest's plain data, labels and all."""
+    scenario = scenario_from(LABELLED)
+    again = load_resolved(scenario.resolved, scenario.files, scenario.file)
+    assert again.contracts["sib"].label == scenario.contracts["sib"].label
+    assert again.economics.department_labels == scenario.economics.department_labels
+    listed = scenario_from(FLOWS)
+    assert listed.economics.department_labels == {}
+    assert listed.economics.label("state.benefits").get("da") == "state.benefits"
 
 
 # --- flows: calendar months ---------------------------------------------------------------------

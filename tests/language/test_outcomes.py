@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from simulator.engine.trajectories import Trajectories
+from simulator.language.describe import Show
 from simulator.language.loading import load_scenario
 from simulator.language.outcomes import METRICS, Outcome
 from simulator.language.scenario import Condition
@@ -45,7 +46,7 @@ class Row:
     yaml: str  # the outcome as a contract writes it
     expected: Outcome  # what the loader builds from it
     canonical: str
-    human: str
+    human: str  # its line in `simulator validate`
     unit: str
     max_units_per_youth: float | None
     measured: list[tuple[int, int, float]]  # (youth, month bin, units), worked out from SPELLS
@@ -55,33 +56,35 @@ ROWS = [
     Row("achieved", "{achieved: {in: {activity: job}, for_months: 6}, price: 100}",
         METRICS["achieved"](name="it", price=100.0, condition=JOB, for_months=6.0),
         "achieved|in|activity:job|for_months=6.0|checkpoints=|every=-|at_least=-|at_most=-",
-        "achieved activity=job", "events", 1.0,
+        "a continuous stay of 6 months in activity job, once per youth; 100 DKK each", "events", 1.0,
         # Youth 0's stay from 3.5 reaches 6 months at 9.5; youth 1's from 6 at 12 (the one from 2
         # lasts 3 months only).
         [(0, 9, 1.0), (1, 12, 1.0)]),
     Row("months_in", "{months_in: {activity: job}, price: 100, max_months: 4}",
         METRICS["months_in"](name="it", price=100.0, condition=JOB, max_months=4.0),
         "months_in|in|activity:job|for_months=-|checkpoints=|every=-|at_least=-|at_most=-",
-        "months_in activity=job", "months", 4.0,
+        "each month in activity job; 100 DKK a month; at most 4 months per youth", "months", 4.0,
         # Youth 0: half of month 3, then months 4 … 9; youth 1: months 2 … 4 and 6 … 13.
         [(0, 3, 0.5), *((0, m, 1.0) for m in range(4, 10)), *((1, m, 1.0) for m in (2, 3, 4, *range(6, 14)))]),
     Row("entered", "{entered: {activity: job}, price: 100}",
         METRICS["entered"](name="it", price=100.0, condition=JOB),
         "entered|in|activity:job|for_months=-|checkpoints=|every=-|at_least=-|at_most=-",
-        "entered activity=job", "events", 1.0,
+        "entering activity job (not being there at arrival), once per youth; 100 DKK each", "events", 1.0,
         # Youth 0 at 3.5, youth 1 at 6; youth 1's job at arrival is no entry.
         [(0, 3, 1.0), (1, 6, 1.0)]),
     Row("status_at", "{status_at: {not_in: {activity: job}, months_after_arrival: [3, 12]}, price: 100}",
         METRICS["status_at"](name="it", price=100.0, condition=JOB, inside=False, checkpoints=(3.0, 12.0)),
         "status_at|not_in|activity:job|for_months=-|checkpoints=3.0,12.0|every=-|at_least=-|at_most=-",
-        "status_at not activity=job", "events", None,
+        ("at 3 and 12 months after arrival, each time the youth is present and out of activity job; "
+         "100 DKK each"), "events", None,
         # Out of a job at: youth 0 at 3 and 12; youth 1 at 5, and gone at 14; youth 2 at 15 and at
         # 24, the horizon itself (the last bin).
         [(0, 3, 1.0), (0, 12, 1.0), (1, 5, 1.0), (2, 15, 1.0), (2, 23, 1.0)]),
     Row("per_period", "{per_period: {in: {activity: job}, every: 6, at_least: 3}, price: 100, max_periods: 1}",
         METRICS["per_period"](name="it", price=100.0, condition=JOB, every=6.0, at_least=3.0, max_periods=1.0),
         "per_period|in|activity:job|for_months=-|checkpoints=|every=6.0|at_least=3.0|at_most=-",
-        "per_period activity=job", "events", 1.0,
+        ("per whole period of 6 months after arrival with at least 3 months in activity job; 100 DKK each; "
+         "at most 1 period per youth"), "events", 1.0,
         # Months in a job per 6-month period after arrival: youth 0 2.5, 4, 0, 0 (periods ending
         # at 6, 12, 18, 24); youth 1 5 and 6 (ending at 8 and 14, when it leaves); youth 2 0, 0.
         [(0, 12, 1.0), (1, 8, 1.0), (1, 14, 1.0)]),
@@ -118,10 +121,11 @@ def test_every_metric_of_the_registry_has_a_row():
 def test_a_metric_reads_writes_and_measures_itself(tmp_path, row):
     path = tmp_path / "scenario.yaml"
     path.write_text(textwrap.dedent(SCENARIO).replace("OUTCOME", row.yaml), encoding="utf-8")
-    (outcome,) = load_scenario(path).contracts["deal"].outcomes
+    scenario = load_scenario(path)
+    (outcome,) = scenario.contracts["deal"].outcomes
     assert type(outcome) is METRICS[row.metric] and outcome == row.expected
     assert outcome.canonical_text() == row.canonical
-    assert outcome.describe() == row.human
+    assert outcome.describe(Show(scenario)) == row.human
     assert (outcome.unit, outcome.max_units_per_youth) == (row.unit, row.max_units_per_youth)
     youth, month, units = outcome.measure(spell_table(), 24)
     assert list(zip(youth.tolist(), month.tolist(), units.tolist())) == row.measured

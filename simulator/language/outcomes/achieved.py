@@ -12,6 +12,7 @@ from simulator.language.scenario import Number, plain
 
 if TYPE_CHECKING:
     from simulator.engine.trajectories import Trajectories
+    from simulator.language.describe import Show
     from simulator.language.reader import Reader, Scope
 
 
@@ -38,6 +39,10 @@ class Achieved(Outcome):
         if condition is None or price is None or for_months is None:
             return None
         return cls(name=name, price=price, condition=condition, inside=inside, for_months=for_months)
+
+    def counts(self, show: Show) -> str:
+        return (f"a continuous stay of {show.count(self.for_months, 'month')} "
+                f"{show.where(self.condition, self.inside)}, once per youth")
 
     @property
     def max_units_per_youth(self) -> Number | None:

@@ -4,13 +4,14 @@ An outcome metric is one class, in one module of this package, plus one line of 
 in `__init__.py` (as Ciw adds a distribution in `ciw/dists/`). The class carries everything
 about its metric:
 
-- its fields: a frozen dataclass over `Outcome`'s name, price and states;
+- its fields: a frozen dataclass over `Outcome`'s name, price, states and label;
 - `read`: its YAML form, checked through the loader's path-aware `Reader`;
 - `unit`: what one unit is, an event or a month;
 - `canonical_text`: what it measures, prices and caps left out; outcome units are counted,
   shared and checked under this text;
 - `max_units_per_youth`: the cap per youth that pricing applies within the contract's window;
-- `describe`: its line in `simulator validate`;
+- `counts` and `limits`: what it counts and its caps per youth in words, every term it was given:
+  its line in `simulator validate` (`describe`);
 - `measure`: its units per youth and month bin, computed from one arm's spell table.
 
 The language does not import the engine: `measure` uses the methods of the `Trajectories` and
@@ -24,12 +25,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
-from simulator.language.describe import describe_condition
+from simulator.language.labels import Label, with_label
 from simulator.language.reader import join
 from simulator.language.scenario import Condition, Number, Ref
 
 if TYPE_CHECKING:
     from simulator.engine.trajectories import Trajectories
+    from simulator.language.describe import Show
     from simulator.language.reader import Reader, Scope
 
 Unit = Literal["events", "months"]
@@ -52,6 +54,7 @@ class Outcome(ABC):
     price: Number
     condition: Condition
     inside: bool = True
+    label: Label = None  # type: ignore[assignment]  # None: the name's own (`with_label`)
 
     metric: ClassVar[str]  # its key in the YAML and in the registry
     unit: ClassVar[Unit]
@@ -59,6 +62,9 @@ class Outcome(ABC):
     optional_keys: ClassVar[tuple[str, ...]] = ()
     terms: ClassVar[tuple[str, ...]] = ()  # beside `price`, at the outcome's level: terms of payment
     measures: ClassVar[tuple[str, ...]] = ()  # the fields, besides the states, that say what is measured
+
+    def __post_init__(self) -> None:
+        with_label(self)
 
     @classmethod
     @abstractmethod
@@ -83,9 +89,19 @@ class Outcome(ABC):
         return "|".join([self.metric, "in" if self.inside else "not_in", self.condition.canonical_text(),
                          *(f"{name}={_text(value)}" for name, value in listed.items())])
 
-    def describe(self) -> str:
-        """What the outcome measures, for people."""
-        return f"{self.metric} {'' if self.inside else 'not '}{describe_condition(self.condition)}"
+    @abstractmethod
+    def counts(self, show: Show) -> str:
+        """What one unit is, in words, with every measuring term: `per period of 6 months after
+        arrival with at most 0.2 months in housing shelter or street`."""
+
+    def limits(self, show: Show) -> list[str]:
+        """Its caps per youth in words (`at most 8 periods per youth`), one item each."""
+        return []
+
+    def describe(self, show: Show) -> str:
+        """The outcome for people, every term it was given: what it counts, its price, its caps."""
+        each = "a month" if self.unit == "months" else "each"
+        return "; ".join([self.counts(show), show.money(self.price, each), *self.limits(show)])
 
 
 def read_states(spec: Any, path: str, reader: Reader, scope: Scope, required: tuple[str, ...] = (),

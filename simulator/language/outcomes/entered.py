@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from simulator.language.describe import conditions
 from simulator.language.outcomes.base import Measured, Outcome, Unit, event_bin
 from simulator.language.reader import join
 from simulator.language.scenario import Number
 
 if TYPE_CHECKING:
     from simulator.engine.trajectories import Trajectories
+    from simulator.language.describe import Show
     from simulator.language.reader import Reader, Scope
 
 
@@ -29,6 +31,9 @@ class Entered(Outcome):
         if condition is None or price is None:
             return None
         return cls(name=name, price=price, condition=condition)
+
+    def counts(self, show: Show) -> str:
+        return f"entering {conditions(self.condition)} (not being there at arrival), once per youth"
 
     @property
     def max_units_per_youth(self) -> Number | None:

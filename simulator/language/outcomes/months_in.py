@@ -10,6 +10,7 @@ from simulator.language.scenario import Number
 
 if TYPE_CHECKING:
     from simulator.engine.trajectories import Trajectories
+    from simulator.language.describe import Show
     from simulator.language.reader import Reader, Scope
 
 
@@ -35,6 +36,14 @@ class MonthsIn(Outcome):
         if condition is None or price is None:
             return None
         return cls(name=name, price=price, condition=condition, max_months=max_months)
+
+    def counts(self, show: Show) -> str:
+        return f"each month {show.where(self.condition, self.inside)}"
+
+    def limits(self, show: Show) -> list[str]:
+        if self.max_months is None:
+            return []
+        return [f"at most {show.count(self.max_months, 'month')} per youth"]
 
     @property
     def max_units_per_youth(self) -> Number | None:

@@ -12,6 +12,7 @@ from simulator.language.scenario import Number, plain
 
 if TYPE_CHECKING:
     from simulator.engine.trajectories import Trajectories
+    from simulator.language.describe import Show
     from simulator.language.reader import Reader, Scope
 
 
@@ -61,6 +62,17 @@ class PerPeriod(Outcome):
             return None
         return cls(name=name, price=price, condition=condition, inside=inside, every=every,
                    max_periods=max_periods, **bounds)
+
+    def counts(self, show: Show) -> str:
+        bounds = [f"{word} {show.number(value)}" for word, value in (("at least", self.at_least),
+                                                                     ("at most", self.at_most)) if value is not None]
+        return (f"per whole period of {show.count(self.every, 'month')} after arrival with "
+                f"{' and '.join(bounds)} months {show.where(self.condition, self.inside)}")
+
+    def limits(self, show: Show) -> list[str]:
+        if self.max_periods is None:
+            return []
+        return [f"at most {show.count(self.max_periods, 'period')} per youth"]
 
     @property
     def max_units_per_youth(self) -> Number | None:

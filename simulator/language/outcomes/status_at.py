@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from simulator.language.describe import join_words
 from simulator.language.errors import shown
 from simulator.language.outcomes.base import Measured, Outcome, Unit, event_bin, read_states
 from simulator.language.reader import join
@@ -13,6 +14,7 @@ from simulator.language.scenario import Number, plain
 
 if TYPE_CHECKING:
     from simulator.engine.trajectories import Trajectories
+    from simulator.language.describe import Show
     from simulator.language.reader import Reader, Scope
 
 
@@ -44,6 +46,10 @@ class StatusAt(Outcome):
         if condition is None or price is None or None in checkpoints:
             return None
         return cls(name=name, price=price, condition=condition, inside=inside, checkpoints=tuple(checkpoints))
+
+    def counts(self, show: Show) -> str:
+        return (f"at {join_words(show.number(c) for c in self.checkpoints)} months after arrival, each "
+                f"time the youth is present and {show.where(self.condition, self.inside)}")
 
     def measure(self, trajectories: Trajectories, n_months: int) -> Measured:
         stays = trajectories.stays(self.condition, inside=self.inside)

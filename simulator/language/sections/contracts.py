@@ -1,6 +1,7 @@
 """The `contracts` section: who is paid for which outcomes of which arm, and on what terms."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Mapping
 
 from simulator.language.errors import shown
@@ -66,17 +67,19 @@ def build_contract(name: str, raw: Any, path: str, reader: Reader, arms: Mapping
         if spec is not None:
             reserve = reader.number(spec["reserve"], join(path, "outcome_fund.reserve"), 0.0)
     guarantees = _guarantees(raw.get("guarantee", []), join(path, "guarantee"), reader, economics)
+    label = reader.label(raw.get("label"), join(path, "label"), name)
     if guarantees and reserve is None and any(g.covers == "outcome_fund_overrun" for g in guarantees):
         reader.issue(join(path, "guarantee"), "an outcome_fund with a reserve for a guarantee of its overrun",
                      "no outcome_fund")
         return None
-    if None in (arm_name, youths, payers, investor, window_start, window_until, settlement, versus, guarantees):
+    if None in (arm_name, youths, payers, investor, window_start, window_until, settlement, versus, guarantees,
+                label):
         return None
     if not isinstance(raw["outcomes"], dict) or len(outcomes) != len(raw["outcomes"]):
         return None
     return Contract(name, arm_name, youths, payers, investor, window_start, window_until, settlement,
                     tuple(outcomes), versus, optional_numbers["cap"], optional_numbers["max_per_youth"],
-                    optional_numbers["max_multiple"], reserve, guarantees)
+                    optional_numbers["max_multiple"], reserve, guarantees, label)
 
 
 def _guarantees(raw: Any, path: str, reader: Reader, economics: Economics) -> tuple[Guarantee, ...] | None:
@@ -144,10 +147,12 @@ def _outcome(name: str, raw: Any, path: str, reader: Reader, scope: Scope) -> Ou
         reader.issue(join(path, "price"), "a value for `price` (required)", "nothing")
         return None
     price = reader.number(raw["price"], join(path, "price"), 0.0)
+    label = reader.label(raw.get("label"), join(path, "label"), name)
     metric = METRICS[chosen]
     for term in terms:
         if term in raw and term not in metric.terms:
             owners = " or ".join(m.metric for m in METRICS.values() if term in m.terms)
             reader.issue(join(path, term), f"{term} only with {owners}", shown(raw[term]))
             return None
-    return metric.read(name, price, raw, path, reader, scope)
+    outcome = metric.read(name, price, raw, path, reader, scope)
+    return None if outcome is None or label is None else dataclasses.replace(outcome, label=label)

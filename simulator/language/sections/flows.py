@@ -6,8 +6,9 @@ import re
 from typing import Any
 
 from simulator.language.errors import shown
+from simulator.language.labels import Label
 from simulator.language.reader import Reader, Scope, join, number_text
-from simulator.language.scenario import Economics, Flow, MonthsPerYear, Number, Ref
+from simulator.language.scenario import DAYS_PER_MONTH, Economics, Flow, MonthsPerYear, Number, Ref
 
 FLOW_KINDS = ("per_month_in", "per_entry", "per_youth", "fixed")
 
@@ -19,22 +20,44 @@ def build_economics(raw: Any, reader: Reader) -> Economics:
         return default
     currency = reader.text(raw.get("currency", "DKK"), "economics.currency") or "DKK"
     rate = reader.number(raw.get("discount_rate", 0.0), "economics.discount_rate", 0.0, 1.0)
+    departments, labels = _departments(raw["departments"], reader) if "departments" in raw else ((), {})
+    return Economics(currency, rate if rate is not None else 0.0, departments, labels)
+
+
+def _departments(items: Any, reader: Reader) -> tuple[tuple[str, ...], dict[str, Label]]:
+    """`economics.departments`: a list of ids, or a mapping `ID: {label: ...}` (ids with their labels)."""
+    path = "economics.departments"
     departments: tuple[str, ...] = ()
-    if "departments" in raw:
-        items = raw["departments"]
-        if not isinstance(items, list) or not items:
-            reader.issue("economics.departments", "a list of department names", shown(items))
+    labels: dict[str, Label] = {}
+    if isinstance(items, dict) and items:
+        for item, spec in items.items():
+            here = join(path, str(item))
+            if not _department_name(item, here, reader):
+                continue
+            departments += (item,)  # even when its label is wrong: flows naming it are fine
+            if reader.mapping(spec or {}, here, optional=("label",), what="a mapping {label: ...}"):
+                label = reader.label((spec or {}).get("label"), join(here, "label"), item)
+                if label is not None:
+                    labels[item] = label
+        return departments, labels
+    if not isinstance(items, list) or not items:
+        reader.issue(path, "a list of department names, or a mapping of them to {label: ...}", shown(items))
+        return departments, labels
+    for i, item in enumerate(items):
+        if not _department_name(item, join(path, i), reader):
+            continue
+        if item in departments:
+            reader.issue(join(path, i), "each department once", f"{item!r} again")
         else:
-            for i, item in enumerate(items):
-                if not isinstance(item, str) or not re.fullmatch(r"[A-Za-z_][\w]*(\.[\w]+)*", item):
-                    reader.issue(join("economics.departments", i),
-                                 "a department name such as municipality.social", shown(item))
-                elif item in departments:
-                    reader.issue(join("economics.departments", i), "each department once",
-                                 f"{item!r} again")
-                else:
-                    departments += (item,)
-    return Economics(currency, rate if rate is not None else 0.0, departments)
+            departments += (item,)
+    return departments, labels
+
+
+def _department_name(item: Any, path: str, reader: Reader) -> bool:
+    if isinstance(item, str) and re.fullmatch(r"[A-Za-z_][\w]*(\.[\w]+)*", item):
+        return True
+    reader.issue(path, "a department name such as municipality.social", shown(item))
+    return False
 
 
 
@@ -99,12 +122,10 @@ def _flow(name: str, raw: Any, path: str, reader: Reader, scope: Scope,
         reader.issue(where, f"a month after `from` ({number_text(start)})", number_text(until))
         return None
     shares = _payment(raw, path, reader, economics, payments)
-    if None in (amount, shares) or (kind != "fixed" and condition is None):
+    label = reader.label(raw.get("label"), join(path, "label"), name)
+    if None in (amount, shares, label) or (kind != "fixed" and condition is None):
         return None
-    return Flow(name, kind, condition, amount, shares, start, until, maximum)
-
-
-DAYS_PER_MONTH = 365.25 / 12  # `days` in a limit are counted in the model's months of a twelfth of a year
+    return Flow(name, kind, condition, amount, shares, start, until, maximum, label)
 
 
 def _months_per_year(raw: Any, path: str, reader: Reader) -> MonthsPerYear | None:

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 from simulator.language.distributions import TIME_FORMS, InvalidArgument, time_distribution
 from simulator.language.errors import shown
 from simulator.language.files import deep_merge
+from simulator.language.labels import Label
 from simulator.language.reader import Reader, Scope, join, parameter_extremes
 from simulator.language.scenario import (
     Arm,
@@ -44,13 +45,11 @@ def build_arms(raw: Any, scenario_raw: dict, reader: Reader, attributes, economi
         spec = {} if spec is None else spec
         if reader.mapping(spec, here, optional=("label", "patch")) is None:
             continue
-        label = spec.get("label", str(name))
-        if not isinstance(label, str):
-            reader.issue(join(here, "label"), "a text", shown(label))
+        label = reader.label(spec.get("label"), join(here, "label"), str(name)) or Label(str(name))
         patch = spec.get("patch")
         if patch is None:
             if base_model is not None:
-                arms[str(name)] = Arm(str(name), str(label), base_model)
+                arms[str(name)] = Arm(str(name), label, base_model)
             continue
         if reader.mapping(patch, join(here, "patch"), optional=PATCHABLE,
                           what="a mapping of the fields this arm changes") is None:
@@ -65,7 +64,7 @@ def build_arms(raw: Any, scenario_raw: dict, reader: Reader, attributes, economi
         finally:
             reader.problems.patch_prefix, reader.parameters = saved
         if model is not None:
-            arms[str(name)] = Arm(str(name), str(label), model, own_parameters)
+            arms[str(name)] = Arm(str(name), label, model, own_parameters)
     return arms
 
 
@@ -119,8 +118,9 @@ def _resources(raw: Any, reader: Reader) -> dict[str, Resource]:
         if reader.mapping(spec, here, required=("capacity",), optional=("label",)) is None:
             continue
         capacity = reader.number(spec["capacity"], join(here, "capacity"), 0, integer=True)
-        if capacity is not None:
-            result[str(name)] = Resource(str(name), capacity)
+        label = reader.label(spec.get("label"), join(here, "label"), str(name))
+        if capacity is not None and label is not None:
+            result[str(name)] = Resource(str(name), capacity, label)
     return result
 
 
@@ -171,7 +171,10 @@ def _track(name: str, raw: Any, path: str, reader: Reader, scope: Scope,
         on_enter[state] = tuple(jump for jump in jumps if jump is not None)
     if initial is None:
         return None
-    return Track(name, states, initial, holds, tuple(transitions), on_enter)
+    label = reader.label(raw.get("label"), join(path, "label"), name)
+    if label is None:
+        return None
+    return Track(name, states, initial, holds, tuple(transitions), on_enter, label)
 
 
 def _initial(raw: Any, path: str, reader: Reader, states: tuple[str, ...],

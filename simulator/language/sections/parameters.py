@@ -31,10 +31,13 @@ def build_parameters(raw: Any, path: str, reader: Reader) -> dict[str, Parameter
         fields = reader.mapping(spec, here, optional=("dist", "value", "label", "source", "unit"))
         if fields is None:
             continue
-        labels = {key: spec.get(key, "") for key in ("label", "source", "unit")}
+        labels: dict[str, Any] = {key: spec.get(key, "") for key in ("source", "unit")}
         for key, value in labels.items():
             if not isinstance(value, str):
                 reader.issue(join(here, key), "a text", shown(value))
+        labels["label"] = reader.label(spec.get("label"), join(here, "label"), name)
+        if labels["label"] is None:
+            continue
         if ("dist" in spec) == ("value" in spec):
             reader.issue(here, "exactly one of `dist` or `value`",
                          "both" if "dist" in spec else "neither")
