@@ -66,7 +66,8 @@ OCCUPANCY = "occupancy"  # (R, arms, (track, state) rows, months 0 … months), 
 WAIT_MONTHS = "wait_months"  # (R, arms, resources): mean wait of the served requests
 COST = "cost"  # (R, arms, departments, months, nominal | discounted)
 POSITION = "position"  # (R, arms, departments, years, nominal | discounted): `money.accounts.positions`
-RECORDS_FORMAT = 2  # the manifest's `records_format`: 2 added each contract's savings and the positions
+RECORDS_FORMAT = 3  # the manifest's `records_format`: 2 added each contract's savings and the positions,
+# 3 the null-effect payments and the deadweight share (contract metric columns 14 and 15)
 TABLE = "table_"  # a table of one row per event: rows vary, a chunk adds the replication as column 0
 
 
