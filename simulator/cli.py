@@ -165,6 +165,11 @@ def _print_headline(summary: dict) -> None:
         if contract.get("p_at_cap", 0.0) >= 0.5:
             text = f"payments at the cap in {contract['p_at_cap']:.0%} of runs (discounted mean {payments['mean']:,.0f} {currency})"
         print(f"  {name}: P(full repayment) {contract['p_full_repayment']:.0%}, {text}")
+        null, deadweight = contract.get("null_effect_payments"), contract.get("deadweight_share") or {}
+        if null and null.get("mean") is not None:
+            share = "" if deadweight.get("mean") is None else \
+                f"; {deadweight['mean']:.0%} of what is paid would have been earned without the programme"
+            print(f"    a programme with no effect would be paid {_spread(null, currency)}{share}")
     for arm, numbers in summary.get("arms", {}).items():
         positions = numbers.get("position_after_contracts")
         if positions:

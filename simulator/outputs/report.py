@@ -129,6 +129,11 @@ def _headline(results: ResultsFolder, t: Words) -> str:
             rows.append((t.label("p_full_repayment"), t.percent(contract["p_full_repayment"])))
         if "payments" in contract:
             rows.append((t.label("payments"), _payments(contract, t)))
+        if "null_effect_payments" in contract:
+            rows.append((t("null_effect"), t("null_effect_value", stat=t.stat(contract["null_effect_payments"]))))
+        if (contract.get("deadweight_share") or {}).get("mean") is not None:
+            rows.append((t.label("deadweight_share"),
+                         t("deadweight_value", share=t.percent(contract["deadweight_share"]["mean"]))))
         if "payer_net" in contract:
             rows.append((t.label("payer_net"), t.stat(contract["payer_net"])))
         if "p_fund_exhausted" in contract:
