@@ -69,6 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
     report.set_defaults(command=_report)
 
+    compare = commands.add_parser("compare", help="the headline numbers of finished runs side by side")
+    compare.add_argument("results", type=Path, nargs="+", metavar="RESULTS_DIR",
+                         help="results folders of finished runs (written by simulator run)")
+    compare.add_argument("--out", type=Path, default=None,
+                         help="folder for compare.html and compare.csv (default results/compare)")
+    compare.add_argument("--lang", choices=LANGUAGES, default="en", help="language of compare.html (default en)")
+    compare.set_defaults(command=_compare)
+
     sensitivity = commands.add_parser("sensitivity", help="which uncertain parameters move a contract "
                                       "result most (tornado, switching values, or Sobol indices)")
     sensitivity.add_argument("scenario", help="the scenario YAML file")
@@ -140,6 +148,13 @@ def _report(args: argparse.Namespace) -> int:
 
     report, workbook = write_readable(args.results, lang=args.lang)
     print(f"{report} and {workbook}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from simulator.compare import DEFAULT_OUT, compare
+
+    print("{} and {}".format(*compare(args.results, args.out or DEFAULT_OUT, lang=args.lang)))
     return 0
 
 

@@ -5,6 +5,7 @@
     summary.json, occupancy.csv, money.csv, contracts.csv, replications.csv   (outputs/results.py)
     report.html, summary.xlsx, figures/                                       (outputs/report.py)
     sweep.csv, sensitivity.csv, sobol.csv              (`simulator sweep`, `simulator sensitivity`)
+    compare.csv, compare.html, figures/compare.png     (`simulator compare`, in a folder of its own)
 
 Every file is written under a temporary name and then renamed, so a crash never leaves half a
 file; a chunk is also flushed to disk before its rename, and the manifest keeps each chunk's sha256,
@@ -53,6 +54,8 @@ FIGURES_DIR = "figures"
 SWEEP_CSV = "sweep.csv"
 SENSITIVITY_CSV = "sensitivity.csv"
 SOBOL_CSV = "sobol.csv"
+COMPARE_CSV = "compare.csv"  # `simulator compare`, in its own --out folder: never cleared by a run
+COMPARE_HTML = "compare.html"
 CHUNK_SHA256 = "chunk_sha256"  # the manifest's {chunk file name: sha256 of its bytes}
 RESULT_FILES = (MANIFEST_JSON, SUMMARY_JSON, OCCUPANCY_CSV, MONEY_CSV, CONTRACTS_CSV, REPLICATIONS_CSV,
                 REPORT_HTML, WORKBOOK_XLSX, SWEEP_CSV, SENSITIVITY_CSV, SOBOL_CSV)  # what a new run clears

@@ -78,9 +78,13 @@ class _Figures:
         self.folder = folder
 
     def embed(self, name: str, figure: Figure, alt: str) -> str:
-        path = plots.save(figure, self.folder.figure(name))
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        return f'<figure><img alt="{escape(alt)}" src="data:image/png;base64,{data}"></figure>'
+        return embedded_png(plots.save(figure, self.folder.figure(name)), alt)
+
+
+def embedded_png(path: Path, alt: str) -> str:
+    """A saved PNG as an HTML figure that carries its own bytes, so the page needs no other file."""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<figure><img alt="{escape(alt)}" src="data:image/png;base64,{data}"></figure>'
 
 
 def _scenario_name(results: ResultsFolder) -> str:
