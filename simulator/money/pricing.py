@@ -248,9 +248,15 @@ def _price_alike(contract: Contract, terms: "_Terms", units: StackedUnits, basel
     earned, limit, paid = _paid(contract, terms, units, baseline_units, start, until, settle, len(times))
     factor = _discount_factors(times, discount_rates)
     payments, payments_discounted = paid.sum(axis=1), np.sum(paid * factor, axis=1)
-    # A programme with no effect: its youths live the baseline arm's lives, under the same terms.
-    null_effect = np.full(len(paid), np.nan) if baseline_units is None else np.sum(
-        _paid(contract, terms, baseline_units, baseline_units, start, until, settle, len(times))[2] * factor, axis=1)
+    # A programme with no effect: its youths live the baseline arm's lives, under the same terms
+    # (set against the baseline itself, they earn exactly nothing: x − x is 0 in floating point).
+    if contract.versus_baseline:
+        null_effect = np.zeros(len(paid))
+    elif baseline_units is None:
+        null_effect = np.full(len(paid), np.nan)
+    else:
+        null_paid = _paid(contract, terms, baseline_units, None, start, until, settle, len(times))[2]
+        null_effect = np.sum(null_paid * factor, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         deadweight = np.where(payments_discounted > 0,
                               np.minimum(null_effect, payments_discounted) / payments_discounted, np.nan)
@@ -374,7 +380,23 @@ class _Terms:
 
 def _earned(terms: _Terms, units: StackedUnits, start: int, until: int, settle: NDArray[np.int64],
             n_settlements: int) -> NDArray[np.float64]:
-    """(R, n_outcomes, n_settlements): value earned in each settlement period, after the per-youth cuts."""
+    """(R, n_outcomes, n_settlements): value earned in each settlement period, after the per-youth cuts.
+    The last answer is kept on `units` (read-only): a sweep of the cap, the multiple or the
+    principal, and the null-effect payments of every design, then cost no recount."""
+    key = ("earned", start, until, settle.tobytes(), n_settlements, terms.unit_caps.tobytes(),
+           terms.prices.tobytes(), terms.max_per_youth.tobytes())
+    if key not in units._counted:
+        earned = _earn(terms, units, start, until, settle, n_settlements)
+        earned.setflags(write=False)
+        for old in [k for k in units._counted if k[0] == "earned"]:
+            del units._counted[old]
+        units._counted[key] = earned
+    return units._counted[key]
+
+
+def _earn(terms: _Terms, units: StackedUnits, start: int, until: int, settle: NDArray[np.int64],
+          n_settlements: int) -> NDArray[np.float64]:
+    """`_earned`, computed."""
     kept, settlement, counted = _counted(units, start, until, settle, n_settlements, terms.unit_caps)
     if np.all(np.isinf(terms.max_per_youth)):
         return terms.prices[:, :, None] * counted
@@ -390,7 +412,7 @@ def _counted(units: StackedUnits, start: int, until: int, settle: NDArray[np.int
     """Units counted in the window [start, until) after each outcome's per-youth cap, cumulatively
     in time order: per row, each row's settlement, and their sums (R, n_outcomes, n_settlements).
     The last answer is kept on `units`, for the next design of a sweep."""
-    key = (start, until, settle.tobytes(), unit_caps.tobytes())
+    key = ("counted", start, until, settle.tobytes(), unit_caps.tobytes())
     if key not in units._counted:
         inside = (units.month >= start) & (units.month < until)
         kept = _cut_cumulative(np.where(inside, units.units, 0.0), units.first_of_youth_outcome,
