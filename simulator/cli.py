@@ -71,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
     report.set_defaults(command=_report)
 
+    compare = commands.add_parser("compare", help="the headline numbers of finished runs side by side")
+    compare.add_argument("results", type=Path, nargs="+", metavar="RESULTS_DIR",
+                         help="results folders of finished runs (written by simulator run)")
+    compare.add_argument("--out", type=Path, default=None,
+                         help="folder for compare.html and compare.csv (default results/compare)")
+    compare.add_argument("--lang", choices=LANGUAGES, default="en", help="language of compare.html (default en)")
+    compare.set_defaults(command=_compare)
+
     sensitivity = commands.add_parser("sensitivity", help="which uncertain parameters move a contract "
                                       "result most (tornado, switching values, or Sobol indices)")
     sensitivity.add_argument("scenario", help="the scenario YAML file")
@@ -145,6 +153,13 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from simulator.compare import DEFAULT_OUT, compare
+
+    print("{} and {}".format(*compare(args.results, args.out or DEFAULT_OUT, lang=args.lang)))
+    return 0
+
+
 def _sensitivity(args: argparse.Namespace) -> int:
     from simulator.language.loading import load_scenario
     from simulator.sensitivity import run_sensitivity
@@ -167,6 +182,11 @@ def _print_headline(summary: dict) -> None:
         if contract.get("p_at_cap", 0.0) >= 0.5:
             text = f"payments at the cap in {contract['p_at_cap']:.0%} of runs (discounted mean {payments['mean']:,.0f} {currency})"
         print(f"  {name}: P(full repayment) {contract['p_full_repayment']:.0%}, {text}")
+        null, deadweight = contract.get("null_effect_payments"), contract.get("deadweight_share") or {}
+        if null and null.get("mean") is not None:
+            share = "" if deadweight.get("mean") is None else \
+                f"; {deadweight['mean']:.0%} of what is paid would have been earned without the programme"
+            print(f"    a programme with no effect would be paid {_spread(null, currency)}{share}")
     for arm, numbers in summary.get("arms", {}).items():
         positions = numbers.get("position_after_contracts")
         if positions:

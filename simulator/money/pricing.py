@@ -56,7 +56,8 @@ class ContractResult:
     break_even_month: float  # month end; 0 when the payers are never behind, NaN if they never break even
     at_cap: bool  # payments reached `cap` or `max_multiple` × principal
     guarantee_paid: float  # nominal, by every guarantee together, at window.until
-
+    null_effect_payments: float  # discounted: what it pays on the baseline arm's units (NaN without them)
+    deadweight_share: float  # min(null_effect_payments, payments_discounted) / payments_discounted; NaN if nothing is paid
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class ContractResults:
     break_even_month: NDArray[np.float64]
     at_cap: NDArray[np.bool_]
     guarantee_paid: NDArray[np.float64]
+    null_effect_payments: NDArray[np.float64]
+    deadweight_share: NDArray[np.float64]
     guarantees_paid: NDArray[np.float64]  # (R, n_guarantees), nominal, in the contract's order
     guarantee_at: NDArray[np.float64]  # (R,): when the guarantees pay, window.until
     payer_balance: NDArray[np.float64]  # (R, n_months): payer_net so far, at month ends 1 … n_months
@@ -242,15 +245,21 @@ def _price_alike(contract: Contract, terms: "_Terms", units: StackedUnits, basel
     times = settlement_times(terms.window_start[0], terms.window_until[0], contract.settlement)  # whole months
     start, until = int(terms.window_start[0]), int(terms.window_until[0])
     settle = settlement_of_month(start, until, contract.settlement)
-    earned = _earned(terms, units, start, until, settle, len(times))
-    if contract.versus_baseline:
-        earned = np.maximum(earned - _earned(terms, baseline_units, start, until, settle, len(times)), 0.0)
-    by_settlement = earned.sum(axis=1)
-    limit = np.minimum(terms.cap, terms.max_multiple * terms.principal)[:, None]
-    before = np.cumsum(by_settlement, axis=1) - by_settlement
-    paid = np.minimum(by_settlement, np.maximum(limit - before, 0.0))
+    earned, limit, paid = _paid(contract, terms, units, baseline_units, start, until, settle, len(times))
     factor = _discount_factors(times, discount_rates)
     payments, payments_discounted = paid.sum(axis=1), np.sum(paid * factor, axis=1)
+    # A programme with no effect: its youths live the baseline arm's lives, under the same terms
+    # (set against the baseline itself, they earn exactly nothing: x − x is 0 in floating point).
+    if contract.versus_baseline:
+        null_effect = np.zeros(len(paid))
+    elif baseline_units is None:
+        null_effect = np.full(len(paid), np.nan)
+    else:
+        null_paid = _paid(contract, terms, baseline_units, None, start, until, settle, len(times))[2]
+        null_effect = np.sum(null_paid * factor, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deadweight = np.where(payments_discounted > 0,
+                              np.minimum(null_effect, payments_discounted) / payments_discounted, np.nan)
 
     # The investor: −disbursements, +settlements.
     cash_times = np.concatenate([terms.disbursed_at[0], times])
@@ -284,7 +293,7 @@ def _price_alike(contract: Contract, terms: "_Terms", units: StackedUnits, basel
     return ContractResults(
         contract=contract.name, outcomes=units.outcomes, payers=tuple(contract.payers),
         settlement_times=np.tile(times, (len(paid), 1)), settlements=paid,
-        earned=by_settlement.sum(axis=1), earned_by_outcome=earned.sum(axis=2),
+        earned=earned.sum(axis=1).sum(axis=1), earned_by_outcome=earned.sum(axis=2),
         payments_nominal=payments, payments_discounted=payments_discounted,
         payer_payments_nominal=terms.shares * payments[:, None],
         payer_payments_discounted=terms.shares * payments_discounted[:, None],
@@ -293,8 +302,23 @@ def _price_alike(contract: Contract, terms: "_Terms", units: StackedUnits, basel
         outcome_fund_draw=fund_draw, fund_exhausted=fund_draw > terms.reserve,
         payer_net=payer_saving.sum(axis=1) - payments_discounted, break_even_month=break_even,
         at_cap=np.isfinite(limit[:, 0]) & (payments >= limit[:, 0] * (1 - 1e-12)),
-        guarantee_paid=guarantees.sum(axis=1), guarantees_paid=guarantees, guarantee_at=terms.window_until,
+        guarantee_paid=guarantees.sum(axis=1), null_effect_payments=null_effect, deadweight_share=deadweight,
+        guarantees_paid=guarantees, guarantee_at=terms.window_until,
         payer_balance=balance, disbursed_at=terms.disbursed_at, disbursed=terms.disbursed)
+
+
+def _paid(contract: Contract, terms: "_Terms", units: StackedUnits, baseline_units: StackedUnits | None,
+          start: int, until: int, settle: NDArray[np.int64], n_settlements: int
+          ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """What `units` earn (R, n_outcomes, n_settlements), the limit on the running total (R, 1),
+    and what is paid at each settlement (R, n_settlements), nominal."""
+    earned = _earned(terms, units, start, until, settle, n_settlements)
+    if contract.versus_baseline:
+        earned = np.maximum(earned - _earned(terms, baseline_units, start, until, settle, n_settlements), 0.0)
+    by_settlement = earned.sum(axis=1)
+    limit = np.minimum(terms.cap, terms.max_multiple * terms.principal)[:, None]
+    before = np.cumsum(by_settlement, axis=1) - by_settlement
+    return earned, limit, np.minimum(by_settlement, np.maximum(limit - before, 0.0))
 
 
 def _discount_factors(times: NDArray[np.float64], annual_rates: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -356,7 +380,23 @@ class _Terms:
 
 def _earned(terms: _Terms, units: StackedUnits, start: int, until: int, settle: NDArray[np.int64],
             n_settlements: int) -> NDArray[np.float64]:
-    """(R, n_outcomes, n_settlements): value earned in each settlement period, after the per-youth cuts."""
+    """(R, n_outcomes, n_settlements): value earned in each settlement period, after the per-youth cuts.
+    The last answer is kept on `units` (read-only): a sweep of the cap, the multiple or the
+    principal, and the null-effect payments of every design, then cost no recount."""
+    key = ("earned", start, until, settle.tobytes(), n_settlements, terms.unit_caps.tobytes(),
+           terms.prices.tobytes(), terms.max_per_youth.tobytes())
+    if key not in units._counted:
+        earned = _earn(terms, units, start, until, settle, n_settlements)
+        earned.setflags(write=False)
+        for old in [k for k in units._counted if k[0] == "earned"]:
+            del units._counted[old]
+        units._counted[key] = earned
+    return units._counted[key]
+
+
+def _earn(terms: _Terms, units: StackedUnits, start: int, until: int, settle: NDArray[np.int64],
+          n_settlements: int) -> NDArray[np.float64]:
+    """`_earned`, computed."""
     kept, settlement, counted = _counted(units, start, until, settle, n_settlements, terms.unit_caps)
     if np.all(np.isinf(terms.max_per_youth)):
         return terms.prices[:, :, None] * counted
@@ -372,7 +412,7 @@ def _counted(units: StackedUnits, start: int, until: int, settle: NDArray[np.int
     """Units counted in the window [start, until) after each outcome's per-youth cap, cumulatively
     in time order: per row, each row's settlement, and their sums (R, n_outcomes, n_settlements).
     The last answer is kept on `units`, for the next design of a sweep."""
-    key = (start, until, settle.tobytes(), unit_caps.tobytes())
+    key = ("counted", start, until, settle.tobytes(), unit_caps.tobytes())
     if key not in units._counted:
         inside = (units.month >= start) & (units.month < until)
         kept = _cut_cumulative(np.where(inside, units.units, 0.0), units.first_of_youth_outcome,

@@ -5,6 +5,7 @@
     summary.json, occupancy.csv, money.csv, contracts.csv, replications.csv   (outputs/results.py)
     report.html, summary.xlsx, figures/                                       (outputs/report.py)
     sweep.csv, sensitivity.csv, sobol.csv              (`simulator sweep`, `simulator sensitivity`)
+    compare.csv, compare.html, figures/compare.png     (`simulator compare`, in a folder of its own)
 
 Every file is written under a temporary name and then renamed, so a crash never leaves half a
 file; a chunk is also flushed to disk before its rename, and the manifest keeps each chunk's sha256,
@@ -53,6 +54,8 @@ FIGURES_DIR = "figures"
 SWEEP_CSV = "sweep.csv"
 SENSITIVITY_CSV = "sensitivity.csv"
 SOBOL_CSV = "sobol.csv"
+COMPARE_CSV = "compare.csv"  # `simulator compare`, in its own --out folder: never cleared by a run
+COMPARE_HTML = "compare.html"
 CHUNK_SHA256 = "chunk_sha256"  # the manifest's {chunk file name: sha256 of its bytes}
 RESULT_FILES = (MANIFEST_JSON, SUMMARY_JSON, OCCUPANCY_CSV, MONEY_CSV, CONTRACTS_CSV, REPLICATIONS_CSV,
                 REPORT_HTML, WORKBOOK_XLSX, SWEEP_CSV, SENSITIVITY_CSV, SOBOL_CSV)  # what a new run clears
@@ -66,7 +69,8 @@ OCCUPANCY = "occupancy"  # (R, arms, (track, state) rows, months 0 … months), 
 WAIT_MONTHS = "wait_months"  # (R, arms, resources): mean wait of the served requests
 COST = "cost"  # (R, arms, departments, months, nominal | discounted)
 POSITION = "position"  # (R, arms, departments, years, nominal | discounted): `money.accounts.positions`
-RECORDS_FORMAT = 2  # the manifest's `records_format`: 2 added each contract's savings and the positions
+RECORDS_FORMAT = 3  # the manifest's `records_format`: 2 added each contract's savings and the positions,
+# 3 the null-effect payments and the deadweight share (contract metric columns 14 and 15)
 TABLE = "table_"  # a table of one row per event: rows vary, a chunk adds the replication as column 0
 
 

@@ -38,6 +38,7 @@ ANNUAL_RATE = Unit("rate a year", "rente pr. år", "0.0%", 1, percent=True)
 RATIO = Unit("ratio", "forhold", "0.00", 2)
 MONTHS = Unit("months", "måneder", "0.0", 1)
 YOUTHS = Unit("youths", "unge", "0.0", 1)
+SHARE_OF_PAYMENTS = Unit("share of payments", "andel af betalingerne", "0.0%", 1, percent=True)
 
 Statistic = Literal[
     "distribution",  # mean, se, sd, p05, p50, p95 over the runs
@@ -105,6 +106,13 @@ METRICS: tuple[Metric, ...] = (  # in reading order: summary.json's, the workboo
     Metric("payer_net", CURRENCY, "Payers' expected net gain on the contract's youths, after its payments",
            "Betalernes forventede nettogevinst på kontraktens unge efter dens betalinger", money="discounted", column=10,
            summary="payer_net", sweep=("mean", "p05", "p95"), target=True),
+    Metric("null_effect_payments", CURRENCY, "Outcome payments to a programme with no effect",
+           "Resultatbetalinger til et program uden effekt", money="discounted", column=14,
+           summary="null_effect_payments", sweep=("mean",)),
+    Metric("deadweight_share", SHARE_OF_PAYMENTS,
+           "Deadweight paid: share of the payments the youths would have earned without the programme",
+           "Dødvægt: andel af betalingerne som de unge ville have udløst uden programmet", column=15,
+           summary="deadweight_share", sweep=("mean",)),
     Metric("break_even_month", MONTHS, "Month the payers break even", "Måned hvor betalerne når break-even",
            column=11, summary="break_even_month"),
     Metric("p_break_even", PROBABILITY, "Chance the payers break even within the horizon",

@@ -79,9 +79,13 @@ class _Figures:
         self.folder = folder
 
     def embed(self, name: str, figure: Figure, alt: str) -> str:
-        path = plots.save(figure, self.folder.figure(name))
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        return f'<figure><img alt="{escape(alt)}" src="data:image/png;base64,{data}"></figure>'
+        return embedded_png(plots.save(figure, self.folder.figure(name)), alt)
+
+
+def embedded_png(path: Path, alt: str) -> str:
+    """A saved PNG as an HTML figure that carries its own bytes, so the page needs no other file."""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<figure><img alt="{escape(alt)}" src="data:image/png;base64,{data}"></figure>'
 
 
 def _scenario_name(results: ResultsFolder) -> str:
@@ -130,6 +134,11 @@ def _headline(results: ResultsFolder, t: Words) -> str:
             rows.append((t.label("p_full_repayment"), t.percent(contract["p_full_repayment"])))
         if "payments" in contract:
             rows.append((t.label("payments"), _payments(contract, t)))
+        if "null_effect_payments" in contract:
+            rows.append((t("null_effect"), t("null_effect_value", stat=t.stat(contract["null_effect_payments"]))))
+        if (contract.get("deadweight_share") or {}).get("mean") is not None:
+            rows.append((t.label("deadweight_share"),
+                         t("deadweight_value", share=t.percent(contract["deadweight_share"]["mean"]))))
         if "payer_net" in contract:
             rows.append((t.label("payer_net"), t.stat(contract["payer_net"])))
         if "p_fund_exhausted" in contract:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.exact
 STATISTICS = set(typing.get_args(metrics.Statistic))
 SWEEP_STATISTICS = {"mean", "p05", "p50", "p95", "share"}
 UNITS = {metrics.CURRENCY, metrics.PROBABILITY, metrics.ANNUAL_RATE, metrics.RATIO, metrics.MONTHS,
-         metrics.YOUTHS}
+         metrics.YOUTHS, metrics.SHARE_OF_PAYMENTS}
 
 
 @pytest.mark.parametrize("metric", METRICS, ids=lambda m: m.key)
@@ -49,11 +49,12 @@ def test_keys_and_names_are_unique_and_lookups_find_them():
 
 def test_stored_columns_are_the_columns_old_chunks_have():
     """A chunk stores the recorded metrics as columns: their order is a file format and must not move
-    (records format 2 added columns 12 and 13; `payments` was renamed `payments_nominal`)."""
+    (records format 2 added columns 12 and 13, format 3 columns 14 and 15; `payments` was renamed
+    `payments_nominal`)."""
     assert [m.key for m in metrics.recorded()] == [
         "payments_nominal", "payments_discounted", "earned", "received", "irr", "multiple", "full_repayment",
         "expected_loss", "outcome_fund_draw", "fund_exhausted", "payer_net", "break_even_month", "at_cap",
-        "guarantee_paid"]
+        "guarantee_paid", "null_effect_payments", "deadweight_share"]
     assert [m.column for m in metrics.recorded()] == list(range(len(metrics.recorded())))
 
 

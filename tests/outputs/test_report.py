@@ -239,6 +239,7 @@ def hand_made_summary() -> dict:
             "multiple": stat(1.2, 0.8, 1.6), "expected_loss": stat(1e5, 0, 3e5),
             "outcome_fund_draw": stat(0, 0, 0), "p_fund_exhausted": 0.05,
             "payer_net": stat(1.8e6, 0.5e6, 3e6),
+            "null_effect_payments": stat(4e5, 2e5, 6e5), "deadweight_share": stat(0.3, 0.1, 0.5),
             "break_even_month": stat(30, 20, 40), "p_break_even": 0.8,
             "payments_by_payer": {"municipality.social": stat(1.2e6, 0.8e6, 1.6e6)},
             "cash_flow": {"month": months,
@@ -298,6 +299,10 @@ def test_the_headline_shows_the_contract_numbers(hand_made):
     assert "<td>All public bodies together</td><td>2.2 million DKK" in headline
     assert "Expected net gain, municipality" not in headline  # arm-wide gains are not repeated per contract
     assert "<td>Chance the outcome fund is exhausted</td><td>5%</td>" in headline
+    assert ("<td>A programme with no effect would be paid</td><td>400,000 DKK (90 %: 200,000 DKK to "
+            "600,000 DKK): the contract priced on the same youths&#x27; lives without the programme</td>"
+            ) in headline
+    assert "<td>30% of the payments, on average over the runs that pay</td>" in headline
     # month 30 from January 2022 lies in June 2024: contract year 3
     assert "month 30: contract year 3, 2024; 80% of runs break even within the horizon" in headline
 
