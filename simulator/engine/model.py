@@ -1,7 +1,7 @@
 """The SimPy model: every youth moves through the tracks of one arm, on the hazard-budget clock.
 
-One SimPy process per youth with one pending timeout: the youth sleeps until its earliest clock
-(or a granted resource unit) and then moves one track. When a track moves, the hazard ratios of
+Each youth has one pending SimPy event, whose callback moves the youth: the youth sleeps until
+its earliest clock (or a granted resource unit) and then moves one track. When a track moves, the hazard ratios of
 the other clocks are re-evaluated and each clock continues with its remaining budget (spec §1.3).
 
 Process code moves state and records the move; money and contracts are computed afterwards from
@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator, Mapping, cast
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.events import Event, Timeout
 from simpy.resources.resource import Request
 
 from simulator.language.distributions import Exponential, Fixed, TimeDistribution
@@ -455,6 +455,10 @@ class Youth:
     draws: list[int]  # uniforms used so far, per track stream
     jump_uniforms: list[float]  # the first BLOCK uniforms of the youth's jump stream
     jumps_drawn: int = 0
+    # What the youth sleeps towards: the clock due first (and its track), or the departure.
+    next_clock: Clock | None = None
+    next_track: int = -1
+    leaving: bool = False
     waiting: dict[int, tuple[simpy.Resource, Request, int, float]] = field(default_factory=dict)
     holding: dict[int, tuple[simpy.Resource, Request]] = field(default_factory=dict)
 
@@ -476,54 +480,65 @@ class ArmRun:
         self.waits: list[tuple[int, int, float, float]] = []
         self.departure = np.full(len(cohort.arrival), INF)
         self.present: dict[int, Youth] = {}
+        self.sleeping: dict[Event, Youth] = {}  # the event each youth sleeps on
         self.jumps = plan.jumps
         self.watchers = plan.watchers  # per track: the tracks with a clock that depends on it
 
     def run(self) -> Trajectories:
-        lives = [self.live(index) for index in range(len(self.cohort.arrival))]
-        for life in lives:
-            self.env.process(life)
-        self.env.run(until=self.horizon)
-        for life in lives:
-            # A youth still present at the horizon is a suspended generator that refers to this
-            # run: closing it lets reference counting free the replication now, rather than
-            # leaving the whole run to the cycle collector.
-            life.close()
+        env = self.env
+        for index in range(len(self.cohort.arrival)):
+            # A Python float, not a numpy scalar: the arrival sets env.now, and every time computed
+            # from it would otherwise be numpy arithmetic, several times slower (same values).
+            # Timeout(env, …) is env.timeout(…) without SimPy's per-call bound-method wrapper.
+            Timeout(env, float(self.cohort.arrival[index]), index).callbacks.append(self.arrival)
+        env.run(until=self.horizon)
+        for event in self.sleeping:
+            # What is still pending at the horizon refers to this run through its callback:
+            # dropping the callback lets reference counting free the replication now, rather
+            # than leaving the whole run to the cycle collector.
+            cast(list, event.callbacks).clear()
         return self.trajectories()
 
-    # The story of one youth.
-    def live(self, index: int):
-        env = self.env
-        # A Python float, not a numpy scalar: the arrival sets env.now, and every time computed
-        # from it would otherwise be numpy arithmetic, several times slower (same values).
-        yield Timeout(env, float(self.cohort.arrival[index]))
-        now = env.now
-        youth = self.arrive(index, now)
-        while True:
-            clock, due, track = self.earliest(youth)
-            leaving = youth.departure <= due
-            wake = youth.departure if leaving else due
-            if wake == INF and not youth.waiting:
-                return  # absorbed in every track, and never leaves
-            # Timeout(env, …) is env.timeout(…) without SimPy's per-call bound-method wrapper.
-            sleep = Timeout(env, max(0.0, wake - now)) if wake < INF else None
-            if youth.waiting:  # a unit may be granted before the clock fires
-                requests = [request for _, request, _, _ in youth.waiting.values()]
-                yield env.any_of([e for e in (sleep, *requests) if e is not None])
-            else:
-                yield sleep
-            now = env.now
-            granted = youth.waiting and [k for k, (_, request, _, _) in youth.waiting.items()
-                                         if request.triggered]
-            if granted:
-                for k in granted:
-                    self.take_unit(youth, k, now)
-            elif leaving:
-                self.leave(youth, now)
-                return
-            else:
-                assert clock is not None  # wake < INF and not leaving: a clock is due
-                self.fire(youth, track, clock, now)
+    # The story of one youth, told by callbacks (see "Where the time goes" in docs/architecture.md):
+    # the youth arrives, then sleeps until its next move, makes it, and sleeps again.
+    def arrival(self, event: Event) -> None:
+        now = self.env.now
+        self.sleep(self.arrive(cast(int, event.value), now), now)
+
+    def sleep(self, youth: Youth, now: float) -> None:
+        """Sleep until the earliest clock, the departure or a granted unit, whichever comes first."""
+        clock, due, track = self.earliest(youth)
+        leaving = youth.departure <= due
+        wake = youth.departure if leaving else due
+        if wake == INF and not youth.waiting:
+            return  # absorbed in every track, and never leaves
+        alarm = Timeout(self.env, max(0.0, wake - now)) if wake < INF else None
+        event: Event
+        if youth.waiting:  # a unit may be granted before the clock fires
+            requests = [request for _, request, _, _ in youth.waiting.values()]
+            event = self.env.any_of([e for e in (alarm, *requests) if e is not None])
+        else:
+            event = cast(Timeout, alarm)
+        youth.next_clock, youth.next_track, youth.leaving = clock, track, leaving
+        self.sleeping[event] = youth
+        cast(list, event.callbacks).append(self.wake)
+
+    def wake(self, event: Event) -> None:
+        youth = self.sleeping.pop(event)
+        now = self.env.now
+        granted = youth.waiting and [k for k, (_, request, _, _) in youth.waiting.items()
+                                     if request.triggered]
+        if granted:
+            for k in granted:
+                self.take_unit(youth, k, now)
+        elif youth.leaving:
+            self.leave(youth, now)
+            return
+        else:
+            clock = youth.next_clock
+            assert clock is not None  # a wake-up that is neither a unit nor the departure: a clock
+            self.fire(youth, youth.next_track, clock, now)
+        self.sleep(youth, now)
 
     def arrive(self, index: int, now: float) -> Youth:
         attributes = self.cohort.attributes[index]
