@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 from simulator import __version__
 from simulator.outputs.records import Layout, record_replications
-from simulator.engine.model import simulate_replication
+from simulator.engine.model import simulate
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.scenario import Scenario
 from simulator.outputs.folder import CHUNK_SHA256, MANIFEST_JSON, RECORDS_FORMAT, ResultsFolder
@@ -51,8 +51,8 @@ def simulate_chunk(scenario: Scenario, seed: int, replications: list[int], runs:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return record_replications(scenario, Layout.of(scenario), (
-            simulate_replication(scenario, seed, r, runs, dict(overrides)) for r in replications))
+        return record_replications(scenario, Layout.of(scenario),
+                                   simulate(scenario, seed, replications, runs, dict(overrides)))
     finally:
         if collecting:
             gc.enable()

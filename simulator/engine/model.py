@@ -1,7 +1,7 @@
 """The SimPy model: every youth moves through the tracks of one arm, on the hazard-budget clock.
 
-One SimPy process per youth with one pending timeout: the youth sleeps until its earliest clock
-(or a granted resource unit) and then moves one track. When a track moves, the hazard ratios of
+Each youth has one pending SimPy event, whose callback moves the youth: the youth sleeps until
+its earliest clock (or a granted resource unit) and then moves one track. When a track moves, the hazard ratios of
 the other clocks are re-evaluated and each clock continues with its remaining budget (spec §1.3).
 
 Process code moves state and records the move; money and contracts are computed afterwards from
@@ -16,12 +16,13 @@ from typing import Any, Iterable, Iterator, Mapping, cast
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.events import Event, Timeout
 from simpy.resources.resource import Request
 
 from simulator.language.distributions import Exponential, Fixed, TimeDistribution
 from simulator.engine.sampling import draw_parameters
-from simulator.language.scenario import Condition, IntakeStream, Model, Number, Poisson, Ref, Scenario, bind
+from simulator.language.scenario import (Condition, IntakeStream, Model, Number, Poisson, Ref, Scenario,
+                                         TimeSpec, bind)
 from simulator.engine.seeding import rng_for
 from simulator.engine.trajectories import Trajectories
 
@@ -41,9 +42,13 @@ class Replication:
 
 def simulate(scenario: Scenario, seed: int, replications: Iterable[int], runs: int,
              overrides: Mapping[str, float] | None = None) -> Iterator[Replication]:
-    """Replications one by one; each depends only on (seed, replication), never on the others."""
+    """Replications one by one; each depends only on (seed, replication), never on the others.
+
+    The arms' models are indexed once (`plan_arm`) for all of them.
+    """
+    plans = plan_arms(scenario)
     for replication in replications:
-        yield simulate_replication(scenario, seed, replication, runs, overrides)
+        yield _simulate(scenario, plans, seed, replication, runs, overrides)
 
 
 def simulate_replication(scenario: Scenario, seed: int, replication: int, runs: int,
@@ -53,14 +58,17 @@ def simulate_replication(scenario: Scenario, seed: int, replication: int, runs: 
     `overrides` fixes parameters at given values in every arm (sensitivity analysis); the
     other parameters are drawn as usual, from the same streams.
     """
+    return _simulate(scenario, plan_arms(scenario), seed, replication, runs, overrides)
+
+
+def _simulate(scenario: Scenario, plans: Mapping[str, ArmPlan], seed: int, replication: int, runs: int,
+              overrides: Mapping[str, float] | None) -> Replication:
     values = draw_parameters(scenario, seed, replication, runs)
     for arm_values in values.values():
         arm_values.update({k: float(v) for k, v in (overrides or {}).items() if k in arm_values})
     cohort = admit(scenario, values[scenario.baseline], seed, replication)
-    trajectories = {}
-    for name, arm in scenario.arms.items():
-        model = bind(arm.model, values[name])
-        trajectories[name] = ArmRun(name, model, scenario, cohort).run()
+    trajectories = {name: ArmRun(name, plans[name], values[name], scenario, cohort).run()
+                    for name in scenario.arms}
     return Replication(replication, values, trajectories)
 
 
@@ -184,21 +192,27 @@ def _pick(cumulative: list[float], u: float) -> int:
 # --- The compiled model of one arm ----------------------------------------------------------------
 
 
-@dataclass(slots=True)
 class CompiledTransition:
-    target: int
-    distribution: TimeDistribution
-    fixed: bool
-    rate: float | None  # an exponential clock's constant hazard: the hot path needs no H0 calls
-    modifiers: list[tuple[float, "CompiledCondition"]]  # empty: the hazard ratio is always 1
-    depends_on: frozenset[int]  # the tracks whose moves can change the hazard ratio
-    # Per such track, what each of its states makes of the modifiers: a move between two states
-    # with the same signature leaves the ratio as it is.
-    signatures: dict[int, list[tuple[bool, ...]]]
-    # The memo key of a situation: the youth's attribute code plus, per track it depends on,
-    # the track's state times a stride (a mixed-radix number, one per situation).
-    strides: list[tuple[int, int]]
-    ratios: dict[int, float] = field(default_factory=dict)  # memo: situation -> ratio
+    """A transition of one replication: its target, its clock's distribution and hazard ratios.
+
+    A plain class: every replication makes one per transition and arm (see `Clock`).
+    """
+
+    __slots__ = ("target", "distribution", "fixed", "rate", "modifiers", "depends_on", "signatures",
+                 "strides", "ratios")
+
+    def __init__(self, plan: TransitionPlan, distribution: TimeDistribution, hazard_ratios: list[float]):
+        self.target = plan.target
+        self.distribution = distribution
+        self.fixed = isinstance(distribution, Fixed)
+        # An exponential clock's constant hazard: the hot path needs no H0 calls.
+        self.rate: float | None = distribution.rate if isinstance(distribution, Exponential) else None
+        # Empty: the hazard ratio is always 1.
+        self.modifiers: list[tuple[float, CompiledCondition]] = list(zip(hazard_ratios, plan.conditions))
+        self.depends_on = plan.depends_on
+        self.signatures = plan.signatures
+        self.strides = plan.strides
+        self.ratios: dict[int, float] = {}  # memo: situation -> ratio
 
     def ratio(self, state: list[int], attributes: np.ndarray, attribute_code: int) -> float:
         """The product of the hazard ratios of the modifiers that hold, memoised per situation."""
@@ -251,15 +265,86 @@ class CompiledTrack:
     on_enter: list[list[CompiledJump]]  # per state
 
 
-def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack], list[str], list[int]]:
-    """Index states, tracks and attribute values by code, once per (replication, arm)."""
+def _value(number: Number, values: Mapping[str, float]) -> float:
+    """A number of the model as written: a `$name` takes the replication's value (as `bind` does)."""
+    return values[number.name] if isinstance(number, Ref) else number
+
+
+@dataclass(frozen=True)
+class TransitionPlan:
+    """A transition with its states, tracks and attribute values as codes; numbers as written."""
+
+    target: int
+    time: TimeSpec
+    distribution: TimeDistribution | None  # made once, unless the time has a `$name`
+    hazard_ratios: list[Number]
+    conditions: list[CompiledCondition]  # when each hazard ratio applies
+    depends_on: frozenset[int]  # the tracks whose moves can change the hazard ratio
+    # Per such track, what each of its states makes of the modifiers: a move between two states
+    # with the same signature leaves the ratio as it is.
+    signatures: dict[int, list[tuple[bool, ...]]]
+    # The memo key of a situation: the youth's attribute code plus, per track it depends on,
+    # the track's state times a stride (a mixed-radix number, one per situation).
+    strides: list[tuple[int, int]]
+
+    def compiled(self, values: Mapping[str, float]) -> CompiledTransition:
+        distribution = self.distribution
+        if distribution is None:
+            distribution = cast(TimeSpec, bind(self.time, values)).distribution()
+        return CompiledTransition(self, distribution,
+                                  [float(_value(ratio, values)) for ratio in self.hazard_ratios])
+
+
+@dataclass(frozen=True)
+class TrackPlan:
+    name: str
+    states: tuple[str, ...]
+    initial: dict[int | None, list[Number]]  # attribute value code (or None) -> share per state
+    initial_by: int | None  # attribute code
+    transitions: list[list[TransitionPlan]]  # per state
+    holds: list[int | None]  # per state: resource code
+    on_enter: list[list[tuple[int, frozenset[int], int, Number]]]  # per state: CompiledJump's fields
+
+    def compiled(self, values: Mapping[str, float]) -> CompiledTrack:
+        initial = {key: np.cumsum([float(_value(share, values)) for share in shares]).tolist()
+                   for key, shares in self.initial.items()}
+        return CompiledTrack(
+            self.name, self.states, initial, self.initial_by,
+            [[t.compiled(values) for t in transitions] for transitions in self.transitions], self.holds,
+            [[CompiledJump(track, sources, target, float(_value(probability, values)))
+              for track, sources, target, probability in jumps] for jumps in self.on_enter])
+
+
+@dataclass(frozen=True)
+class ArmPlan:
+    """An arm's model with states, tracks and attribute values indexed by code: what every
+    replication shares, made once per scenario. Its numbers stay as written (a `$name` is a
+    `Ref`): `compiled` gives each replication its tracks with the replication's values."""
+
+    tracks: list[TrackPlan]
+    resources: list[str]
+    capacities: list[Number]
+    exit: TimeSpec | None
+    # Per track: the tracks with a clock whose hazard ratio depends on it.
+    watchers: list[tuple[int, ...]]
+    jumps: bool  # whether any state has on_enter jumps
+
+    def compiled(self, values: Mapping[str, float]) -> list[CompiledTrack]:
+        return [track.compiled(values) for track in self.tracks]
+
+
+def plan_arms(scenario: Scenario) -> dict[str, ArmPlan]:
+    return {name: plan_arm(arm.model, scenario) for name, arm in scenario.arms.items()}
+
+
+def plan_arm(model: Model, scenario: Scenario) -> ArmPlan:
+    """Index states, tracks and attribute values by code, once per scenario and arm."""
     track_codes = {track.name: k for k, track in enumerate(model.tracks)}
     state_codes = [{s: i for i, s in enumerate(track.states)} for track in model.tracks]
     attribute_codes = {a.name: i for i, a in enumerate(scenario.attributes)}
     situations = math.prod(len(a.values) for a in scenario.attributes)  # Cohort.attribute_code
     value_codes = [{v: i for i, v in enumerate(a.values)} for a in scenario.attributes]
     resources = list(model.resources)
-    capacities = [int(_bound(model.resources[name].capacity)) for name in resources]
 
     def condition(c: Condition) -> CompiledCondition:
         return CompiledCondition(
@@ -271,40 +356,41 @@ def compile_model(model: Model, scenario: Scenario) -> tuple[list[CompiledTrack]
     tracks = []
     for k, track in enumerate(model.tracks):
         codes = state_codes[k]
-        transitions: list[list[CompiledTransition]] = [[] for _ in track.states]
+        transitions: list[list[TransitionPlan]] = [[] for _ in track.states]
         for t in track.transitions:
-            distribution = t.time.distribution()
-            modifiers = [(float(_bound(m.hazard_ratio)), condition(m.when)) for m in t.modifiers]
-            depends_on = frozenset(track for _, c in modifiers for track, _ in c.states)
-            signatures = {j: [tuple(s in allowed for _, c in modifiers for track, allowed in c.states
+            conditions = [condition(m.when) for m in t.modifiers]
+            depends_on = frozenset(track for c in conditions for track, _ in c.states)
+            signatures = {j: [tuple(s in allowed for c in conditions for track, allowed in c.states
                                     if track == j) for s in range(len(model.tracks[j].states))]
                           for j in depends_on}
             strides, stride = [], situations
             for j in sorted(depends_on):
                 strides.append((j, stride))
                 stride *= len(model.tracks[j].states)
-            rate = distribution.rate if isinstance(distribution, Exponential) else None
-            transitions[codes[t.source]].append(CompiledTransition(
-                codes[t.target], distribution, isinstance(distribution, Fixed), rate, modifiers,
-                depends_on, signatures, strides))
+            written = any(isinstance(value, Ref) for value in t.time.args.values())
+            transitions[codes[t.source]].append(TransitionPlan(
+                codes[t.target], t.time, None if written else t.time.distribution(),
+                [m.hazard_ratio for m in t.modifiers], conditions, depends_on, signatures, strides))
         holds = [resources.index(track.holds[s]) if s in track.holds else None for s in track.states]
-        on_enter: list[list[CompiledJump]] = [[] for _ in track.states]
+        on_enter: list[list[tuple[int, frozenset[int], int, Number]]] = [[] for _ in track.states]
         for state, jumps in track.on_enter.items():
             for jump in jumps:
                 j = track_codes[jump.track]
-                on_enter[codes[state]].append(CompiledJump(
-                    j, frozenset(state_codes[j][s] for s in jump.sources), state_codes[j][jump.target],
-                    float(_bound(jump.probability))))
+                on_enter[codes[state]].append((j, frozenset(state_codes[j][s] for s in jump.sources),
+                                               state_codes[j][jump.target], jump.probability))
         by = track.initial.by
         initial = {}
         for key, table in track.initial.shares.items():
-            shares = np.array([float(_bound(table.get(s, 0.0))) for s in track.states])
             code = value_codes[attribute_codes[by]][cast(str, key)] if by is not None else None
-            initial[code] = np.cumsum(shares).tolist()
-        tracks.append(CompiledTrack(track.name, track.states, initial,
-                                    attribute_codes[by] if by is not None else None,
-                                    transitions, holds, on_enter))
-    return tracks, resources, capacities
+            initial[code] = [table.get(s, 0.0) for s in track.states]
+        tracks.append(TrackPlan(track.name, track.states, initial,
+                                attribute_codes[by] if by is not None else None,
+                                transitions, holds, on_enter))
+    watchers = [tuple(j for j, other in enumerate(tracks)
+                      if any(k in t.depends_on for ts in other.transitions for t in ts))
+                for k in range(len(tracks))]
+    return ArmPlan(tracks, resources, [model.resources[name].capacity for name in resources], model.exit,
+                   watchers, any(jumps for track in tracks for jumps in track.on_enter))
 
 
 # --- A youth: states, clocks, and the process that moves them --------------------------------------
@@ -369,6 +455,10 @@ class Youth:
     draws: list[int]  # uniforms used so far, per track stream
     jump_uniforms: list[float]  # the first BLOCK uniforms of the youth's jump stream
     jumps_drawn: int = 0
+    # What the youth sleeps towards: the clock due first (and its track), or the departure.
+    next_clock: Clock | None = None
+    next_track: int = -1
+    leaving: bool = False
     waiting: dict[int, tuple[simpy.Resource, Request, int, float]] = field(default_factory=dict)
     holding: dict[int, tuple[simpy.Resource, Request]] = field(default_factory=dict)
 
@@ -376,68 +466,79 @@ class Youth:
 class ArmRun:
     """One arm of one replication: the SimPy environment, the youths and the record of spells."""
 
-    def __init__(self, arm: str, model: Model, scenario: Scenario, cohort: Cohort):
+    def __init__(self, arm: str, plan: ArmPlan, values: Mapping[str, float], scenario: Scenario,
+                 cohort: Cohort):
         self.arm, self.scenario, self.cohort = arm, scenario, cohort
-        self.tracks, self.resource_names, capacities = compile_model(model, scenario)
+        self.tracks = plan.compiled(values)
+        self.resource_names = plan.resources
         self.env = simpy.Environment()
-        self.resources = [simpy.Resource(self.env, capacity) for capacity in capacities]
-        self.exit = model.exit.distribution() if model.exit is not None else None
+        self.resources = [simpy.Resource(self.env, int(_value(capacity, values)))
+                          for capacity in plan.capacities]
+        self.exit = cast(TimeSpec, bind(plan.exit, values)).distribution() if plan.exit is not None else None
         self.horizon = scenario.horizon
         self.spells: list[tuple[int, int, int, float, float, bool]] = []
         self.waits: list[tuple[int, int, float, float]] = []
         self.departure = np.full(len(cohort.arrival), INF)
         self.present: dict[int, Youth] = {}
-        self.jumps = any(jumps for track in self.tracks for jumps in track.on_enter)
-        # Per track: the tracks with a clock whose hazard ratio depends on it.
-        self.watchers = [tuple(j for j, other in enumerate(self.tracks)
-                               if any(k in t.depends_on for ts in other.transitions for t in ts))
-                         for k in range(len(self.tracks))]
+        self.sleeping: dict[Event, Youth] = {}  # the event each youth sleeps on
+        self.jumps = plan.jumps
+        self.watchers = plan.watchers  # per track: the tracks with a clock that depends on it
 
     def run(self) -> Trajectories:
-        lives = [self.live(index) for index in range(len(self.cohort.arrival))]
-        for life in lives:
-            self.env.process(life)
-        self.env.run(until=self.horizon)
-        for life in lives:
-            # A youth still present at the horizon is a suspended generator that refers to this
-            # run: closing it lets reference counting free the replication now, rather than
-            # leaving the whole run to the cycle collector.
-            life.close()
+        env = self.env
+        for index in range(len(self.cohort.arrival)):
+            # A Python float, not a numpy scalar: the arrival sets env.now, and every time computed
+            # from it would otherwise be numpy arithmetic, several times slower (same values).
+            # Timeout(env, …) is env.timeout(…) without SimPy's per-call bound-method wrapper.
+            Timeout(env, float(self.cohort.arrival[index]), index).callbacks.append(self.arrival)
+        env.run(until=self.horizon)
+        for event in self.sleeping:
+            # What is still pending at the horizon refers to this run through its callback:
+            # dropping the callback lets reference counting free the replication now, rather
+            # than leaving the whole run to the cycle collector.
+            cast(list, event.callbacks).clear()
         return self.trajectories()
 
-    # The story of one youth.
-    def live(self, index: int):
-        env = self.env
-        # A Python float, not a numpy scalar: the arrival sets env.now, and every time computed
-        # from it would otherwise be numpy arithmetic, several times slower (same values).
-        yield Timeout(env, float(self.cohort.arrival[index]))
-        now = env.now
-        youth = self.arrive(index, now)
-        while True:
-            clock, due, track = self.earliest(youth)
-            leaving = youth.departure <= due
-            wake = youth.departure if leaving else due
-            if wake == INF and not youth.waiting:
-                return  # absorbed in every track, and never leaves
-            # Timeout(env, …) is env.timeout(…) without SimPy's per-call bound-method wrapper.
-            sleep = Timeout(env, max(0.0, wake - now)) if wake < INF else None
-            if youth.waiting:  # a unit may be granted before the clock fires
-                requests = [request for _, request, _, _ in youth.waiting.values()]
-                yield env.any_of([e for e in (sleep, *requests) if e is not None])
-            else:
-                yield sleep
-            now = env.now
-            granted = youth.waiting and [k for k, (_, request, _, _) in youth.waiting.items()
-                                         if request.triggered]
-            if granted:
-                for k in granted:
-                    self.take_unit(youth, k, now)
-            elif leaving:
-                self.leave(youth, now)
-                return
-            else:
-                assert clock is not None  # wake < INF and not leaving: a clock is due
-                self.fire(youth, track, clock, now)
+    # The story of one youth, told by callbacks (see "Where the time goes" in docs/architecture.md):
+    # the youth arrives, then sleeps until its next move, makes it, and sleeps again.
+    def arrival(self, event: Event) -> None:
+        now = self.env.now
+        self.sleep(self.arrive(cast(int, event.value), now), now)
+
+    def sleep(self, youth: Youth, now: float) -> None:
+        """Sleep until the earliest clock, the departure or a granted unit, whichever comes first."""
+        clock, due, track = self.earliest(youth)
+        leaving = youth.departure <= due
+        wake = youth.departure if leaving else due
+        if wake == INF and not youth.waiting:
+            return  # absorbed in every track, and never leaves
+        alarm = Timeout(self.env, max(0.0, wake - now)) if wake < INF else None
+        event: Event
+        if youth.waiting:  # a unit may be granted before the clock fires
+            requests = [request for _, request, _, _ in youth.waiting.values()]
+            event = self.env.any_of([e for e in (alarm, *requests) if e is not None])
+        else:
+            event = cast(Timeout, alarm)
+        youth.next_clock, youth.next_track, youth.leaving = clock, track, leaving
+        self.sleeping[event] = youth
+        cast(list, event.callbacks).append(self.wake)
+
+    def wake(self, event: Event) -> None:
+        youth = self.sleeping.pop(event)
+        now = self.env.now
+        granted = youth.waiting and [k for k, (_, request, _, _) in youth.waiting.items()
+                                     if request.triggered]
+        if granted:
+            for k in granted:
+                self.take_unit(youth, k, now)
+        elif youth.leaving:
+            self.leave(youth, now)
+            return
+        else:
+            clock = youth.next_clock
+            assert clock is not None  # a wake-up that is neither a unit nor the departure: a clock
+            self.fire(youth, youth.next_track, clock, now)
+        self.sleep(youth, now)
 
     def arrive(self, index: int, now: float) -> Youth:
         attributes = self.cohort.attributes[index]

@@ -21,12 +21,12 @@ import math
 import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special, stats
+from scipy import special
 
 if TYPE_CHECKING:
     from simulator.language.scenario import Months
@@ -339,27 +339,24 @@ class ParameterDistribution(ABC):
 
 @dataclass(frozen=True, slots=True)
 class _ScipyParameter(ParameterDistribution):
-    """A parameter distribution that scipy.stats knows; the frozen scipy object is built once, here."""
+    """A parameter distribution that scipy.stats knows.
 
-    _scipy: Any = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_scipy", self._frozen())
+    scipy.stats is imported only for `mean`: it takes most of a second to import, and loading
+    a scenario (every command, `validate` among them) needs none of it.
+    """
 
     @abstractmethod
-    def _frozen(self) -> Any:
-        """The equivalent frozen scipy.stats distribution."""
+    def _frozen(self, stats: Any) -> Any:
+        """The equivalent frozen distribution of `stats` (scipy.stats)."""
 
     # Each subclass's `ppf` is scipy's own quantile arithmetic (`_ppf(u) * scale + loc`, equal to
     # the last bit) without its argument checks, which cost ~100 µs a call: every replication
-    # draws every parameter.
+    # draws every parameter. Its `support` is scipy's too (`a * scale + loc`, `b * scale + loc`).
 
     def mean(self) -> float:
-        return float(self._scipy.mean())
+        from scipy import stats
 
-    def support(self) -> tuple[float, float]:
-        low, high = self._scipy.support()
-        return float(low), float(high)
+        return float(self._frozen(stats).mean())
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,8 +366,11 @@ class UniformParameter(_ScipyParameter):
     low: float
     high: float
 
-    def _frozen(self) -> Any:
+    def _frozen(self, stats: Any) -> Any:
         return stats.uniform(loc=self.low, scale=self.high - self.low)
+
+    def support(self) -> tuple[float, float]:
+        return self.low, (self.high - self.low) + self.low
 
     def ppf(self, u: FloatOrArray) -> FloatOrArray:
         return np.asarray(u, dtype=float)[()] * (self.high - self.low) + self.low
@@ -384,9 +384,12 @@ class TriangularParameter(_ScipyParameter):
     mode: float
     high: float
 
-    def _frozen(self) -> Any:
+    def _frozen(self, stats: Any) -> Any:
         width = self.high - self.low
         return stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
+
+    def support(self) -> tuple[float, float]:
+        return self.low, (self.high - self.low) + self.low
 
     def ppf(self, u: FloatOrArray) -> FloatOrArray:
         width = self.high - self.low
@@ -402,14 +405,19 @@ class PertParameter(_ScipyParameter):
     mode: float
     high: float
 
-    def _frozen(self) -> Any:
+    def _shapes(self) -> tuple[float, float]:
+        """The beta's alpha and beta."""
         width = self.high - self.low
-        alpha = 1 + 4 * (self.mode - self.low) / width
-        beta = 1 + 4 * (self.high - self.mode) / width
-        return stats.beta(alpha, beta, loc=self.low, scale=width)
+        return 1 + 4 * (self.mode - self.low) / width, 1 + 4 * (self.high - self.mode) / width
+
+    def _frozen(self, stats: Any) -> Any:
+        return stats.beta(*self._shapes(), loc=self.low, scale=self.high - self.low)
+
+    def support(self) -> tuple[float, float]:
+        return self.low, (self.high - self.low) + self.low
 
     def ppf(self, u: FloatOrArray) -> FloatOrArray:
-        return special.betaincinv(*self._scipy.args, u) * (self.high - self.low) + self.low
+        return special.betaincinv(*self._shapes(), u) * (self.high - self.low) + self.low
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,8 +427,11 @@ class NormalParameter(_ScipyParameter):
     mu: float
     sigma: float
 
-    def _frozen(self) -> Any:
+    def _frozen(self, stats: Any) -> Any:
         return stats.norm(self.mu, self.sigma)
+
+    def support(self) -> tuple[float, float]:
+        return -math.inf, math.inf
 
     def ppf(self, u: FloatOrArray) -> FloatOrArray:
         return special.ndtri(u) * self.sigma + self.mu
@@ -433,8 +444,11 @@ class LogNormalParameter(_ScipyParameter):
     scale: float
     sigma: float
 
-    def _frozen(self) -> Any:
+    def _frozen(self, stats: Any) -> Any:
         return stats.lognorm(self.sigma, scale=self.scale)
+
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
 
     def ppf(self, u: FloatOrArray) -> FloatOrArray:
         return np.exp(self.sigma * special.ndtri(u)) * self.scale
@@ -447,8 +461,11 @@ class BetaParameter(_ScipyParameter):
     a: float
     b: float
 
-    def _frozen(self) -> Any:
+    def _frozen(self, stats: Any) -> Any:
         return stats.beta(self.a, self.b)
+
+    def support(self) -> tuple[float, float]:
+        return 0.0, 1.0
 
     def ppf(self, u: FloatOrArray) -> FloatOrArray:
         return special.betaincinv(self.a, self.b, u)
@@ -461,8 +478,11 @@ class GammaParameter(_ScipyParameter):
     shape: float
     scale: float
 
-    def _frozen(self) -> Any:
+    def _frozen(self, stats: Any) -> Any:
         return stats.gamma(self.shape, scale=self.scale)
+
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
 
     def ppf(self, u: FloatOrArray) -> FloatOrArray:
         return special.gammaincinv(self.shape, u) * self.scale
