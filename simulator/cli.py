@@ -79,13 +79,18 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--lang", choices=LANGUAGES, default="en", help="language of compare.html (default en)")
     compare.set_defaults(command=_compare)
 
-    sensitivity = commands.add_parser("sensitivity", help="which uncertain parameters move a contract "
-                                      "result most (tornado, switching values, or Sobol indices)")
-    sensitivity.add_argument("scenario", help="the scenario YAML file")
-    sensitivity.add_argument("--method", choices=("tornado", "sobol"), default="tornado",
-                             help="one parameter at a time (default), or Sobol indices (needs SALib)")
+    sensitivity = commands.add_parser("sensitivity", help="which uncertain parameters move a result most: "
+                                      "variance shares from stored runs, or a re-run tornado or Sobol indices")
+    sensitivity.add_argument("source", help="a results folder (shares from its stored runs), or a scenario "
+                                            "YAML file to re-run with --method rerun or sobol")
+    sensitivity.add_argument("--method", choices=("metamodel", "rerun", "tornado", "sobol"), default=None,
+                             help="metamodel: first-order variance shares from the stored runs (the default "
+                                  "for a results folder); rerun (or tornado, its former name): one parameter "
+                                  "at a time with switching values (the default for a scenario file); sobol: "
+                                  "Sobol indices (needs SALib)")
     sensitivity.add_argument("--target", default="payer_net",
-                             help=f"{target_choices()} (default payer_net)")
+                             help=f"{target_choices()} (default payer_net); from stored runs also any "
+                                  "contract metric of contracts.csv and position:KEY")
     sensitivity.add_argument("--contract", default=None, help="the contract (default: the first)")
     sensitivity.add_argument("--runs", type=int, default=200,
                              help="replications per parameter setting (default 200)")
@@ -96,7 +101,8 @@ def _parser() -> argparse.ArgumentParser:
                              help="root seed, the same for every setting (default 0)")
     sensitivity.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
     sensitivity.add_argument("--out", type=Path, default=None,
-                             help="output folder (default results/<scenario>)")
+                             help="output folder of a re-run (default results/<scenario>, or the results "
+                                  "folder given)")
     sensitivity.set_defaults(command=_sensitivity)
     return parser
 
@@ -161,15 +167,31 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
+    """A results folder: shares from its stored runs (or re-running its scenario with --method
+    rerun|sobol); a scenario file: re-running (rerun by default, or sobol)."""
     from simulator.language.loading import load_scenario
-    from simulator.sensitivity import run_sensitivity
+    from simulator.outputs.folder import ResultsFolder
+    from simulator.sensitivity import metamodel, run_sensitivity, write_metamodel
 
     _check_minimums(runs=(args.runs, 1), samples=(args.samples, 1), seed=(args.seed, 0),
                     workers=(args.workers, 1))
-    scenario = load_scenario(args.scenario)
-    out = args.out or Path("results") / Path(args.scenario).stem
-    print(run_sensitivity(scenario, out, method=args.method, target=args.target, contract=args.contract,
-                          runs=args.runs, samples=args.samples, seed=args.seed, workers=args.workers))
+    source = Path(args.source)
+    stored = source.is_dir()
+    method = args.method or ("metamodel" if stored else "rerun")
+    if method == "metamodel":
+        if not stored:
+            raise ScenarioError([Issue(args.source, "", "a results folder written by simulator run (the "
+                                       "metamodel reads its stored runs); to re-run a scenario file use "
+                                       "--method rerun or sobol", "a file" if source.exists() else "nothing there")])
+        folder = ResultsFolder(source)
+        target, runs, shares = metamodel(folder, args.target, args.contract, args.seed)
+        print(write_metamodel(folder, target, runs, shares))
+        return 0
+    scenario = ResultsFolder(source).scenario() if stored else load_scenario(args.source)
+    out = args.out or (source if stored else Path("results") / source.stem)
+    print(run_sensitivity(scenario, out, method="sobol" if method == "sobol" else "tornado", target=args.target,
+                          contract=args.contract, runs=args.runs, samples=args.samples, seed=args.seed,
+                          workers=args.workers))
     return 0
 
 

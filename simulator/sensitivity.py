@@ -1,10 +1,18 @@
-"""Which uncertain parameters move a contract result most: a tornado with switching values, or Sobol indices.
+"""Which uncertain parameters move a result most: variance shares from the stored runs, a re-run
+tornado with switching values, or Sobol indices.
 
-Sample → evaluate → analyse, as in SALib. A *setting* fixes every uncertain parameter at a value
-(`RunOptions.overrides`). Evaluating a setting is an ordinary run of `runs` replications with the
-same seed, in a scratch folder, so every setting sees the same youths (common random numbers)
-and the differences between settings come from the parameters alone; the target is read from the
-setting's summary. Each setting is run once, however many analyses use it.
+The default (`metamodel`) reads a results folder and runs nothing: each parameter's first-order
+variance share Var(E[Y | X_i]) / Var(Y), with E[Y | X_i] a smooth regression (`regression.fit`) of
+the result Y of every stored run on that run's draw of X_i, and a tornado of that smooth between
+the draws' 5th and 95th percentiles. The shares leave out what no single parameter explains:
+interactions, and the runs' own chance (which youths arrive, when they move).
+
+The re-running methods evaluate settings. Sample → evaluate → analyse, as in SALib. A *setting*
+fixes every uncertain parameter at a value (`RunOptions.overrides`). Evaluating a setting is an
+ordinary run of `runs` replications with the same seed, in a scratch folder, so every setting sees
+the same youths (common random numbers) and the differences between settings come from the
+parameters alone; the target is read from the setting's summary. Each setting is run once,
+however many analyses use it.
 
 - tornado: each parameter at its 5th and at its 95th percentile, the others at their medians;
 - switching values: each parameter scanned over its 5–95 % range (the others at their medians)
@@ -13,7 +21,8 @@ setting's summary. Each setting is run once, however many analyses use it.
   optional `sobol` extra).
 
 A parameter that an arm's patch redefines is fixed at one value in every arm.
-This module writes only sensitivity.csv or sobol.csv and its figure; it draws no random numbers.
+This module writes only sensitivity.csv, sobol.csv or metamodel.csv and its figure; it draws no
+random numbers but the metamodel's posterior draws (for standard errors), from a fixed seed.
 """
 from __future__ import annotations
 
@@ -30,11 +39,17 @@ from simulator.outputs import plots
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.scenario import Parameter, Scenario
 from simulator.outputs import metrics
-from simulator.outputs.folder import SENSITIVITY_CSV, SOBOL_CSV, ResultsFolder, write_csv
+from simulator.outputs.folder import (MANIFEST_JSON, METAMODEL_CSV, SENSITIVITY_CSV, SOBOL_CSV, ResultsFolder,
+                                      column_name, format_cell, write_csv)
+from simulator.regression import Fit, fit
 from simulator.outputs.results import write_results
 from simulator.runner import RunOptions, run
 
 TARGETS = tuple(metric.name for metric in metrics.targets())  # an arm's (net_gain) takes :LEVEL
+# From stored runs any per-run result can be the target: every recorded contract metric, and an
+# arm's net gain or position after contracts for a level, a department or the total.
+STORED_TARGETS = tuple(dict.fromkeys([*TARGETS, *(m.name for m in metrics.recorded()), "position"]))
+METAMODEL_DRAWS = 200  # posterior draws of each smooth, for the shares' standard errors
 SCAN_POINTS = 5  # values per parameter in the switching-value scan, both ends included
 SOBOL_RANGE = (0.005, 0.995)  # quantiles: the central 99 %, so unbounded distributions stay finite
 Setting = Mapping[str, float]
@@ -65,8 +80,10 @@ class Target:
         return float(result["mean"] if isinstance(result, Mapping) else result)
 
 
-def parse_target(text: str, scenario: Scenario, contract: str | None = None) -> Target:
-    """`payments`, `p_full_repayment`, `payer_net` or `net_gain:KEY` of `contract` (default: the first).
+def parse_target(text: str, scenario: Scenario, contract: str | None = None,
+                 choices: Sequence[str] = TARGETS) -> Target:
+    """A metric of `contract` (default: the first), e.g. `payer_net`, or an arm's `net_gain:KEY`
+    (or, among the stored runs' `choices`, `position:KEY`), KEY a level, a department or total.
 
     Raises ScenarioError naming the option and what it allows.
     """
@@ -76,18 +93,19 @@ def parse_target(text: str, scenario: Scenario, contract: str | None = None) -> 
         raise ScenarioError([Issue("--contract", "", "one of " + (", ".join(contracts) or "(none: the "
                                    "scenario has no contracts)"), repr(contract))])
     chosen = contract or (contracts[0] if contracts else None)
-    if metric not in TARGETS or (metrics.by_name(metric).scope == "arm") != bool(key):
-        raise ScenarioError([Issue("--target", "", metrics.target_choices() + " (e.g. net_gain:municipality)",
-                                   repr(text))])
-    if metric == "net_gain":
+    if metric not in choices or (metrics.by_name(metric).scope == "arm") != bool(key):
+        allowed = (metrics.target_choices() if choices == TARGETS else
+                   ", ".join(m + (":KEY" if metrics.by_name(m).scope == "arm" else "") for m in choices))
+        raise ScenarioError([Issue("--target", "", allowed + " (e.g. net_gain:municipality)", repr(text))])
+    if metric in ("net_gain", "position"):
         departments = scenario.economics.departments
         keys = [*dict.fromkeys(d.split(".")[0] for d in departments), *departments, "total"]
         if key not in keys:
-            raise ScenarioError([Issue("--target", "", "net_gain: followed by one of " + ", ".join(keys),
+            raise ScenarioError([Issue("--target", "", f"{metric}: followed by one of " + ", ".join(keys),
                                        repr(text))])
         others = [arm for arm in scenario.arms if arm != scenario.baseline]
         arm = scenario.contracts[chosen].arm if chosen else (others[0] if others else scenario.baseline)
-        return Target("net_gain", chosen, arm, key)
+        return Target(metric, chosen, arm, key)
     if chosen is None:
         raise ScenarioError([Issue("--target", "", "net_gain:LEVEL (the scenario has no contracts)",
                                    repr(text))])
@@ -212,6 +230,139 @@ def sobol(parameters: Mapping[str, Parameter], target: Callable[[Setting], float
     return [SobolIndex(name, parameters[name].label.given("en"), *(float(indices[key][i]) for key in
                                                         ("S1", "S1_conf", "ST", "ST_conf")))
             for i, name in enumerate(names)]
+
+
+# --- From stored runs: a regression metamodel ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Share:
+    """A parameter's first-order variance share of a result, and the smooth it comes from."""
+
+    parameter: str  # its replications.csv column: NAME, or NAME@ARM for an arm's own
+    label: str
+    share: float  # Var(E[Y | X_i]) / Var(Y)
+    se: float  # from the smooth's posterior draws
+    low_value: float  # the draws' 5th percentile
+    high_value: float  # and 95th
+    target_at_low: float  # E[Y | X_i] there
+    target_at_high: float
+    r2: float  # of the smooth of Y on X_i alone (its fit, before the noise correction of `share`)
+    edf: float
+    residual_z: float  # `regression.residual_z`: ≤ 4 when no trend is left in the residuals
+
+    @property
+    def swing(self) -> float:
+        return abs(self.target_at_high - self.target_at_low)
+
+
+def first_order_share(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
+                      draws: int = METAMODEL_DRAWS) -> tuple[float, float, Fit]:
+    """Var(E[Y | X]) / Var(Y) from a smooth of y on x, its standard error, and the smooth.
+
+    The fitted values carry some of the runs' noise, about (edf − 1)σ²/n of variance (σ² the
+    residual variance, n the runs): that is taken off, so a parameter that does nothing gets
+    about 0 rather than edf/n. The standard error is the spread of the share over the smooth's
+    posterior draws.
+    """
+    smooth = fit(x, y)
+    total = float(np.var(y))
+    if total == 0:
+        return 0.0, 0.0, smooth
+    noise = (smooth.edf - 1.0) * smooth.noise_variance / len(y)
+    share = max(0.0, (float(np.var(smooth.fitted)) - noise) / total)
+    spread = float(np.std(np.var(smooth.draw(draws, rng), axis=1) / total))
+    return share, spread, smooth
+
+
+def stored_parameters(scenario: Scenario, replications: Mapping[str, np.ndarray]) -> dict[str, tuple[str, np.ndarray]]:
+    """Each uncertain parameter's column in replications.csv, with its label and its draws."""
+    found = {}
+    for arm in scenario.arms.values():
+        for name, parameter in arm.model.parameters.items():
+            column = column_name(name, arm.name) if name in arm.own_parameters else name
+            if parameter.uncertain and column in replications and column not in found:
+                found[column] = (parameter.label, np.asarray(replications[column], dtype=float))
+    return found
+
+
+def stored_target(target: Target, scenario: Scenario, replications: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The target in every stored run (replications.csv), discounted money in the currency."""
+    if target.metric in ("net_gain", "position"):
+        departments = [d for d in scenario.economics.departments
+                       if target.key in ("total", d, d.split(".")[0])]
+        if target.metric == "position":
+            if target.arm == scenario.baseline:
+                raise ScenarioError([Issue("--target", "", "position: of an arm that is not the baseline",
+                                           f"{target.name} of {target.arm!r}, the baseline")])
+            return sum(replications[column_name("position", target.arm, d)] for d in departments)
+        return sum(replications[column_name("cost", scenario.baseline, d)]
+                   - replications[column_name("cost", target.arm, d)] for d in departments)
+    return replications[column_name(target.contract, metrics.by_name(target.metric).key)]
+
+
+def metamodel(folder: ResultsFolder, target: str = "payer_net", contract: str | None = None,
+              seed: int = 0) -> tuple[Target, np.ndarray, list[Share]]:
+    """Every uncertain parameter's first-order share of `target` over the folder's stored runs,
+    largest first, with the target's runs."""
+    scenario = folder.scenario()
+    measure = parse_target(target, scenario, contract, STORED_TARGETS)
+    replications = folder.replications
+    if not replications:
+        raise ScenarioError([Issue(str(folder.path), "", "a finished run's replications.csv (simulator run)",
+                                   "none")])
+    parameters = stored_parameters(scenario, replications)
+    if not parameters:
+        raise ScenarioError([Issue(str(folder.file(MANIFEST_JSON)), "resolved.parameters",
+                                   "at least one uncertain parameter (with dist)", "none")])
+    y = np.asarray(stored_target(measure, scenario, replications), dtype=float)
+    kept = np.isfinite(y)
+    if kept.sum() < 20:
+        raise ScenarioError([Issue("--target", "", "a result with a value in at least 20 runs",
+                                   f"{measure.name}: {int(kept.sum())} runs")])
+    rng = np.random.default_rng(seed)
+    shares = []
+    for column, (label, x) in parameters.items():
+        x, values = x[kept], y[kept]
+        share, se, smooth = first_order_share(x, values, rng)
+        low, high = np.quantile(x, [0.05, 0.95])
+        order = np.argsort(x, kind="stable")
+        at = np.interp([low, high], x[order], smooth.fitted[order])
+        shares.append(Share(column, label, share, se, float(low), float(high), float(at[0]), float(at[1]),
+                            smooth.r2, smooth.edf, smooth.residual_z))
+    return measure, y[kept], sorted(shares, key=lambda s: -s.share)
+
+
+def write_metamodel(folder: ResultsFolder, target: Target, y: np.ndarray, shares: Sequence[Share]) -> str:
+    """metamodel.csv and figures/tornado_metamodel.png; returns the table and the fit check as text."""
+    header = ["parameter", "label", "target", "contract", "runs", "target_mean", "share", "se", "low_value",
+              "high_value", "target_at_low", "target_at_high", "swing", "r2", "edf", "residual_z"]
+    base = float(np.mean(y))
+    table = write_csv(folder.file(METAMODEL_CSV), header, [
+        [s.parameter, s.label, target.name, target.contract or "", len(y), format_cell(base),
+         *(format_cell(v) for v in (s.share, s.se, s.low_value, s.high_value, s.target_at_low,
+                                   s.target_at_high, s.swing, s.r2, s.edf, s.residual_z))]
+        for s in shares])
+    ax = plots.plot_tornado([dataclasses.asdict(s) for s in shares], base, xlabel=target.name,
+                            labels=[f"{s.parameter} ({s.share:.0%})" for s in shares])
+    figure = plots.save(ax.figure, folder.figure("tornado_metamodel"))
+    show = _format(target.metric)
+    explained = sum(s.share for s in shares)
+    lines = [f"{target.name}{f' ({target.contract})' if target.contract else ''} over {len(y)} stored runs: "
+             f"mean {show(base)}",
+             f"{'parameter':<28} {'share':>12} {'E[target] at 5 %':>17} {'at 95 %':>14} {'fit R²':>7} "
+             f"{'residuals':>10}"]
+    for s in shares:
+        check = "ok" if s.residual_z <= 4.0 else f"trend {s.residual_z:.1f} SE"
+        lines.append(f"{s.parameter:<28} {s.share:>6.1%} ± {s.se:<4.1%} {show(s.target_at_low):>17} "
+                     f"{show(s.target_at_high):>14} {s.r2:>7.3f} {check:>10}")
+    lines.append(f"the parameters one at a time explain {explained:.0%} of the variance; the other "
+                 f"{max(0.0, 1 - explained):.0%} is interactions and the runs' own chance")
+    bad = [s.parameter for s in shares if s.residual_z > 4.0]
+    if bad:
+        lines.append("check: the smooth of " + ", ".join(bad) + " leaves a trend in its residuals "
+                     "(binned mean above 4 standard errors): read its share with care")
+    return "\n".join(lines + [f"-> {table}, {figure}"])
 
 
 # --- The command ----------------------------------------------------------------------------------

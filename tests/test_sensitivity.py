@@ -135,3 +135,44 @@ def test_sobol_without_salib_exits_2_saying_how_to_install_it(linear, tmp_path, 
         monkeypatch.setitem(sys.modules, name, None)  # import fails as if it were not installed
     assert main(["sensitivity", str(linear), "--method", "sobol", "--out", str(tmp_path)]) == 2
     assert "pip install 'simulator[sobol]'" in capsys.readouterr().err
+
+
+def test_shares_from_stored_runs_of_the_linear_contract(linear, tmp_path, capsys):
+    """payer_net = 120 × (shelter_cost − price) with uniforms: Var = 120² (10000² + 24000²) / 12,
+    so the shares are 100/676 = 0.148 for shelter_cost, 576/676 = 0.852 for price and 0 for
+    team_cost. 300 stored runs (no chance in the model: every run's payer_net is exact), each
+    share within 0.04 (its spread from the 300 draws is about 0.02); the fit check passes."""
+    out = tmp_path / "results"
+    assert main(["run", str(linear), "--runs", "300", "--workers", "1", "--out", str(out), "--no-report"]) == 0
+    assert main(["sensitivity", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "over 300 stored runs" in printed and "metamodel.csv" in printed
+    rows = {row["parameter"]: row for row in read_rows(out / "metamodel.csv")}
+    assert list(rows) == ["price", "shelter_cost", "team_cost"]
+    for name, expected in (("price", 576 / 676), ("shelter_cost", 100 / 676), ("team_cost", 0.0)):
+        assert float(rows[name]["share"]) == pytest.approx(expected, abs=0.04), name
+        assert float(rows[name]["residual_z"]) <= 4
+    assert float(rows["price"]["r2"]) == pytest.approx(576 / 676, abs=0.04)
+    assert float(rows["price"]["target_at_low"]) > float(rows["price"]["target_at_high"])  # dearer, less net
+    assert (out / "figures" / "tornado_metamodel.png").exists()
+
+    assert main(["sensitivity", str(out), "--target", "position:total"]) == 0
+    rows = read_rows(out / "metamodel.csv")
+    assert rows[0]["target"] == "position:total"  # −24 team_cost enters the public sector's total
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--method", "metamodel"], "a results folder written by simulator run"),
+])
+def test_the_metamodel_needs_a_results_folder(linear, arguments, message, capsys):
+    assert main(["sensitivity", str(linear), *arguments]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_stored_target_that_is_not_a_result_exits_2(linear, tmp_path, capsys):
+    out = tmp_path / "results"
+    assert main(["run", str(linear), "--runs", "20", "--workers", "1", "--out", str(out), "--no-report"]) == 0
+    capsys.readouterr()
+    assert main(["sensitivity", str(out), "--target", "profit"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("--target") and "position:KEY" in error and "irr" in error

@@ -4,8 +4,8 @@
     chunks/           the replications' records, one .npz per chunk: what --resume and sweep read
     summary.json, occupancy.csv, money.csv, contracts.csv, replications.csv   (outputs/results.py)
     report.html, summary.xlsx, figures/                                       (outputs/report.py)
-    sweep.csv, sensitivity.csv, sobol.csv              (`simulator sweep`, `simulator sensitivity`)
-    compare.csv, compare.html, figures/compare.png     (`simulator compare`, in a folder of its own)
+    sweep.csv, sensitivity.csv, sobol.csv, metamodel.csv  (`simulator sweep`, `simulator sensitivity`)
+    compare.csv, compare.html, figures/compare.png        (`simulator compare`, in a folder of its own)
 
 Every file is written under a temporary name and then renamed, so a crash never leaves half a
 file; a chunk is also flushed to disk before its rename, and the manifest keeps each chunk's sha256,
@@ -56,9 +56,10 @@ SENSITIVITY_CSV = "sensitivity.csv"
 SOBOL_CSV = "sobol.csv"
 COMPARE_CSV = "compare.csv"  # `simulator compare`, in its own --out folder: never cleared by a run
 COMPARE_HTML = "compare.html"
+METAMODEL_CSV = "metamodel.csv"  # first-order variance shares from the stored runs
 CHUNK_SHA256 = "chunk_sha256"  # the manifest's {chunk file name: sha256 of its bytes}
 RESULT_FILES = (MANIFEST_JSON, SUMMARY_JSON, OCCUPANCY_CSV, MONEY_CSV, CONTRACTS_CSV, REPLICATIONS_CSV,
-                REPORT_HTML, WORKBOOK_XLSX, SWEEP_CSV, SENSITIVITY_CSV, SOBOL_CSV)  # what a new run clears
+                REPORT_HTML, WORKBOOK_XLSX, SWEEP_CSV, SENSITIVITY_CSV, SOBOL_CSV, METAMODEL_CSV)  # what a new run clears
 
 # --- The records: a replication's arrays; a chunk stacks them along a first, replication axis -------
 
@@ -461,3 +462,7 @@ class ResultsFolder:
     @cached_property
     def sobol(self) -> list[dict[str, str]]:
         return _read_rows(self.file(SOBOL_CSV))
+
+    @cached_property
+    def metamodel(self) -> list[dict[str, str]]:
+        return _read_rows(self.file(METAMODEL_CSV))

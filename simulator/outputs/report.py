@@ -2,8 +2,8 @@
 
 The report is one self-contained HTML file for a reader without the tool: figures are embedded
 as base64 PNGs (and also saved under `figures/`), the CSS is inline, nothing is fetched and no
-script runs. It reads manifest.json, summary.json and the CSVs of spec §3, plus sensitivity.csv
-and sobol.csv when `simulator sensitivity` has written them; every section whose data is absent
+script runs. It reads manifest.json, summary.json and the CSVs of spec §3, plus metamodel.csv,
+sensitivity.csv and sobol.csv when `simulator sensitivity` has written them; every section whose data is absent
 is left out. The words a reader sees, in English and Danish, come from `Words` (words.toml and
 the metric registry); the style sheet is report.css beside this module.
 
@@ -48,8 +48,9 @@ def write_report(out: Path, lang: str = "en") -> Path:
     figures = _Figures(results)
     body = [_title(results, words), _headline(results, words), _who_pays(results, words, figures),
             _cash_flow(results, words, figures), _states(results, words, figures),
-            _distributions(results, words, figures), _sensitivity(results, words, figures),
-            _sobol(results, words, figures), _assumptions(results, words), _provenance(results, words)]
+            _distributions(results, words, figures), _metamodel(results, words, figures),
+            _sensitivity(results, words, figures), _sobol(results, words, figures), _assumptions(results, words),
+            _provenance(results, words)]
     css = resources.files(__package__).joinpath("report.css").read_text(encoding="utf-8")
     html = PAGE.format(lang=lang, title=escape(_scenario_name(results)), css=css,
                        body="\n".join(part for part in body if part))
@@ -395,6 +396,42 @@ def _sensitivity(results: ResultsFolder, t: Words, figures: _Figures) -> str:
                       figures.embed("tornado", ax.figure, t("sensitivity")), table])
 
 
+def _metamodel(results: ResultsFolder, t: Words, figures: _Figures) -> str:
+    """Variance shares and their tornado from metamodel.csv (`simulator sensitivity RESULTS_DIR`),
+    with each smooth's fit check."""
+    rows = results.metamodel
+    if not rows:
+        return ""
+    target = _target_title(rows[0], t)
+    unit = metrics.by_name(rows[0]["target"].split(":")[0]).unit
+    base = float(rows[0]["target_mean"])
+    numbers = [{"parameter": r["parameter"], "target_at_low": float(r["target_at_low"]),
+                "target_at_high": float(r["target_at_high"])} for r in rows]
+    if unit.is_money:
+        number, scale = t.money_scale([base] + [n[k] for n in numbers
+                                                for k in ("target_at_low", "target_at_high")])
+        xlabel = f"{target} ({scale})"
+    else:
+        number, xlabel = (lambda v: t.value(unit, v)), target
+    ax = plots.plot_tornado(numbers, base, xlabel=xlabel, low_label=t("low"), high_label=t("high"), number=number,
+                            labels=[f"{r['parameter']} ({t.percent(float(r['share']))})" for r in rows])
+
+    def check(row: Mapping[str, str]) -> str:
+        z = float(row["residual_z"])
+        return t("residuals_ok") if z <= 4 else t("residual_trend", z=t.number(z, 1))
+
+    table = _table([t("parameter"), t("description"), t("share"), "±", t("target_at_low"), t("target_at_high"),
+                    t("fit_r2"), t("residual_check")],
+                   [[r["parameter"], r.get("label", ""), t.percent(float(r["share"]), 1),
+                     t.percent(float(r["se"]), 1),
+                     *(t.value(unit, float(r[key])) for key in ("target_at_low", "target_at_high")),
+                     t.number(float(r["r2"]), 3), check(r)] for r in rows], numeric_from=2)
+    explained = t.percent(sum(float(r["share"]) for r in rows))
+    intro = t("metamodel_intro", target=target, runs=rows[0]["runs"], base=t.value(unit, base), explained=explained)
+    return "\n".join([f"<h2>{escape(t('metamodel'))}</h2>", f"<p>{escape(intro)}</p>",
+                      figures.embed("tornado_metamodel", ax.figure, t("metamodel")), table])
+
+
 def _sobol(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     """Sobol indices from sobol.csv (written by `simulator sensitivity --method sobol`)."""
     rows = results.sobol
@@ -415,7 +452,8 @@ def _sobol(results: ResultsFolder, t: Words, figures: _Figures) -> str:
 def _target_title(row: Mapping[str, str], t: Words) -> str:
     """The analysed result in words, e.g. "Payers' expected net gain after outcome payments, bond"."""
     metric, _, key = row["target"].partition(":")
-    name = t("net_gain_level", level=t.level(key)) if metric == "net_gain" else t.label(metric)
+    name = (t("net_gain_level", level=t.level(key)) if metric == "net_gain" else
+            t("position_level", level=t.level(key)) if metric == "position" else t.label(metric))
     return name + (f", {row['contract']}" if row.get("contract") else "")
 
 
