@@ -204,7 +204,8 @@ def price_replications(contract: Contract, values: Mapping[str, NDArray[np.float
     and outcome by once-per-youth / `max_months` / `max_periods`, per youth by `max_per_youth`
     (each cumulatively in time order; outcomes in contract order within a month), then — with
     `versus_baseline` — reduced per outcome and settlement to the excess over the baseline arm
-    (floored at zero), and finally cut on the running total by `cap` and `max_multiple` ×
+    (floored at zero), or above a reference level's count (`above: {count}`: count × price off
+    each outcome's earnings in each settlement, floored at zero), and finally cut on the running total by `cap` and `max_multiple` ×
     principal at each settlement. Replications whose window or disbursement dates differ (drawn
     parameters) are priced in groups that share them.
 
@@ -315,6 +316,8 @@ def _paid(contract: Contract, terms: "_Terms", units: StackedUnits, baseline_uni
     earned = _earned(terms, units, start, until, settle, n_settlements)
     if contract.versus_baseline:
         earned = np.maximum(earned - _earned(terms, baseline_units, start, until, settle, n_settlements), 0.0)
+    if terms.free_units.any():  # reference levels of a count: the first units of each settlement are not paid
+        earned = np.maximum(earned - (terms.prices * terms.free_units)[:, :, None], 0.0)
     by_settlement = earned.sum(axis=1)
     limit = np.minimum(terms.cap, terms.max_multiple * terms.principal)[:, None]
     before = np.cumsum(by_settlement, axis=1) - by_settlement
@@ -335,6 +338,7 @@ class _Terms:
     window_until: NDArray[np.float64]
     prices: NDArray[np.float64]  # (R, n_outcomes)
     unit_caps: NDArray[np.float64]  # (R, n_outcomes): per youth
+    free_units: NDArray[np.float64]  # (R, n_outcomes): a reference level's count per settlement, else 0
     max_per_youth: NDArray[np.float64]
     cap: NDArray[np.float64]
     max_multiple: NDArray[np.float64]
@@ -366,6 +370,8 @@ class _Terms:
             window_start=start, window_until=until,
             prices=columns([number(o.price, f"outcomes.{o.name}.price") for o in c.outcomes]),
             unit_caps=columns(caps), principal=principal,
+            free_units=columns([np.full(replications, o.above.value if o.above is not None and
+                                        o.above.kind == "count" else 0.0) for o in c.outcomes]),
             disbursed_at=columns([number(at, "investor.disbursed.at") for at, _ in c.investor.disbursements]),
             disbursed=columns([number(a, "investor.disbursed.amount") for _, a in c.investor.disbursements]),
             shares=columns([number(s, f"payers.{d}") for d, s in c.payers.items()]),

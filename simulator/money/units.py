@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulator.engine.trajectories import Trajectories
+from simulator.language.outcomes.base import Occasions
 from simulator.language.scenario import Contract
 
 
@@ -65,9 +66,14 @@ def outcome_units(contract: Contract, trajectories: Trajectories, n_months: int,
     keys, amounts = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
     for index, outcome in enumerate(contract.outcomes):
         measured = outcome.canonical_text()
-        if measured not in memo:
-            memo[measured] = outcome.measure(trajectories, n_months)
-        youth, month, units = memo[measured]
+        if outcome.above is not None and outcome.above.kind == "share":
+            if ("occasions", measured) not in memo:
+                memo["occasions", measured] = outcome.occasions(trajectories, n_months)
+            youth, month, units = above_share(memo["occasions", measured], chosen, outcome.above.value)
+        else:
+            if measured not in memo:
+                memo[measured] = outcome.measure(trajectories, n_months)
+            youth, month, units = memo[measured]
         keep = chosen[youth] & (units > 0)
         keys.append((index * n_youths + youth[keep].astype(np.int64)) * n_months + month[keep])
         amounts.append(units[keep])
@@ -82,10 +88,27 @@ def outcome_units(contract: Contract, trajectories: Trajectories, n_months: int,
         month=(cells % n_months).astype(np.int32), units=units)
 
 
+def above_share(occasions: Occasions, chosen: NDArray[np.bool_], share: float
+                ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Units above a reference level of `share` of the contract's youths measured on each
+    occasion: max(0, held − share × measured) per occasion, each youth who held earning an equal
+    part of it (so the per-youth caps meet each youth's part)."""
+    youth, occasion, month, holds = (column[chosen[occasions[0]]] for column in occasions)
+    count = int(occasion.max()) + 1 if len(occasion) else 0
+    measured = np.bincount(occasion, minlength=count).astype(float)
+    held = np.bincount(occasion, weights=holds.astype(float), minlength=count)
+    above = np.maximum(held - share * measured, 0.0)
+    part = np.divide(above, held, out=np.zeros(count), where=held > 0)
+    return youth[holds], month[holds], part[occasion[holds]]
+
+
 def definitions(contract: Contract) -> tuple[str, ...]:
-    """What each outcome measures, as canonical text (prices and caps left out)."""
+    """What each outcome measures, as canonical text (prices and caps left out); a reference level
+    of a share of the group changes the units, so it is part of the definition."""
     youths = contract.youths.canonical_text()
-    return tuple(f"{o.name}|{o.canonical_text()}|youths={youths}" for o in contract.outcomes)
+    return tuple(f"{o.name}|{o.canonical_text()}|youths={youths}"
+                 + (f"|above_share={o.above.value!r}" if o.above is not None and o.above.kind == "share" else "")
+                 for o in contract.outcomes)
 
 
 @dataclass(frozen=True)

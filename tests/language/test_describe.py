@@ -84,17 +84,35 @@ EVERY_TERM = {
                     "in housing shelter or street", "9,000 DKK each", "at most 11 periods per youth"]),
 }
 
+# The other forms of a metric (keys that exclude the first row's) and the reference levels.
+OTHER_FORMS = {
+    "status_at on dates": ("{status_at: {not_in: {housing: shelter}, dates: [2022-08, 2023-02, 2025-08]}, price: 5000, "
+                           "above: {share: 0.4}}",
+                           ["on month 13 (2022-08), month 19 (2023-02) and month 49 (2025-08), each youth then "
+                            "present and out of housing shelter", "5,000 DKK each",
+                            "paid only above 40 % of the contract's youths measured each time"]),
+    "per_period on the calendar": ("{per_period: {every: 6, from: 2022-02, not_in: {housing: shelter}, "
+                                   "at_most: 0.2}, price: 7000, above: {count: 3}}",
+                                   ["per period of 6 months on the calendar from month 7 (2022-02), each youth "
+                                    "present for all of it, with at most 0.2 months out of housing shelter",
+                                    "7,000 DKK each", "paid only above 3 events in each settlement"]),
+    "months_in above a count": ("{months_in: {housing: housed}, price: 100, above: {count: 1}}",
+                                ["each month in housing housed", "100 DKK a month",
+                                 "paid only above 1 month in each settlement"]),
+}
+
 
 def test_every_metric_of_the_registry_has_a_row_that_gives_every_key_it_takes():
     assert set(EVERY_TERM) == set(METRICS)
     for metric, (yaml, _) in EVERY_TERM.items():
+        rows = yaml + "".join(other for name, (other, _) in OTHER_FORMS.items() if name.startswith(metric + " "))
         for key in (*METRICS[metric].required_keys, *METRICS[metric].optional_keys, *METRICS[metric].terms):
-            assert f"{key}:" in yaml, f"{metric}: the row does not give {key}"
+            assert f"{key}:" in rows, f"{metric}: no row gives {key}"
 
 
-@pytest.mark.parametrize("metric", list(EVERY_TERM))
+@pytest.mark.parametrize("metric", list(EVERY_TERM) + list(OTHER_FORMS))
 def test_validate_shows_every_term_an_outcome_was_given(scenario_from, metric):
-    yaml, shown = EVERY_TERM[metric]
+    yaml, shown = {**EVERY_TERM, **OTHER_FORMS}[metric]
     text = BASE_SCENARIO.read_text(encoding="utf-8")
     text = text.replace("  effect_shift:", "  fixed_price: 1234567\n  drawn_price: {dist: {uniform: "
                         "{min: 1000000, max: 3000000}}, label: {en: A drawn price, da: En trukket pris}}\n"

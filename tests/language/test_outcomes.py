@@ -90,6 +90,27 @@ ROWS = [
         [(0, 12, 1.0), (1, 8, 1.0), (1, 14, 1.0)]),
 ]
 
+# The forms measured on calendar months for the whole group (no `start` here: months since t = 0).
+CALENDAR_ROWS = [
+    Row("status_at", "{status_at: {not_in: {activity: job}, dates: [3, 12, 20]}, price: 100}",
+        METRICS["status_at"](name="it", price=100.0, condition=JOB, inside=False, dates=(3.0, 12.0, 20.0)),
+        "status_at|not_in|activity:job|for_months=-|checkpoints=|every=-|at_least=-|at_most=-|dates=3.0,12.0,20.0",
+        "on month 3, month 12 and month 20, each youth then present and out of activity job; 100 DKK each",
+        "events", None,
+        # At 3: youth 0 out of a job, youth 1 in one, youth 2 not yet arrived (absent). At 12: youth
+        # 0 and youth 2 (arriving that instant) out of one. At 20: youth 1 gone; youths 0 and 2 out.
+        [(0, 3, 1.0), (0, 12, 1.0), (0, 20, 1.0), (2, 12, 1.0), (2, 20, 1.0)]),
+    Row("per_period", "{per_period: {in: {activity: job}, every: 6, from: 1, at_least: 3}, price: 100}",
+        METRICS["per_period"](name="it", price=100.0, condition=JOB, every=6.0, at_least=3.0, from_month=1.0),
+        "per_period|in|activity:job|for_months=-|checkpoints=|every=6.0|at_least=3.0|at_most=-|from_month=1.0",
+        ("per period of 6 months on the calendar from month 1, each youth present for all of it, with at "
+         "least 3 months in activity job; 100 DKK each"), "events", None,
+        # Periods [1, 7), [7, 13), [13, 19) ([19, 25) passes the horizon). Youth 0: 3.5, 3, 0 months
+        # in a job. Youth 1 arrives at 2, within the first period: not measured for it; 6 months in
+        # [7, 13); gone before 19. Youth 2 arrives at 12: measured from [13, 19) only, 0 months.
+        [(0, 7, 1.0), (0, 13, 1.0), (1, 13, 1.0)]),
+]
+
 SCENARIO = """\
     name: one outcome
     horizon: 24
@@ -117,7 +138,8 @@ def test_every_metric_of_the_registry_has_a_row():
     assert all(cls.metric == name for name, cls in METRICS.items())
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[row.metric for row in ROWS])
+@pytest.mark.parametrize("row", ROWS + CALENDAR_ROWS,
+                         ids=[row.metric for row in ROWS] + [f"{row.metric} on the calendar" for row in CALENDAR_ROWS])
 def test_a_metric_reads_writes_and_measures_itself(tmp_path, row):
     path = tmp_path / "scenario.yaml"
     path.write_text(textwrap.dedent(SCENARIO).replace("OUTCOME", row.yaml), encoding="utf-8")

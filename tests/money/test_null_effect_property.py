@@ -16,10 +16,19 @@ pytestmark = pytest.mark.property
 # exactly the baseline arm's lives.
 IDENTICAL_ARM = SMALL_RUN.replace("      usual: {}\n", "      usual: {}\n      same: {}\n").replace(
     "        arm: support\n", "        arm: same\n")
+# The same with outcomes measured on calendar dates above reference levels (a share of the group
+# on each date, a count per settlement), which must hold for the baseline's group as well.
+LEVELS = IDENTICAL_ARM.replace(
+    "          housed_6m: {achieved: {in: {housing: housed}, for_months: 6}, price: $price}\n",
+    "          housed: {status_at: {in: {housing: housed}, dates: [2022-07, 2023-01, 2023-07]}, price: $price,\n"
+    "                   above: {share: 0.25}}\n"
+    "          settled: {per_period: {every: 6, from: 2022-03, in: {housing: shelter}, at_most: 1}, price: 20000,\n"
+    "                    above: {count: 1}}\n")
 
 
-def test_an_arm_identical_to_the_baseline_is_paid_its_null_effect_payments(scenario_from, tmp_path):
-    scenario = scenario_from(IDENTICAL_ARM)
+@pytest.mark.parametrize("text", [IDENTICAL_ARM, LEVELS], ids=["achieved", "calendar dates above levels"])
+def test_an_arm_identical_to_the_baseline_is_paid_its_null_effect_payments(scenario_from, tmp_path, text):
+    scenario = scenario_from(text)
     assert scenario.contracts["deal"].arm == "same" and not scenario.contracts["deal"].versus_baseline
     results = api.run(scenario, tmp_path / "out", runs=12, workers=1)
     rows = list(csv.DictReader(open(results.file("replications.csv"), encoding="utf-8")))

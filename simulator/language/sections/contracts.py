@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 from simulator.language.errors import shown
 from simulator.language.outcomes import METRICS, Outcome
+from simulator.language.outcomes.base import Level
 from simulator.language.reader import Reader, Scope, join, number_text
 from simulator.language.scenario import (GUARANTEED, SETTLEMENTS, Arm, Attribute, Contract, Economics, Guarantee,
                                          Investor, Number)
@@ -57,6 +58,17 @@ def build_contract(name: str, raw: Any, path: str, reader: Reader, arms: Mapping
             if outcome is not None:
                 outcomes.append(outcome)
     versus = reader.flag(raw.get("versus_baseline", False), join(path, "versus_baseline"))
+    for outcome in outcomes:
+        here = join(join(path, "outcomes"), outcome.name)
+        if versus and outcome.above is not None:
+            reader.issue(join(here, "above"), "no reference level in a contract versus_baseline (the "
+                         "baseline arm is its reference)", "above with versus_baseline: true")
+            return None
+        late = [m for m in outcome.calendar_months if horizon is not None and not m < horizon]
+        if late:
+            reader.issue(join(here, outcome.metric), f"calendar months before the horizon (month "
+                         f"{number_text(horizon)})", f"month {number_text(late[0])}")
+            return None
     optional_numbers = {}
     for key in ("cap", "max_per_youth", "max_multiple"):
         optional_numbers[key] = (reader.number(raw[key], join(path, key), 0.0)
@@ -138,7 +150,7 @@ def _outcome(name: str, raw: Any, path: str, reader: Reader, scope: Scope) -> Ou
     """One outcome: exactly one metric (a key of the registry) with its own fields, a price, and
     the terms of payment that its metric takes."""
     terms = tuple(dict.fromkeys(term for metric in METRICS.values() for term in metric.terms))
-    if reader.mapping(raw, path, optional=(*METRICS, "price", *terms, "label")) is None:
+    if reader.mapping(raw, path, optional=(*METRICS, "price", *terms, "above", "label")) is None:
         return None
     chosen = reader.exactly_one(raw, path, tuple(METRICS))
     if chosen is None:
@@ -155,4 +167,27 @@ def _outcome(name: str, raw: Any, path: str, reader: Reader, scope: Scope) -> Ou
             reader.issue(join(path, term), f"{term} only with {owners}", shown(raw[term]))
             return None
     outcome = metric.read(name, price, raw, path, reader, scope)
-    return None if outcome is None or label is None else dataclasses.replace(outcome, label=label)
+    if outcome is None or label is None:
+        return None
+    above = None
+    if "above" in raw:
+        above = _level(raw["above"], join(path, "above"), reader, outcome)
+        if above is None:
+            return None
+    return dataclasses.replace(outcome, label=label, above=above)
+
+
+def _level(raw: Any, path: str, reader: Reader, outcome: Outcome) -> Level | None:
+    """`above: {share: S}` (of the youths measured on each calendar occasion) or `above: {count: N}`
+    (units in each settlement)."""
+    if reader.mapping(raw, path, optional=("share", "count")) is None:
+        return None
+    kind = reader.exactly_one(raw, path, ("share", "count"))
+    if kind is None:
+        return None
+    if kind == "share" and not outcome.calendar_months:
+        reader.issue(join(path, "share"), "a count, or measurements on calendar dates for a share of the "
+                     "group (status_at `dates`, per_period `from`)", shown(raw["share"]))
+        return None
+    value = reader.number(raw[kind], join(path, kind), 0.0, 1.0 if kind == "share" else None, allow_ref=False)
+    return None if value is None else Level(kind, value)
