@@ -338,16 +338,19 @@ def _who_pays(results: ResultsFolder, t: Words, figures: _Figures) -> str:
              f"<p>{escape(t('who_pays_intro', baseline=base_label))}</p>"]
     if others:
         departments = _keys_total_last(arms[a]["net_gain_vs_baseline"] for a in others)
-        groups = {_department(results, t, d): {_arm_label(results, t, a): arms[a]["net_gain_vs_baseline"].get(d)
-                                      for a in others} for d in departments}
+        groups = {_department(results, t, d):
+                  {_arm_label(results, t, a): arms[a]["net_gain_vs_baseline"].get(d) for a in others}
+                  for d in departments}
         values = [s.get(k) for g in groups.values() for s in g.values() if s for k in ("p05", "p95")]
         number, unit = t.money_scale(values)
-        ax = plots.plot_intervals(groups, xlabel=t("net_gain_axis", unit=unit), number=number)
-        parts.append(figures.embed("who_gains", ax.figure, t("who_pays")))
+        title = t("net_gain_heading", baseline=base_label)
+        ax = plots.plot_intervals(groups, title=title, xlabel=t("net_gain_axis", unit=unit), number=number,
+                                  explain=(t("bar_mean"), t("whisker_90")))
+        parts.append(figures.embed("who_gains", ax.figure, title))
         parts.append(f"<h3>{escape(t('net_gain_heading', baseline=base_label))}</h3>")
         parts.append(_table([t("department")] + [_arm_label(results, t, a) for a in others],
                             [[_department(results, t, d)] + [t.stat(arms[a]["net_gain_vs_baseline"].get(d))
-                                                    for a in others] for d in departments]))
+                                                             for a in others] for d in departments]))
         levels = _keys_total_last(arms[a].get("net_gain_by_level", {}) for a in others)
         if levels:
             parts.append(f"<h3>{escape(t('level_heading', baseline=base_label))}</h3>")
@@ -391,7 +394,8 @@ def _net_gain_by_year(results: ResultsFolder, t: Words) -> list[str]:
         totals = [sum(cost.get((baseline, d, y), 0.0) - cost.get((arm, d, y), 0.0) for d in departments)
                   for y in years]
         rows.append([t("total")] + [t.money(g) for g in totals])
-        heading = t("by_year_heading", baseline=_arm_label(results, t, baseline), arm=_arm_label(results, t, arm))
+        heading = t("by_year_heading", baseline=_arm_label(results, t, baseline),
+                    arm=_arm_label(results, t, arm))
         parts.append(f"<h3>{escape(heading)}</h3>")
         parts.append(_table([t("department")] + [t("year", year=y) for y in years], rows))
     return parts
@@ -410,7 +414,8 @@ def _cash_flow(results: ResultsFolder, t: Words, figures: _Figures) -> str:
         values = [v for bands in fans.values() for band in bands.values() for v in band]
         number, unit = t.money_scale(values)
         ax = plots.plot_fans(flow["month"], fans, title=_contract(results, t, name), xlabel=t("month"),
-                             ylabel=t("money_axis", unit=unit), number=number)
+                             ylabel=t("cumulative_axis", unit=unit), number=number,
+                             explain=(t("line_median"), t("band_90")))
         ax.axhline(0, color="black", linewidth=0.8)
         parts.append(figures.embed(f"cash_flow_{name}", ax.figure,
                                    t("cash_flow") + ": " + _contract(results, t, name)))
@@ -436,7 +441,8 @@ def _states(results: ResultsFolder, t: Words, figures: _Figures) -> str:
         for ax, (track, states) in zip(axes.flat, tracks.items()):
             month = next(iter(states.values()))["month"]
             plots.plot_fans(month, states, ax, title=t("track", track=track), xlabel=t("month"),
-                            ylabel=t("youths_axis"), number=lambda v: t.number(v))
+                            ylabel=t("youths_axis"), number=lambda v: t.number(v),
+                            explain=(t("line_median"), t("band_90")))
         for ax in axes.flat[len(tracks):]:
             ax.set_visible(False)
         parts.append(f"<h3>{escape(_arm_label(results, t, arm))}</h3>")
@@ -457,21 +463,24 @@ def _distributions(results: ResultsFolder, t: Words, figures: _Figures) -> str:
         if payments is not None:
             number, unit = t.money_scale(list(payments))
             principal = results.summary.get("contracts", {}).get(name, {}).get("principal")
-            ax = plots.plot_distribution(payments, xlabel=t("payments_axis", unit=unit),
-                                         ylabel=t("runs_axis"), reference=principal,
-                                         reference_label=t.label("principal"), number=number)
+            ax = plots.plot_distribution(payments, title=_contract(results, t, name),
+                                         xlabel=t("payments_axis", unit=unit), ylabel=t("runs_axis"),
+                                         reference=principal, reference_label=t.label("principal"),
+                                         number=number, percentiles_label=t("percentiles_dashed"))
             section.append(figures.embed(f"payments_{name}", ax.figure, t("payments_axis", unit=unit)))
         irr = results.replications.get(f"{name}@irr")
         if irr is not None:
-            ax = plots.plot_distribution(irr, xlabel=t("irr_axis"), ylabel=t("runs_axis"),
-                                         number=lambda v: t.percent(v))
+            ax = plots.plot_distribution(irr, title=_contract(results, t, name), xlabel=t("irr_axis"),
+                                         ylabel=t("runs_axis"), number=lambda v: t.percent(v),
+                                         percentiles_label=t("percentiles_dashed"))
             section.append(figures.embed(f"irr_{name}", ax.figure, t("irr_axis")))
         rows = [row for row in results.contracts if row["contract"] == name]
         if rows:
             section.append(_table(
                 [t("metric"), t("mean"), t("sd"), t("p05"), t("p50"), t("p95")],
-                [[_metric_label(row["metric"], t)] + [t.value(metrics.by_key(row["metric"]).unit, parse_cell(row.get(key)))
-                                    for key in ("mean", "sd", "p05", "p50", "p95")] for row in rows]))
+                [[_metric_label(row["metric"], t)]
+                 + [t.value(metrics.by_key(row["metric"]).unit, parse_cell(row.get(key)))
+                    for key in ("mean", "sd", "p05", "p50", "p95")] for row in rows]))
         if section:
             parts += [f"<h3>{escape(_contract(results, t, name))}</h3>", *section]
     if not parts:
@@ -495,11 +504,15 @@ def _sensitivity(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     if unit.is_money:
         number, scale = t.money_scale([base] + [n[k] for n in numbers
                                                 for k in ("target_at_low", "target_at_high")])
-        xlabel = f"{target} ({scale})"
     else:
-        number, xlabel = (lambda v: t.value(unit, v)), target
-    ax = plots.plot_tornado(numbers, base, xlabel=xlabel, low_label=t("low"), high_label=t("high"),
-                            number=number)
+        number, scale = (lambda v: t.value(unit, v)), t.unit(unit)
+    labels = [t("tornado_row", parameter=_parameter_label(results, t, r),
+                low=_parameter_number(float(r["low_value"]), t),
+                high=_parameter_number(float(r["high_value"]), t))
+              for r in rows]
+    ax = plots.plot_tornado(numbers, base, labels=labels, title=target,
+                            xlabel=t("tornado_axis", unit=scale, base=t.value(unit, base)),
+                            low_label=t("low"), high_label=t("high"), number=number)
     table = _table([t("parameter"), t("description"), t("low_value"), t("high_value"), t("target_at_low"),
                     t("target_at_high"), t("swing"), t("switching_value")],
                    [[r["parameter"], r.get("label", ""),
@@ -519,10 +532,11 @@ def _sobol(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     rows = results.sobol
     if not rows:
         return ""
-    numbers = [{"parameter": r["parameter"], **{k: float(r[k]) for k in ("S1", "S1_conf", "ST", "ST_conf")}}
-               for r in rows]
+    numbers = [{"parameter": _parameter_label(results, t, r),
+                **{k: float(r[k]) for k in ("S1", "S1_conf", "ST", "ST_conf")}} for r in rows]
     target = _target_title(results, rows[0], t)
-    ax = plots.plot_sobol(numbers, title=target, first_label=t("first_order"), total_label=t("total_order"))
+    ax = plots.plot_sobol(numbers, title=target, xlabel=t("sobol_axis"), first_label=t("first_order"),
+                          total_label=t("total_order"))
     table = _table([t("parameter"), t("description"), t("first_order"), "±", t("total_order"), "±"],
                    [[r["parameter"], r.get("label", "")] + [t.number(float(r[k]), 3) for k in
                                                            ("S1", "S1_conf", "ST", "ST_conf")] for r in rows],
@@ -562,8 +576,9 @@ def _assumptions(results: ResultsFolder, t: Words) -> str:
     classes = ("", "", "", ' class="n"', ' class="n"', "", ' class="source"')
     body = "".join("<tr>" + "".join(f"<td{css}>{escape(cell)}</td>" for css, cell in zip(classes, row))
                    + "</tr>" for row in rows)
-    return (f"<h2>{escape(t('assumptions'))}</h2><div class=\"table\"><table class=\"assumptions\"><thead><tr>"
-            + "".join(f"<th>{escape(h)}</th>" for h in head) + f"</tr></thead><tbody>{body}</tbody></table></div>")
+    head = "".join(f"<th>{escape(h)}</th>" for h in head)
+    return (f"<h2>{escape(t('assumptions'))}</h2><div class=\"table\"><table class=\"assumptions\">"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 def _parameter_row(name: str, raw: Any, arm: str, t: Words) -> list[str]:
@@ -616,4 +631,5 @@ def _provenance(results: ResultsFolder, t: Words) -> str:
     files = "".join(f"<tr><td>{escape(path)}</td><td><code>{escape(digest)}</code></td></tr>"
                     for path, digest in (manifest.get("files") or {}).items())
     return (f"<h2>{escape(t('provenance'))}</h2>" + _table([], rows, numeric_from=2)
-            + (f'<h3>{escape(t("files"))}</h3><div class="table"><table>{files}</table></div>' if files else ""))
+            + (f'<h3>{escape(t("files"))}</h3><div class="table"><table>{files}</table></div>'
+               if files else ""))
