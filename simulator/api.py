@@ -34,7 +34,8 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None, *, runs:
         resume: bool = False, force: bool = False, report: bool = False, lang: str = "en",
         progress: bool = False) -> ResultsFolder:
     """Run the replications of a scenario (a loaded one or a file) into `out` and write the result
-    files (and, with `report`, report.html and summary.xlsx in `lang`), as `simulator run` does.
+    files (and, with `report`, report.html and summary.xlsx in `lang`, and report.da.html and
+    summary.da.xlsx as well when the scenario has Danish labels), as `simulator run` does.
 
     `out` defaults to results/<the scenario file's stem>. The same `seed` gives the same numbers
     with any `workers` or `scheduler`; `resume` completes an interrupted run; `force` replaces
@@ -50,9 +51,10 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None, *, runs:
                                                resume=resume, force=force, progress=progress))
     write_results(out, scenario)
     if report:
-        from simulator.outputs.report import write_readable  # matplotlib: only when it draws
+        from simulator.outputs.report import languages, write_readable  # matplotlib: only when it draws
 
-        write_readable(out, lang)
+        for language in languages(out, lang):
+            write_readable(out, language)
     return ResultsFolder(out)
 
 

@@ -49,7 +49,11 @@ MONEY_CSV = "money.csv"
 CONTRACTS_CSV = "contracts.csv"
 REPLICATIONS_CSV = "replications.csv"
 REPORT_HTML = "report.html"
+REPORT_DA_HTML = "report.da.html"  # `--lang da`: beside the English report, never over it
 WORKBOOK_XLSX = "summary.xlsx"
+WORKBOOK_DA_XLSX = "summary.da.xlsx"
+REPORTS = {"en": REPORT_HTML, "da": REPORT_DA_HTML}  # by language
+WORKBOOKS = {"en": WORKBOOK_XLSX, "da": WORKBOOK_DA_XLSX}
 FIGURES_DIR = "figures"
 SWEEP_CSV = "sweep.csv"
 SENSITIVITY_CSV = "sensitivity.csv"
@@ -59,7 +63,8 @@ COMPARE_HTML = "compare.html"
 METAMODEL_CSV = "metamodel.csv"  # first-order variance shares from the stored runs
 CHUNK_SHA256 = "chunk_sha256"  # the manifest's {chunk file name: sha256 of its bytes}
 RESULT_FILES = (MANIFEST_JSON, SUMMARY_JSON, OCCUPANCY_CSV, MONEY_CSV, CONTRACTS_CSV, REPLICATIONS_CSV,
-                REPORT_HTML, WORKBOOK_XLSX, SWEEP_CSV, SENSITIVITY_CSV, SOBOL_CSV, METAMODEL_CSV)  # what a new run clears
+                REPORT_HTML, REPORT_DA_HTML, WORKBOOK_XLSX, WORKBOOK_DA_XLSX, SWEEP_CSV, SENSITIVITY_CSV,
+                SOBOL_CSV, METAMODEL_CSV)  # what a new run clears
 
 # --- The records: a replication's arrays; a chunk stacks them along a first, replication axis -------
 

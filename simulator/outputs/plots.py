@@ -12,6 +12,7 @@ This module reads no files and knows nothing of scenarios or result folders.
 from __future__ import annotations
 
 import functools
+import textwrap
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
@@ -19,7 +20,9 @@ import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from simulator.outputs.folder import write_atomically
 
@@ -72,8 +75,10 @@ def save(figure: Figure, path: Path) -> Path:
 @styled
 def plot_fans(month: Sequence[float], fans: Mapping[str, Bands], ax: Axes | None = None, *,
               title: str = "", xlabel: str = "", ylabel: str = "",
-              number: NumberFormat = _thousands) -> Axes:
-    """Median lines with shaded 5–95 % bands over time, one per entry of `fans` (legend label → bands)."""
+              number: NumberFormat = _thousands, explain: Sequence[str] = ()) -> Axes:
+    """Median lines with shaded 5–95 % bands over time, one per entry of `fans` (legend label → bands).
+
+    `explain` = (what a line is, what a band is) adds two grey legend entries that say so."""
     ax = ax or new_axes()
     month = np.asarray(month, dtype=float)
     for (label, bands), colour in zip(fans.items(), _cycle()):
@@ -83,16 +88,23 @@ def plot_fans(month: Sequence[float], fans: Mapping[str, Bands], ax: Axes | None
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel, xlim=(month[0], month[-1]))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value)))
     if fans:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
+        handles, labels = ax.get_legend_handles_labels()
+        if explain:
+            handles += [Line2D([], [], color="grey", linewidth=1.6), Patch(color="grey", alpha=0.2)]
+            labels += list(explain)
+        ax.legend(handles, [_wrapped(label, 30) for label in labels], loc="upper left",
+                  bbox_to_anchor=(1.0, 1.0), fontsize=7)
     return ax
 
 
 @styled
 def plot_intervals(groups: Mapping[str, Mapping[str, Stat]], ax: Axes | None = None, *,
-                   title: str = "", xlabel: str = "", number: NumberFormat = _thousands) -> Axes:
+                   title: str = "", xlabel: str = "", number: NumberFormat = _thousands,
+                   explain: Sequence[str] = ()) -> Axes:
     """Horizontal bars of means with 5–95 % whiskers: one row per group, one bar per series.
 
-    `groups` maps a row label (e.g. a department) to {series label (e.g. an arm): STAT}.
+    `groups` maps a row label (e.g. a department) to {series label (e.g. an arm): STAT};
+    `explain` = (what a bar is, what a whisker is) adds legend entries that say so.
     """
     rows = list(groups)
     series = list(dict.fromkeys(name for row in groups.values() for name in row))
@@ -111,20 +123,29 @@ def plot_intervals(groups: Mapping[str, Mapping[str, Stat]], ax: Axes | None = N
         ax.barh(y, mean, height=height * 0.9, color=colour, label=name,
                 xerr=np.clip([low, high], 0, None), error_kw={"elinewidth": 1, "capsize": 2})
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(range(len(rows)), rows)
+    ax.set_yticks(range(len(rows)), [_wrapped(row, 40) for row in rows])
     ax.invert_yaxis()
     ax.set(title=title, xlabel=xlabel)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value)))
-    if len(series) > 1:
-        ax.legend(loc="upper left", fontsize=7)
+    handles, labels = ax.get_legend_handles_labels()
+    if len(series) <= 1:
+        handles, labels = [], []
+    if explain:
+        handles += [Patch(color="grey"), Line2D([], [], color="black", linewidth=1, marker="|")]
+        labels += list(explain)
+    if handles:
+        ax.legend(handles, [_wrapped(label, 40) for label in labels], loc="upper left",
+                  bbox_to_anchor=(1.0, 1.0), fontsize=7)
     return ax
 
 
 @styled
 def plot_distribution(values: Sequence[float], ax: Axes | None = None, *, title: str = "",
                       xlabel: str = "", ylabel: str = "", reference: float | None = None,
-                      reference_label: str = "", number: NumberFormat = _thousands) -> Axes:
-    """Histogram of one result over replications, with its 5th, 50th and 95th percentiles dashed.
+                      reference_label: str = "", number: NumberFormat = _thousands,
+                      percentiles_label: str = "") -> Axes:
+    """Histogram of one result over replications, with its 5th, 50th and 95th percentiles dashed
+    (in the legend as `percentiles_label`).
 
     `reference` draws a solid line at a value that matters (e.g. the principal).
     """
@@ -132,13 +153,16 @@ def plot_distribution(values: Sequence[float], ax: Axes | None = None, *, title:
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     ax.hist(values, bins=min(40, max(5, len(values) // 5)), color=COLOURS[0], alpha=0.75)
-    for quantile in np.percentile(values, [5, 50, 95]) if len(values) else ():
-        ax.axvline(quantile, color="black", linestyle="--", linewidth=0.9)
+    for i, quantile in enumerate(np.percentile(values, [5, 50, 95]) if len(values) else ()):
+        ax.axvline(quantile, color="black", linestyle="--", linewidth=0.9,
+                   label=percentiles_label if i == 0 and percentiles_label else None)
     if reference is not None:
         ax.axvline(reference, color=COLOURS[1], linewidth=1.6, label=reference_label)
-        ax.legend(loc="upper left", fontsize=7)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value)))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # a count of runs
     return ax
 
 
@@ -152,8 +176,10 @@ def plot_tornado(rows: Sequence[Mapping[str, float]], base: float, ax: Axes | No
 
     Each row has `parameter`, `target_at_low`, `target_at_high`; `labels` replaces the names.
     """
-    ax = ax or new_axes(height=max(2.5, 0.35 * len(rows) + 1.2))
-    labels = list(labels) if labels is not None else [row["parameter"] for row in rows]
+    labels = [_wrapped(label, 45)
+              for label in (labels if labels is not None else [row["parameter"] for row in rows])]
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    ax = ax or new_axes(width=8.5, height=max(2.5, (0.2 + 0.17 * lines) * len(rows) + 1.6))
     order = sorted(range(len(rows)), key=lambda i: -abs(rows[i]["target_at_high"] - rows[i]["target_at_low"]))
     for y, i in enumerate(order):
         for key, colour, label in (("target_at_low", COLOURS[0], low_label),
@@ -163,10 +189,10 @@ def plot_tornado(rows: Sequence[Mapping[str, float]], base: float, ax: Axes | No
     ax.axvline(base, color="black", linewidth=0.9)
     ax.set_yticks(range(len(order)), [labels[i] for i in order])
     ax.invert_yaxis()
-    ax.set(title=title, xlabel=xlabel)
+    ax.set(title=_wrapped(title, 70), xlabel=_wrapped(xlabel, 70))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value)))
     if rows:
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     return ax
 
 
@@ -188,6 +214,11 @@ def plot_sobol(rows: Sequence[Mapping[str, float]], ax: Axes | None = None, *, t
     ax.set(title=title, xlabel=xlabel)
     ax.legend(loc="lower right", fontsize=8)
     return ax
+
+
+def _wrapped(text: str, width: int) -> str:
+    """A long label over several lines, so that the figure keeps its size and nothing is cut."""
+    return "\n".join(textwrap.wrap(text, width)) if text else text
 
 
 def _cycle() -> Iterator[str]:

@@ -25,27 +25,47 @@ from matplotlib.figure import Figure
 from simulator.language.distributions import parameter_distribution
 from simulator.language.labels import Label
 from simulator.outputs import metrics, plots
-from simulator.outputs.folder import REPORT_HTML, ResultsFolder, parse_cell, write_text
+from simulator.outputs.folder import REPORTS, ResultsFolder, parse_cell, write_text
 from simulator.outputs.spreadsheet import write_workbook
 from simulator.outputs.words import Words
 
 
 def write_readable(out: Path, lang: str = "en") -> tuple[Path, Path]:
-    """What a reader opens, from the saved files of `out`: report.html (and figures/) and summary.xlsx.
+    """What a reader opens, from the saved files of `out`: report.html (and figures/) and summary.xlsx,
+    or in Danish report.da.html and summary.da.xlsx beside them.
 
     Returns their paths; raises ScenarioError when `out` holds no summary.json.
     """
     return write_report(out, lang), write_workbook(out, lang)
 
 
+def languages(out: Path, lang: str = "en") -> tuple[str, ...]:
+    """The languages `run` writes the report in: `lang`, and Danish too when the scenario gives
+    Danish labels (a Danish reader then has a report in Danish throughout)."""
+    danish = _has_danish_label(ResultsFolder(out).manifest.get("resolved", {}))
+    return tuple(dict.fromkeys((lang, "da") if danish else (lang,)))
+
+
+def _has_danish_label(data: Any) -> bool:
+    if isinstance(data, dict):
+        label = data.get("label")
+        if isinstance(label, dict) and isinstance(label.get("da"), str):
+            return True
+        return any(_has_danish_label(value) for value in data.values())
+    if isinstance(data, list):
+        return any(_has_danish_label(value) for value in data)
+    return False
+
+
 def write_report(out: Path, lang: str = "en") -> Path:
-    """Write report.html and figures/*.png into `out` from its saved files; returns the report's path.
+    """Write report.html (report.da.html in Danish) and its figures into `out` from its saved
+    files; returns the report's path.
 
     Raises ScenarioError when `out` holds no summary.json.
     """
     results = ResultsFolder(out)
     words = Words(lang, results.summary.get("currency") or "DKK")
-    figures = _Figures(results)
+    figures = _Figures(results, lang)
     body = [_title(results, words), _headline(results, words), _who_pays(results, words, figures),
             _cash_flow(results, words, figures), _states(results, words, figures),
             _distributions(results, words, figures), _metamodel(results, words, figures),
@@ -54,7 +74,7 @@ def write_report(out: Path, lang: str = "en") -> Path:
     css = resources.files(__package__).joinpath("report.css").read_text(encoding="utf-8")
     html = PAGE.format(lang=lang, title=escape(_scenario_name(results)), css=css,
                        body="\n".join(part for part in body if part))
-    return write_text(results.file(REPORT_HTML), html)
+    return write_text(results.file(REPORTS[lang]), html)
 
 
 PAGE = """<!DOCTYPE html>
@@ -74,13 +94,14 @@ PAGE = """<!DOCTYPE html>
 
 
 class _Figures:
-    """Saves each figure under figures/ and returns it as an embedded image."""
+    """Saves each figure under figures/ (NAME.da.png in Danish) and returns it as an embedded image."""
 
-    def __init__(self, folder: ResultsFolder):
+    def __init__(self, folder: ResultsFolder, lang: str):
         self.folder = folder
+        self.suffix = "" if lang == "en" else f".{lang}"
 
     def embed(self, name: str, figure: Figure, alt: str) -> str:
-        return embedded_png(plots.save(figure, self.folder.figure(name)), alt)
+        return embedded_png(plots.save(figure, self.folder.figure(name + self.suffix)), alt)
 
 
 def embedded_png(path: Path, alt: str) -> str:
@@ -93,8 +114,30 @@ def _scenario_name(results: ResultsFolder) -> str:
     return results.manifest.get("scenario") or results.manifest.get("resolved", {}).get("name", "")
 
 
-def _arm_label(results: ResultsFolder, arm: str) -> str:
-    return results.summary.get("arms", {}).get(arm, {}).get("label") or arm
+def _name(results: ResultsFolder, t: Words, kind: str, id: str) -> str:
+    """What a reader sees for an id of the scenario: its label in the reader's language, from the
+    resolved scenario in the manifest, else the id. `kind` is department, contract, arm or parameter."""
+    resolved = results.manifest.get("resolved") or {}
+    section = {"department": (resolved.get("economics") or {}).get("departments"),
+               "contract": resolved.get("contracts"), "arm": resolved.get("arms"),
+               "parameter": resolved.get("parameters")}[kind]
+    raw = section.get(id) if isinstance(section, dict) else None
+    label = Label.of(id, raw.get("label") if isinstance(raw, dict) else None)
+    if kind == "arm" and not label.texts:  # an older folder: the summary's label, in English
+        return results.summary.get("arms", {}).get(id, {}).get("label") or id
+    return label.get(t.lang)
+
+
+def _arm_label(results: ResultsFolder, t: Words, arm: str) -> str:
+    return _name(results, t, "arm", arm)
+
+
+def _department(results: ResultsFolder, t: Words, department: str) -> str:
+    return t("total") if department == "total" else _name(results, t, "department", department)
+
+
+def _contract(results: ResultsFolder, t: Words, contract: str) -> str:
+    return _name(results, t, "contract", contract)
 
 
 def _title(results: ResultsFolder, t: Words) -> str:
@@ -112,93 +155,172 @@ def _title(results: ResultsFolder, t: Words) -> str:
     return "\n".join(parts)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1) -> str:
-    """An HTML table; cells from column `numeric_from` on are right-aligned numbers. Cells are escaped."""
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1,
+           css: str = "") -> str:
+    """An HTML table; cells from column `numeric_from` on are right-aligned numbers. Cells are escaped.
+
+    The table sits in a box that scrolls sideways, so a wide table never widens the page; its
+    header repeats on each printed page."""
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(
         f'<td class="n">{escape(c)}</td>' if i >= numeric_from else f"<td>{escape(c)}</td>"
         for i, c in enumerate(row)) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+    head = f"<thead><tr>{head}</tr></thead>" if header else ""
+    css = f' class="{css}"' if css else ""
+    return f'<div class="table"><table{css}>{head}<tbody>{body}</tbody></table></div>'
 
 
-# --- Headline ------------------------------------------------------------------------------------------
+# --- The first page: the Council's questions, in order ---------------------------------------------
 
 
 def _headline(results: ResultsFolder, t: Words) -> str:
+    """The answers a council member reads first, in plain sentences: what the programme costs and
+    who pays, where each public body stands when everything is paid, each contract's repayment,
+    outcome fund and null-effect payments, and what matters most."""
     summary = results.summary
     arms = summary.get("arms", {})
-    blocks = []
-    for name, contract in summary.get("contracts", {}).items():
-        arm = arms.get(contract.get("arm"), {})
-        rows = []
-        if "p_full_repayment" in contract:
-            rows.append((t.label("p_full_repayment"), t.percent(contract["p_full_repayment"])))
-        if "payments" in contract:
-            rows.append((t.label("payments"), _payments(contract, t)))
-        if "null_effect_payments" in contract:
-            rows.append((t("null_effect"), t("null_effect_value", stat=t.stat(contract["null_effect_payments"]))))
-        if (contract.get("deadweight_share") or {}).get("mean") is not None:
-            rows.append((t.label("deadweight_share"),
-                         t("deadweight_value", share=t.percent(contract["deadweight_share"]["mean"]))))
-        if "payer_net" in contract:
-            rows.append((t.label("payer_net"), t.stat(contract["payer_net"])))
-        if "p_fund_exhausted" in contract:
-            rows.append((t.label("p_fund_exhausted"), t.percent(contract["p_fund_exhausted"])))
-        if "break_even_month" in contract:
-            rows.append((t("break_even"), _break_even(results, contract, t)))
-        blocks.append((t("contract", name=name), rows))
-    for arm_name, arm in arms.items():
-        positions = arm.get("position_after_contracts")
-        if positions:
-            rows = [(t("total_public") if department == "total" else department,
-                     t("position_value", stat=t.stat(stat), p=t.percent(stat.get("p_negative"))))
-                    for department, stat in positions.items()]
-            blocks.append((t("position_heading", arm=_arm_label(results, arm_name)), rows))
-    if not blocks:
-        for arm_name, arm in arms.items():
-            if arm_name == summary.get("baseline"):
-                continue
-            rows = [(t.label("youths"), t.number(arm.get("youths", {}).get("mean"), 1))]
-            total = arm.get("net_gain_vs_baseline", {}).get("total")
-            if total:
-                rows.append((t("net_gain_total"), t.stat(total)))
-            for level, gain in arm.get("net_gain_by_level", {}).items():
-                rows.append((t("net_gain_level", level=t.level(level)), t.stat(gain)))
-            blocks.append((t("arm_heading", arm=_arm_label(results, arm_name),
-                             baseline=_arm_label(results, summary.get("baseline", ""))), rows))
+    contracts = summary.get("contracts", {})
     parts = [f'<section class="headline"><h2>{escape(t("headline"))}</h2>']
-    for heading, rows in blocks:
-        parts.append(f"<h3>{escape(heading)}</h3><table>"
-                     + "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in rows)
-                     + "</table>")
-    if not any("cost" in arm for arm in arms.values()) and not summary.get("contracts"):
+    if contracts:
+        parts.append(_heading3(t("costs_heading")))
+        parts.append(_sentences(_cost(results, t, name, contract) for name, contract in contracts.items()))
+    for arm_name, arm in arms.items():
+        if arm.get("position_after_contracts"):
+            parts += _positions(results, t, arm_name, arm["position_after_contracts"])
+    for name, contract in contracts.items():
+        parts.append(_heading3(_contract(results, t, name)))
+        parts.append(_sentences(_contract_answers(results, t, name, contract)))
+    parts += _matters_most(results, t)
+    if not contracts and not any(arm.get("position_after_contracts") for arm in arms.values()):
+        parts += _arm_gains(results, t)
+    if not any("cost" in arm for arm in arms.values()) and not contracts:
         parts.append(f"<p>{escape(t('no_money'))}</p>")
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _payments(contract: Mapping, t: Words) -> str:
-    """Expected payments and their interval, or, when most runs pay the cap, that they do."""
-    if contract.get("p_at_cap", 0.0) >= 0.5:
-        return t("at_cap", p=t.percent(contract["p_at_cap"]), mean=t.money(contract["payments"]["mean"]))
-    return t.stat(contract["payments"])
+def _heading3(text: str) -> str:
+    return f"<h3>{escape(text)}</h3>"
 
 
-def _break_even(results: ResultsFolder, contract: Mapping, t: Words) -> str:
-    """The median break-even month of the runs that break even, its contract year and calendar year,
-    and how many runs break even."""
-    p = contract.get("p_break_even")
-    month = (contract.get("break_even_month") or {}).get("p50")
-    if month is None:
-        return t("no_break_even")
-    if month == 0:
-        return t("ahead_from_start", p=t.percent(p))
-    year = max(1, math.ceil(month / 12))
-    calendar = ""
-    start = re.fullmatch(r"(\d{4})-(\d{1,2})", str(results.manifest.get("resolved", {}).get("start", "")))
-    if start:
-        calendar = f", {int(start[1]) + (int(start[2]) - 1 + max(0, math.ceil(month) - 1)) // 12}"
-    return t("break_even_value", month=t.number(month), year=year, calendar=calendar, p=t.percent(p))
+def _sentences(sentences: Iterable[str]) -> str:
+    return "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in sentences if s) + "</ul>"
+
+
+def _scaled(stat: Mapping, t: Words) -> dict[str, str]:
+    """A statistic's mean, 5th and 95th percentiles as money in one scale (millions when one is)."""
+    large = any(abs(stat.get(key) or 0.0) >= 1e6 for key in ("mean", "p05", "p95"))
+    return {key: t.money(stat.get(key), millions=large) for key in ("mean", "p05", "p95")}
+
+
+def _shares(results: ResultsFolder, t: Words, shares: Mapping[str, float]) -> str:
+    """"A (50 %) and B (50 %)"; one body alone without its share."""
+    names = [_department(results, t, d) + (f" ({t.percent(share)})" if len(shares) > 1 else "")
+             for d, share in shares.items()]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {t('and')} " + names[-1]
+
+
+def _cost(results: ResultsFolder, t: Words, name: str, contract: Mapping) -> str:
+    """What one contract costs and who pays: the investors' principal and the outcome payments."""
+    terms = ((results.manifest.get("resolved") or {}).get("contracts") or {}).get(name) or {}
+    provided_by = (terms.get("investor") or {}).get("provided_by")
+    payments = contract.get("payments_discounted") or contract.get("payments")
+    parts = []
+    if contract.get("principal"):
+        providers = _shares(results, t, provided_by) if provided_by else t("outside_investor")
+        parts.append(t("cost_principal", principal=t.money(contract["principal"]), providers=providers))
+    if payments:
+        payers = contract.get("payers") or {}
+        parts.append(t("cost_payments", **_scaled(payments, t),
+                       payers=_shares(results, t, payers) if payers else t("the_payers")))
+    return f"{_contract(results, t, name)}: " + "; ".join(parts) + "." if parts else ""
+
+
+def _positions(results: ResultsFolder, t: Words, arm: str, positions: Mapping[str, Mapping]) -> list[str]:
+    """Where each body stands when everything is paid: 90 % interval, mean and chance of a loss."""
+    sentences = []
+    for department, stat in positions.items():
+        who = _department(results, t, department)
+        p = stat.get("p_negative")
+        loss = (t("loss_never") if p == 0 else t("loss_always") if p == 1
+                else t("loss_sometimes", p=t.percent(p)) if p is not None else "")
+        key = "position_total_sentence" if department == "total" else "position_sentence"
+        sentences.append(t(key, who=who, **_scaled(stat, t)) + loss + ".")
+    baseline = _arm_label(results, t, results.summary.get("baseline", ""))
+    return [_heading3(t("position_heading", arm=_arm_label(results, t, arm))),
+            f"<p>{escape(t('position_intro', baseline=baseline))}</p>", _sentences(sentences)]
+
+
+def _contract_answers(results: ResultsFolder, t: Words, name: str, contract: Mapping) -> list[str]:
+    """One contract: full repayment, the payments that repay, the outcome fund, a null effect."""
+    terms = ((results.manifest.get("resolved") or {}).get("contracts") or {}).get(name) or {}
+    sentences = []
+    if "p_full_repayment" in contract:
+        sentences.append(t("repaid_sentence", p=t.percent(contract["p_full_repayment"])))
+    payments = contract.get("payments_discounted") or contract.get("payments")
+    if payments:
+        sentence = t("payments_sentence", **_scaled(payments, t))
+        if contract.get("p_at_cap"):
+            sentence += t("at_cap_sentence", p=t.percent(contract["p_at_cap"]))
+        sentences.append(sentence + ".")
+    draw = contract.get("outcome_fund_draw")
+    reserve = (terms.get("outcome_fund") or {}).get("reserve")
+    if draw and "p_fund_exhausted" in contract and (reserve or draw.get("mean")):
+        reserve_text = t("reserve_of", reserve=t.money(reserve)) if isinstance(reserve, (int, float)) else ""
+        sentences.append(t("fund_sentence", reserve=reserve_text, **_scaled(draw, t),
+                           p=t.percent(contract["p_fund_exhausted"])))
+    null = contract.get("null_effect_payments")
+    if null:
+        if not any(null.get(key) for key in ("mean", "p05", "p95")):
+            sentences.append(t("null_nothing"))
+        else:
+            sentence = t("null_sentence", **_scaled(null, t))
+            share = (contract.get("deadweight_share") or {}).get("mean")
+            if share:
+                sentence += t("deadweight_sentence", share=t.percent(share))
+            sentences.append(sentence + ".")
+    return sentences
+
+
+def _matters_most(results: ResultsFolder, t: Words, top: int = 3) -> list[str]:
+    """The uncertain assumptions that move the analysed result most (sensitivity.csv), widest first."""
+    rows = sorted(results.sensitivity, key=lambda r: -abs(float(r["swing"])))[:top]
+    if not rows:
+        return []
+    unit = metrics.by_name(rows[0]["target"].split(":")[0]).unit
+    sentences = [t("matters_sentence", parameter=_parameter_label(results, t, r),
+                   low=_parameter_number(float(r["low_value"]), t),
+                   high=_parameter_number(float(r["high_value"]), t),
+                   at_low=t.value(unit, float(r["target_at_low"])),
+                   at_high=t.value(unit, float(r["target_at_high"]))) for r in rows]
+    return [_heading3(t("matters_heading")),
+            f"<p>{escape(t('matters_intro', target=_target_title(results, rows[0], t)))}</p>",
+            _sentences(sentences)]
+
+
+def _parameter_label(results: ResultsFolder, t: Words, row: Mapping[str, str]) -> str:
+    """A sensitivity row's parameter in the reader's language (the csv holds the English label)."""
+    label = _name(results, t, "parameter", row["parameter"])
+    return label if label != row["parameter"] else (row.get("label") or label)
+
+
+def _arm_gains(results: ResultsFolder, t: Words) -> list[str]:
+    """Without contracts: each arm's expected net gain against the baseline, in total and per level."""
+    summary = results.summary
+    parts = []
+    for arm_name, arm in summary.get("arms", {}).items():
+        if arm_name == summary.get("baseline") or "net_gain_vs_baseline" not in arm:
+            continue
+        rows = [(t.label("youths"), t.number(arm.get("youths", {}).get("mean"), 1))]
+        total = arm.get("net_gain_vs_baseline", {}).get("total")
+        if total:
+            rows.append((t("net_gain_total"), t.stat(total)))
+        for level, gain in arm.get("net_gain_by_level", {}).items():
+            rows.append((t("net_gain_level", level=t.level(level)), t.stat(gain)))
+        parts.append(_heading3(t("arm_heading", arm=_arm_label(results, t, arm_name),
+                                 baseline=_arm_label(results, t, summary.get("baseline", "")))))
+        parts.append(_table([], rows, numeric_from=2))
+    return parts
 
 
 # --- Who pays, who gains ----------------------------------------------------------------------------------
@@ -212,39 +334,38 @@ def _who_pays(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     costed = [a for a in arms if "cost" in arms[a]]
     if not costed and not others:
         return ""
-    base_label = _arm_label(results, baseline)
+    base_label = _arm_label(results, t, baseline)
     parts = [f"<h2>{escape(t('who_pays'))}</h2>",
              f"<p>{escape(t('who_pays_intro', baseline=base_label))}</p>"]
     if others:
         departments = _keys_total_last(arms[a]["net_gain_vs_baseline"] for a in others)
-        groups = {_department(d, t): {_arm_label(results, a): arms[a]["net_gain_vs_baseline"].get(d)
-                                      for a in others} for d in departments}
+        groups = {_department(results, t, d):
+                  {_arm_label(results, t, a): arms[a]["net_gain_vs_baseline"].get(d) for a in others}
+                  for d in departments}
         values = [s.get(k) for g in groups.values() for s in g.values() if s for k in ("p05", "p95")]
         number, unit = t.money_scale(values)
-        ax = plots.plot_intervals(groups, xlabel=t("net_gain_axis", unit=unit), number=number)
-        parts.append(figures.embed("who_gains", ax.figure, t("who_pays")))
+        title = t("net_gain_heading", baseline=base_label)
+        ax = plots.plot_intervals(groups, title=title, xlabel=t("net_gain_axis", unit=unit), number=number,
+                                  explain=(t("bar_mean"), t("whisker_90")))
+        parts.append(figures.embed("who_gains", ax.figure, title))
         parts.append(f"<h3>{escape(t('net_gain_heading', baseline=base_label))}</h3>")
-        parts.append(_table([t("department")] + [_arm_label(results, a) for a in others],
-                            [[_department(d, t)] + [t.stat(arms[a]["net_gain_vs_baseline"].get(d))
-                                                    for a in others] for d in departments]))
+        parts.append(_table([t("department")] + [_arm_label(results, t, a) for a in others],
+                            [[_department(results, t, d)] + [t.stat(arms[a]["net_gain_vs_baseline"].get(d))
+                                                             for a in others] for d in departments]))
         levels = _keys_total_last(arms[a].get("net_gain_by_level", {}) for a in others)
         if levels:
             parts.append(f"<h3>{escape(t('level_heading', baseline=base_label))}</h3>")
-            parts.append(_table([t("level")] + [_arm_label(results, a) for a in others],
+            parts.append(_table([t("level")] + [_arm_label(results, t, a) for a in others],
                                 [[t.level(level)] + [t.stat(arms[a].get("net_gain_by_level", {}).get(level))
                                                      for a in others] for level in levels]))
     if costed:
         departments = _keys_total_last(arms[a]["cost"] for a in costed)
         parts.append(f"<h3>{escape(t('cost_heading'))}</h3>")
-        parts.append(_table([t("department")] + [_arm_label(results, a) for a in costed],
-                            [[_department(d, t)] + [t.stat(arms[a]["cost"].get(d)) for a in costed]
+        parts.append(_table([t("department")] + [_arm_label(results, t, a) for a in costed],
+                            [[_department(results, t, d)] + [t.stat(arms[a]["cost"].get(d)) for a in costed]
                              for d in departments]))
     parts += _net_gain_by_year(results, t)
     return "\n".join(parts)
-
-
-def _department(name: str, t: Words) -> str:
-    return t("total") if name == "total" else name
 
 
 def _keys_total_last(mappings: Iterable[Mapping[str, object]]) -> list[str]:
@@ -270,11 +391,12 @@ def _net_gain_by_year(results: ResultsFolder, t: Words) -> list[str]:
         for department in departments:
             gains = [cost.get((baseline, department, y), 0.0) - cost.get((arm, department, y), 0.0)
                      for y in years]
-            rows.append([department] + [t.money(g) for g in gains])
+            rows.append([_department(results, t, department)] + [t.money(g) for g in gains])
         totals = [sum(cost.get((baseline, d, y), 0.0) - cost.get((arm, d, y), 0.0) for d in departments)
                   for y in years]
         rows.append([t("total")] + [t.money(g) for g in totals])
-        heading = t("by_year_heading", baseline=_arm_label(results, baseline), arm=_arm_label(results, arm))
+        heading = t("by_year_heading", baseline=_arm_label(results, t, baseline),
+                    arm=_arm_label(results, t, arm))
         parts.append(f"<h3>{escape(heading)}</h3>")
         parts.append(_table([t("department")] + [t("year", year=y) for y in years], rows))
     return parts
@@ -292,10 +414,12 @@ def _cash_flow(results: ResultsFolder, t: Words, figures: _Figures) -> str:
         fans = {t(key): flow[key] for key in ("payers_net_cumulative", "investor_cumulative") if key in flow}
         values = [v for bands in fans.values() for band in bands.values() for v in band]
         number, unit = t.money_scale(values)
-        ax = plots.plot_fans(flow["month"], fans, title=t("contract", name=name), xlabel=t("month"),
-                             ylabel=t("money_axis", unit=unit), number=number)
+        ax = plots.plot_fans(flow["month"], fans, title=_contract(results, t, name), xlabel=t("month"),
+                             ylabel=t("cumulative_axis", unit=unit), number=number,
+                             explain=(t("line_median"), t("band_90")))
         ax.axhline(0, color="black", linewidth=0.8)
-        parts.append(figures.embed(f"cash_flow_{name}", ax.figure, t("cash_flow") + " " + name))
+        parts.append(figures.embed(f"cash_flow_{name}", ax.figure,
+                                   t("cash_flow") + ": " + _contract(results, t, name)))
     if not parts:
         return ""
     return "\n".join([f"<h2>{escape(t('cash_flow'))}</h2>", f"<p>{escape(t('cash_flow_intro'))}</p>", *parts])
@@ -318,11 +442,12 @@ def _states(results: ResultsFolder, t: Words, figures: _Figures) -> str:
         for ax, (track, states) in zip(axes.flat, tracks.items()):
             month = next(iter(states.values()))["month"]
             plots.plot_fans(month, states, ax, title=t("track", track=track), xlabel=t("month"),
-                            ylabel=t("youths_axis"), number=lambda v: t.number(v))
+                            ylabel=t("youths_axis"), number=lambda v: t.number(v),
+                            explain=(t("line_median"), t("band_90")))
         for ax in axes.flat[len(tracks):]:
             ax.set_visible(False)
-        parts.append(f"<h3>{escape(_arm_label(results, arm))}</h3>")
-        parts.append(figures.embed(f"states_{arm}", figure, t("states") + ": " + _arm_label(results, arm)))
+        parts.append(f"<h3>{escape(_arm_label(results, t, arm))}</h3>")
+        parts.append(figures.embed(f"states_{arm}", figure, t("states") + ": " + _arm_label(results, t, arm)))
     return "\n".join(parts)
 
 
@@ -339,23 +464,26 @@ def _distributions(results: ResultsFolder, t: Words, figures: _Figures) -> str:
         if payments is not None:
             number, unit = t.money_scale(list(payments))
             principal = results.summary.get("contracts", {}).get(name, {}).get("principal")
-            ax = plots.plot_distribution(payments, xlabel=t("payments_axis", unit=unit),
-                                         ylabel=t("runs_axis"), reference=principal,
-                                         reference_label=t.label("principal"), number=number)
+            ax = plots.plot_distribution(payments, title=_contract(results, t, name),
+                                         xlabel=t("payments_axis", unit=unit), ylabel=t("runs_axis"),
+                                         reference=principal, reference_label=t.label("principal"),
+                                         number=number, percentiles_label=t("percentiles_dashed"))
             section.append(figures.embed(f"payments_{name}", ax.figure, t("payments_axis", unit=unit)))
         irr = results.replications.get(f"{name}@irr")
         if irr is not None:
-            ax = plots.plot_distribution(irr, xlabel=t("irr_axis"), ylabel=t("runs_axis"),
-                                         number=lambda v: t.percent(v))
+            ax = plots.plot_distribution(irr, title=_contract(results, t, name), xlabel=t("irr_axis"),
+                                         ylabel=t("runs_axis"), number=lambda v: t.percent(v),
+                                         percentiles_label=t("percentiles_dashed"))
             section.append(figures.embed(f"irr_{name}", ax.figure, t("irr_axis")))
         rows = [row for row in results.contracts if row["contract"] == name]
         if rows:
             section.append(_table(
                 [t("metric"), t("mean"), t("sd"), t("p05"), t("p50"), t("p95")],
-                [[row["metric"]] + [t.value(metrics.by_key(row["metric"]).unit, parse_cell(row.get(key)))
-                                    for key in ("mean", "sd", "p05", "p50", "p95")] for row in rows]))
+                [[_metric_label(row["metric"], t)]
+                 + [t.value(metrics.by_key(row["metric"]).unit, parse_cell(row.get(key)))
+                    for key in ("mean", "sd", "p05", "p50", "p95")] for row in rows]))
         if section:
-            parts += [f"<h3>{escape(t('contract', name=name))}</h3>", *section]
+            parts += [f"<h3>{escape(_contract(results, t, name))}</h3>", *section]
     if not parts:
         return ""
     return "\n".join([f"<h2>{escape(t('distribution'))}</h2>", *parts])
@@ -369,7 +497,7 @@ def _sensitivity(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     rows = results.sensitivity
     if not rows:
         return ""
-    target = _target_title(rows[0], t)
+    target = _target_title(results, rows[0], t)
     unit = metrics.by_name(rows[0]["target"].split(":")[0]).unit
     base = float(rows[0]["target_at_medians"])
     numbers = [{"parameter": r["parameter"], "target_at_low": float(r["target_at_low"]),
@@ -377,11 +505,15 @@ def _sensitivity(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     if unit.is_money:
         number, scale = t.money_scale([base] + [n[k] for n in numbers
                                                 for k in ("target_at_low", "target_at_high")])
-        xlabel = f"{target} ({scale})"
     else:
-        number, xlabel = (lambda v: t.value(unit, v)), target
-    ax = plots.plot_tornado(numbers, base, xlabel=xlabel, low_label=t("low"), high_label=t("high"),
-                            number=number)
+        number, scale = (lambda v: t.value(unit, v)), t.unit(unit)
+    labels = [t("tornado_row", parameter=_parameter_label(results, t, r),
+                low=_parameter_number(float(r["low_value"]), t),
+                high=_parameter_number(float(r["high_value"]), t))
+              for r in rows]
+    ax = plots.plot_tornado(numbers, base, labels=labels, title=target,
+                            xlabel=t("tornado_axis", unit=scale, base=t.value(unit, base)),
+                            low_label=t("low"), high_label=t("high"), number=number)
     table = _table([t("parameter"), t("description"), t("low_value"), t("high_value"), t("target_at_low"),
                     t("target_at_high"), t("swing"), t("switching_value")],
                    [[r["parameter"], r.get("label", ""),
@@ -402,7 +534,7 @@ def _metamodel(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     rows = results.metamodel
     if not rows:
         return ""
-    target = _target_title(rows[0], t)
+    target = _target_title(results, rows[0], t)
     unit = metrics.by_name(rows[0]["target"].split(":")[0]).unit
     base = float(rows[0]["target_mean"])
     numbers = [{"parameter": r["parameter"], "target_at_low": float(r["target_at_low"]),
@@ -414,7 +546,8 @@ def _metamodel(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     else:
         number, xlabel = (lambda v: t.value(unit, v)), target
     ax = plots.plot_tornado(numbers, base, xlabel=xlabel, low_label=t("low"), high_label=t("high"), number=number,
-                            labels=[f"{r['parameter']} ({t.percent(float(r['share']))})" for r in rows])
+                            title=target, labels=[f"{_parameter_label(results, t, r)} ({t.percent(float(r['share']))})"
+                                                  for r in rows])
 
     def check(row: Mapping[str, str]) -> str:
         z = float(row["residual_z"])
@@ -422,7 +555,7 @@ def _metamodel(results: ResultsFolder, t: Words, figures: _Figures) -> str:
 
     table = _table([t("parameter"), t("description"), t("share"), "±", t("target_at_low"), t("target_at_high"),
                     t("fit_r2"), t("residual_check")],
-                   [[r["parameter"], r.get("label", ""), t.percent(float(r["share"]), 1),
+                   [[_parameter_label(results, t, r), r.get("label", ""), t.percent(float(r["share"]), 1),
                      t.percent(float(r["se"]), 1),
                      *(t.value(unit, float(r[key])) for key in ("target_at_low", "target_at_high")),
                      t.number(float(r["r2"]), 3), check(r)] for r in rows], numeric_from=2)
@@ -437,10 +570,11 @@ def _sobol(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     rows = results.sobol
     if not rows:
         return ""
-    numbers = [{"parameter": r["parameter"], **{k: float(r[k]) for k in ("S1", "S1_conf", "ST", "ST_conf")}}
-               for r in rows]
-    target = _target_title(rows[0], t)
-    ax = plots.plot_sobol(numbers, title=target, first_label=t("first_order"), total_label=t("total_order"))
+    numbers = [{"parameter": _parameter_label(results, t, r),
+                **{k: float(r[k]) for k in ("S1", "S1_conf", "ST", "ST_conf")}} for r in rows]
+    target = _target_title(results, rows[0], t)
+    ax = plots.plot_sobol(numbers, title=target, xlabel=t("sobol_axis"), first_label=t("first_order"),
+                          total_label=t("total_order"))
     table = _table([t("parameter"), t("description"), t("first_order"), "±", t("total_order"), "±"],
                    [[r["parameter"], r.get("label", "")] + [t.number(float(r[k]), 3) for k in
                                                            ("S1", "S1_conf", "ST", "ST_conf")] for r in rows],
@@ -449,12 +583,20 @@ def _sobol(results: ResultsFolder, t: Words, figures: _Figures) -> str:
                       figures.embed("sobol", ax.figure, t("sobol")), table])
 
 
-def _target_title(row: Mapping[str, str], t: Words) -> str:
-    """The analysed result in words, e.g. "Payers' expected net gain after outcome payments, bond"."""
+def _target_title(results: ResultsFolder, row: Mapping[str, str], t: Words) -> str:
+    """The analysed result in words, e.g. "Payers' expected net gain after outcome payments, Bond"."""
     metric, _, key = row["target"].partition(":")
     name = (t("net_gain_level", level=t.level(key)) if metric == "net_gain" else
             t("position_level", level=t.level(key)) if metric == "position" else t.label(metric))
-    return name + (f", {row['contract']}" if row.get("contract") else "")
+    return name + (f", {_contract(results, t, row['contract'])}" if row.get("contract") else "")
+
+
+def _metric_label(key: str, t: Words) -> str:
+    """A contracts.csv metric's label; a metric this version does not know keeps its key."""
+    try:
+        return getattr(metrics.by_key(key), t.lang)
+    except KeyError:
+        return key
 
 
 # --- Assumptions and provenance --------------------------------------------------------------------
@@ -465,7 +607,7 @@ def _assumptions(results: ResultsFolder, t: Words) -> str:
     rows = [_parameter_row(name, raw, "", t) for name, raw in (resolved.get("parameters") or {}).items()]
     for arm, spec in (resolved.get("arms") or {}).items():
         patched = ((spec or {}).get("patch") or {}).get("parameters") or {}
-        rows += [_parameter_row(name, raw, arm, t) for name, raw in patched.items()]
+        rows += [_parameter_row(name, raw, _arm_label(results, t, arm), t) for name, raw in patched.items()]
     if not rows:
         return ""
     head = [t("parameter"), t("description"), t("distribution_column"), t("median"), t("interval90"),
@@ -473,8 +615,9 @@ def _assumptions(results: ResultsFolder, t: Words) -> str:
     classes = ("", "", "", ' class="n"', ' class="n"', "", ' class="source"')
     body = "".join("<tr>" + "".join(f"<td{css}>{escape(cell)}</td>" for css, cell in zip(classes, row))
                    + "</tr>" for row in rows)
-    return (f"<h2>{escape(t('assumptions'))}</h2><table class=\"assumptions\"><tr>"
-            + "".join(f"<th>{escape(h)}</th>" for h in head) + f"</tr>{body}</table>")
+    head = "".join(f"<th>{escape(h)}</th>" for h in head)
+    return (f"<h2>{escape(t('assumptions'))}</h2><div class=\"table\"><table class=\"assumptions\">"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 def _parameter_row(name: str, raw: Any, arm: str, t: Words) -> list[str]:
@@ -526,6 +669,6 @@ def _provenance(results: ResultsFolder, t: Words) -> str:
         rows.append((t("overrides"), ", ".join(f"{k} = {v}" for k, v in manifest["overrides"].items())))
     files = "".join(f"<tr><td>{escape(path)}</td><td><code>{escape(digest)}</code></td></tr>"
                     for path, digest in (manifest.get("files") or {}).items())
-    return (f"<h2>{escape(t('provenance'))}</h2><table>"
-            + "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in rows) + "</table>"
-            + (f"<h3>{escape(t('files'))}</h3><table>{files}</table>" if files else ""))
+    return (f"<h2>{escape(t('provenance'))}</h2>" + _table([], rows, numeric_from=2)
+            + (f'<h3>{escape(t("files"))}</h3><div class="table"><table>{files}</table></div>'
+               if files else ""))

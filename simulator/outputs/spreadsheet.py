@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from simulator.outputs import metrics
-from simulator.outputs.folder import WORKBOOK_XLSX, ResultsFolder, parse_cell, write_atomically
+from simulator.outputs.folder import WORKBOOKS, ResultsFolder, parse_cell, write_atomically
 from simulator.outputs.metrics import PROBABILITY, Unit
 from simulator.outputs.words import Words
 
@@ -24,14 +24,15 @@ Table = tuple[list[str], list[list], list[Unit]]  # header, rows, the unit of ea
 
 
 def write_workbook(out: Path, lang: str = "en") -> Path:
-    """Write summary.xlsx into `out` from its saved files (replacing it) and return its path.
+    """Write summary.xlsx (summary.da.xlsx in Danish) into `out` from its saved files (replacing it)
+    and return its path.
 
     Raises ScenarioError when `out` holds no summary.json.
     """
     folder = ResultsFolder(out)
     words = Words(lang, folder.summary.get("currency") or "DKK")
     workbook = build_workbook(folder.summary, folder.money, folder.contracts, words)
-    return write_atomically(folder.file(WORKBOOK_XLSX), workbook.save)
+    return write_atomically(folder.file(WORKBOOKS[lang]), workbook.save)
 
 
 def build_workbook(summary: Mapping, money: Sequence[Mapping[str, str]],
