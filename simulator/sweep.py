@@ -398,7 +398,8 @@ def _zone_figure(folder: ResultsFolder, scenario: Scenario, contract: str, varie
                       axes[0, -1], title=f"{len(rows)} designs: investor repaid against payers losing",
                       xlabel="payers' chance of a loss (p_payer_loss)",
                       ylabel="investor's chance of full repayment (p_full_repayment)")
-    figure.suptitle(f"Requirements: {wanted}", fontsize=10)
+    feasible = sum(row[FEASIBLE] for row in rows)
+    figure.suptitle(f"Requirements: {wanted} — {feasible} of {len(rows)} designs meet them all", fontsize=10)
     plots.save(figure, folder.figure(ZONE_FIGURE))
 
 
