@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--contract", required=True, help="the contract to vary")
     sweep.add_argument("--vary", action="append", required=True, metavar="KEY=START:STOP:STEPS",
                        help="a contract field path and its range, e.g. cap=1e7:3e7:5 (repeatable)")
+    sweep.add_argument("--require", action="append", default=[], metavar="METRIC>=X",
+                       help="a requirement every feasible design meets, e.g. p_full_repayment>=0.6 or "
+                            "p_payer_loss<=0.3 (>=, <=, >, <; repeatable)")
     sweep.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
     sweep.set_defaults(command=_sweep)
 
@@ -232,10 +235,14 @@ def _spread(stat: dict, currency: str) -> str:
 
 def _sweep(args: argparse.Namespace) -> int:
     from simulator.outputs.folder import ResultsFolder
-    from simulator.sweep import FIGURE, Vary, sweep
+    from simulator.sweep import FIGURE, ZONE_FIGURE, Requirement, Vary, metric_columns, sweep
 
     _check_minimums(workers=(args.workers, 1))
     varies = [Vary.parse(text) for text in args.vary]
-    path = sweep(args.results, args.contract, varies, args.workers)
-    print(f"{path} and {ResultsFolder(args.results).figure(FIGURE)}")
+    columns = [*metric_columns(), *(v.key for v in varies)]
+    requirements = [Requirement.parse(text, columns) for text in args.require]
+    path = sweep(args.results, args.contract, varies, args.workers, requirements)
+    folder = ResultsFolder(args.results)
+    figures = [folder.figure(FIGURE)] + ([folder.figure(ZONE_FIGURE)] if requirements else [])
+    print(f"{path} and {' and '.join(map(str, figures))}")
     return 0

@@ -11,11 +11,13 @@ gets the issue it would get in a file.
 from __future__ import annotations
 
 import itertools
+import operator
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -32,8 +34,11 @@ from simulator.outputs import metrics
 from simulator.outputs.folder import (MANIFEST_JSON, PARAMETERS, RECORDS_FORMAT, REPLICATION, SWEEP_CSV, ContractKeys, ResultsFolder,
                                       write_csv)
 
-TERMS = "a contract field path such as outcomes.NAME.price, cap, max_multiple or window.until"
+TERMS = ("a contract field path such as outcomes.NAME.price, cap, max_multiple, window.until or "
+         "payers.DEPARTMENT")
 FIGURE = "sweep"  # figures/sweep.png
+ZONE_FIGURE = "sweep_zone"  # figures/sweep_zone.png, with requirements
+FEASIBLE = "feasible"  # sweep.csv's column, with requirements
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,42 @@ class Vary:
         return cls(key, tuple(float(v) for v in np.linspace(start, stop, steps)))
 
 
-def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = None) -> Path:
+_OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
+_REQUIREMENT = re.compile(r"\s*([A-Za-z_][\w.]*)\s*(>=|<=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One condition a design must meet: a column of sweep.csv against a number."""
+
+    column: str
+    operator: str
+    bound: float
+
+    @classmethod
+    def parse(cls, text: str, columns: Sequence[str]) -> "Requirement":
+        """`NAME OP NUMBER`, e.g. `p_full_repayment>=0.6`, with OP one of >=, <=, >, < and NAME one
+        of `columns` (sweep.csv's metric columns, or a varied term)."""
+        match = _REQUIREMENT.fullmatch(text)
+        if match is None or match.group(1) not in columns:
+            found = repr(text) if match is None else f"{match.group(1)!r}, which sweep.csv has no column for"
+            raise ScenarioError([Issue("--require", "", "NAME>=X, NAME<=X, NAME>X or NAME<X with NAME one of "
+                                       + ", ".join(columns), found)])
+        return cls(match.group(1), match.group(2), float(match.group(3)))
+
+    def holds(self, row: Mapping[str, float]) -> bool:
+        """Whether a design's row of sweep.csv meets it (a value that is NaN meets nothing)."""
+        return bool(_OPERATORS[self.operator](row[self.column], self.bound))
+
+    def __str__(self) -> str:
+        return f"{self.column} {self.operator} {self.bound:g}"
+
+
+def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = None,
+          requirements: Sequence["Requirement"] = ()) -> Path:
     """Price every combination of the varied terms on every stored replication; write sweep.csv
-    and figures/sweep.png into `out` and return the CSV's path."""
+    and figures/sweep.png into `out` and return the CSV's path. With `requirements`, sweep.csv
+    says which designs meet them all (`feasible`) and figures/sweep_zone.png draws them."""
     folder = ResultsFolder(out)
     scenario, records = _stored(folder, contract)
     designs = [dict(zip([v.key for v in varies], combination))
@@ -74,11 +112,20 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
     else:
         with ProcessPoolExecutor(max_workers=len(parts)) as pool:
             results = list(pool.map(_price_designs, [pricing] * len(parts), parts))
-    runs = {m.key: np.concatenate([r[m.key] for r in results], axis=1) for m in metrics.swept()}
+    runs = {key: np.concatenate([r[key] for r in results], axis=1) for key in _priced()}
     rows = [[*design.values(), *summary] for design, summary in zip(designs, _design_summaries(runs))]
-    header = [v.key for v in varies] + [_column(m, stat) for m in metrics.swept() for stat in m.sweep]
+    header = [v.key for v in varies] + metric_columns()
+    table = [dict(zip(header, row)) for row in rows]
+    if requirements:
+        feasible = [all(r.holds(row) for r in requirements) for row in table]
+        header.append(FEASIBLE)
+        rows = [[*row, "true" if ok else "false"] for row, ok in zip(rows, feasible)]
+        for row, ok in zip(table, feasible):
+            row[FEASIBLE] = ok
     path = write_csv(folder.file(SWEEP_CSV), header, rows)
-    _figure(folder, varies, [dict(zip(header, row)) for row in rows], contract)
+    _figure(folder, varies, table, contract)
+    if requirements:
+        _zone_figure(folder, scenario, contract, varies, requirements, table)
     return path
 
 
@@ -144,13 +191,16 @@ def with_value(contract: dict, key: str, value: float) -> dict:
     YAML) set to `value`.
 
     A term the file leaves out is added (`cap`, `window.until`, `outcome_fund.reserve`);
-    `investor.principal` scales the disbursements with it; `outcomes.NAME.FIELD` may leave out
+    `investor.principal` scales the disbursements with it; `payers.DEPARTMENT` gives the other of
+    two payers the rest; `outcomes.NAME.FIELD` may leave out
     the metric before a metric's own field (`outcomes.NAME.for_months`).
     """
     raw = json_copy(contract)
     written = int(value) if float(value).is_integer() else float(value)  # as a file writes it
     if key == "investor.principal":
         return _with_principal(raw, key, written)
+    if key.startswith("payers."):
+        return _with_share(raw, key, written)
     *parents, last = _path(raw, key)
     mapping = raw
     for part in parents:
@@ -177,6 +227,20 @@ def _path(raw: dict, key: str) -> list[str]:
     if len(fields) == 1 and metric is not None and fields[0] in metric.required_keys + metric.optional_keys:
         fields = [metric.metric, fields[0]]
     return ["outcomes", name, *fields]
+
+
+def _with_share(raw: dict, key: str, share: float) -> dict:
+    """A payer's share changed and the contract's other payer given the rest: shares sum to 1,
+    so one share of two payers is a term of its own, and a share of more payers is not."""
+    payers = raw.get("payers") if isinstance(raw.get("payers"), dict) else {raw.get("payer"): 1.0}
+    department = key[len("payers."):]
+    if len(payers) != 2 or department not in payers:
+        raise ScenarioError([Issue("--vary", key, "payers.DEPARTMENT with DEPARTMENT one of a contract's two "
+                                   "payers (the other takes the rest)", "payers " + ", ".join(map(str, payers)))])
+    rest = 1 - float(share)
+    raw["payers"] = {name: share if name == department else int(rest) if rest.is_integer() else rest
+                     for name in payers}  # in the contract's order
+    return raw
 
 
 def _with_principal(raw: dict, key: str, principal: float) -> dict:
@@ -223,9 +287,14 @@ class _Pricing:
                                   self.months, self.discount_rates)
 
 
+def _priced() -> tuple[str, ...]:
+    """The `ContractResults` fields the swept metrics summarise (`p_payer_loss` those of `payer_net`)."""
+    return tuple(dict.fromkeys(m.of or m.key for m in metrics.swept()))
+
+
 def _price_designs(pricing: _Pricing, contracts: list[Contract]) -> dict[str, np.ndarray]:
-    """The swept metrics (replications × designs) of some designs."""
-    out = {m.key: np.zeros((pricing.units.replications, len(contracts))) for m in metrics.swept()}
+    """The runs (replications × designs) of the fields the swept metrics summarise, for some designs."""
+    out = {key: np.zeros((pricing.units.replications, len(contracts))) for key in _priced()}
     for d, contract in enumerate(contracts):
         results = pricing.price(contract)
         for key, values in out.items():
@@ -248,16 +317,21 @@ def _column(metric: metrics.Metric, statistic: str) -> str:
     return metric.name if statistic == "share" else f"{metric.name}_{statistic}"
 
 
+def metric_columns() -> list[str]:
+    """The columns of sweep.csv after the varied terms: each swept metric's statistics."""
+    return [_column(m, statistic) for m in metrics.swept() for statistic in m.sweep]
+
+
 def _design_summaries(runs: dict[str, np.ndarray]) -> list[list[float]]:
     """Per design (a column of each metric's runs), the numbers of its row in sweep.csv."""
-    columns = [_statistic(runs[m.key], statistic) for m in metrics.swept() for statistic in m.sweep]
+    columns = [_statistic(m, runs[m.of or m.key], statistic) for m in metrics.swept() for statistic in m.sweep]
     return np.column_stack(columns).tolist()
 
 
-def _statistic(runs: np.ndarray, statistic: str) -> np.ndarray:
+def _statistic(metric: metrics.Metric, runs: np.ndarray, statistic: str) -> np.ndarray:
     """One statistic of each design's runs (the columns of `runs`)."""
     if statistic == "share":
-        return np.mean(runs, axis=0)
+        return np.mean(metric.flags(runs), axis=0)
     if statistic == "p50":
         return np.median(runs, axis=0)  # sweep.csv's median has always been numpy's
     return statistics(runs)[statistic]
@@ -291,3 +365,60 @@ def _figure(folder: ResultsFolder, varies: list[Vary], rows: list[dict], contrac
     path.parent.mkdir(exist_ok=True)
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+MONEY_TERMS = ("price", "cap", "principal", "reserve", "max_per_youth", "up_to", "amount")  # shown in millions
+
+
+def _zone_figure(folder: ResultsFolder, scenario: Scenario, contract: str, varies: list[Vary],
+                 requirements: Sequence[Requirement], rows: list[dict]) -> None:
+    """figures/sweep_zone.png: over two varied terms, how many requirements each design meets
+    (the feasible zone, the scenario's own design marked); beside it, always, the Pareto front of
+    the investor's chance of full repayment against the payers' chance of a loss."""
+    from simulator.outputs import plots
+
+    zone = len(varies) == 2
+    figure, axes = plots.new_figure(1, 2 if zone else 1, width=12 if zone else 6.5, height_per_row=5)
+    wanted = "; ".join(map(str, requirements))
+    if zone:
+        (x, y), currency = varies, scenario.economics.currency
+        met = np.zeros((len(x.values), len(y.values)), dtype=int)
+        for index, row in enumerate(rows):  # itertools.product order: the last term fastest
+            met[divmod(index, len(y.values))] = sum(r.holds(row) for r in requirements)
+        written = scenario.resolved["contracts"][contract]
+        own = tuple(_written_number(written, v.key) for v in varies)
+        scale = [1e6 if v.key.rsplit(".", 1)[-1] in MONEY_TERMS else 1.0 for v in varies]
+        labels = [f"{v.key} (million {currency})" if s != 1.0 else v.key for v, s in zip(varies, scale)]
+        plots.plot_zone(np.array(x.values) / scale[0], np.array(y.values) / scale[1], met, len(requirements),
+                        axes[0, 0], own=tuple(None if o is None else o / s for o, s in zip(own, scale)),
+                        title=f"{contract}: requirements met per design",
+                        xlabel=labels[0], ylabel=labels[1], own_label=_own_label(varies, own))
+    repaid, loss = _column(metrics.by_name("p_full_repayment"), "share"), _column(metrics.by_name("p_payer_loss"), "share")
+    plots.plot_pareto([row[loss] for row in rows], [row[repaid] for row in rows], [row[FEASIBLE] for row in rows],
+                      axes[0, -1], title=f"{len(rows)} designs: investor repaid against payers losing",
+                      xlabel="payers' chance of a loss (p_payer_loss)",
+                      ylabel="investor's chance of full repayment (p_full_repayment)")
+    feasible = sum(row[FEASIBLE] for row in rows)
+    figure.suptitle(f"Requirements: {wanted} — {feasible} of {len(rows)} designs meet them all", fontsize=10)
+    plots.save(figure, folder.figure(ZONE_FIGURE))
+
+
+def _own_label(varies: list[Vary], own: tuple[float | None, ...]) -> str:
+    """What marks the scenario's own design: a star, or a line when one term is a parameter's draw."""
+    if None not in own:
+        return "the scenario's own design"
+    known = [v.key for v, value in zip(varies, own) if value is not None]
+    drawn = [v.key for v, value in zip(varies, own) if value is None]
+    return f"the scenario's own {known[0]} ({drawn[0]} is drawn or left out)" if known else ""
+
+
+def _written_number(contract: dict, key: str) -> float | None:
+    """The value the scenario's file gives the term at `key`, or None (left out, or a `$parameter`)."""
+    if key.startswith("payers."):
+        payers = contract.get("payers") or {contract.get("payer"): 1.0}
+        value = payers.get(key[len("payers."):])
+    else:
+        value = contract
+        for part in _path(contract, key):
+            value = value.get(part) if isinstance(value, dict) else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None

@@ -107,6 +107,8 @@ def test_a_sweep_point_equals_a_fresh_run_with_that_term(tmp_path, workers):
     assert float(point["payer_net_mean"]) == pytest.approx(fresh["payer_net"]["mean"], rel=1e-12)
     assert float(point["p_full_repayment"]) == fresh["p_full_repayment"]
     assert float(point["p_fund_exhausted"]) == fresh["p_fund_exhausted"]
+    assert float(point["p_payer_loss"]) == fresh["p_payer_loss"]
+    assert float(point["p_at_cap"]) == fresh["p_at_cap"] and float(point["p_break_even"]) == fresh["p_break_even"]
     assert float(point["irr_p50"]) == pytest.approx(fresh["irr"]["p50"], rel=1e-9)
     assert float(point["null_effect_payments_mean"]) == pytest.approx(fresh["null_effect_payments"]["mean"],
                                                                      rel=1e-12)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Literal
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -46,6 +48,7 @@ Statistic = Literal[
     "share",  # the share of runs where the flag is set
     "share_and_se",  # that share, and beside it (key + "_se") its standard error
     "share_with_value",  # the share of runs where the metric has a value (is not NaN)
+    "share_below_zero",  # the share of runs where the metric is below zero
     "term",  # a contract term, as the scenario gives it: no statistic of the runs
 ]
 
@@ -63,12 +66,20 @@ class Metric:
     alias: str | None = None  # a second summary.json key with the same value, kept for older readers
     statistic: Statistic = "distribution"  # how summary.json summarises the runs
     of: str | None = None  # the recorded metric whose runs it summarises, when not its own
-    sweep: tuple[str, ...] = ()  # sweep.csv's statistics per design: mean, p05, p50, p95, share
+    sweep: tuple[str, ...] = ()  # sweep.csv's statistics per design: mean, p05, p50, p95, share (of `flags`)
     target: bool = False  # a `simulator sensitivity --target`
 
     def unit_text(self, currency: str) -> str:
         """The unit column of contracts.csv: `DKK, discounted`, `DKK, nominal`, `probability` …"""
         return f"{currency}, {self.money}" if self.unit.is_money else self.unit.en
+
+    def flags(self, runs: np.ndarray) -> np.ndarray:
+        """The runs a share counts: where the flag is set, the metric has a value, or is below zero."""
+        if self.statistic == "share_with_value":
+            return ~np.isnan(runs)
+        if self.statistic == "share_below_zero":
+            return runs < 0
+        return runs.astype(bool)
 
     @property
     def name(self) -> str:
@@ -84,16 +95,18 @@ METRICS: tuple[Metric, ...] = (  # in reading order: summary.json's, the workboo
            money="discounted", column=1, summary="payments_discounted", alias="payments",
            sweep=("mean", "p05", "p95"), target=True),
     Metric("payments_nominal", CURRENCY, "Expected outcome payments, nominal",
-           "Forventede resultatbetalinger, nominelt", money="nominal", column=0, summary="payments_nominal"),
+           "Forventede resultatbetalinger, nominelt", money="nominal", column=0, summary="payments_nominal",
+           sweep=("mean",)),
     Metric("at_cap", PROBABILITY, "Chance the payments reach the cap", "Sandsynlighed for at betalingerne når loftet",
-           column=12, summary="p_at_cap", statistic="share"),
+           column=12, summary="p_at_cap", statistic="share", sweep=("share",)),
     Metric("full_repayment", PROBABILITY, "Chance the investor is repaid in full",
            "Sandsynlighed for at investor får hele beløbet tilbage", column=6, summary="p_full_repayment",
            statistic="share_and_se", sweep=("share",), target=True),
     Metric("irr", ANNUAL_RATE, "Investor's internal rate of return", "Investors interne rente", column=4,
            summary="irr", sweep=("p50",)),
     Metric("multiple", RATIO, "Investor's multiple: received over principal",
-           "Investors multiplum: modtaget i forhold til investeret beløb", column=5, summary="multiple"),
+           "Investors multiplum: modtaget i forhold til investeret beløb", column=5, summary="multiple",
+           sweep=("mean",)),
     Metric("expected_loss", CURRENCY, "Investor's expected loss: principal not repaid",
            "Investors forventede tab: ikke tilbagebetalt beløb", money="nominal", column=7,
            summary="expected_loss", sweep=("mean",)),
@@ -106,6 +119,9 @@ METRICS: tuple[Metric, ...] = (  # in reading order: summary.json's, the workboo
     Metric("payer_net", CURRENCY, "Payers' expected net gain on the contract's youths, after its payments",
            "Betalernes forventede nettogevinst på kontraktens unge efter dens betalinger", money="discounted", column=10,
            summary="payer_net", sweep=("mean", "p05", "p95"), target=True),
+    Metric("payer_loss", PROBABILITY, "Chance the payers lose: their net gain on the contract below zero",
+           "Sandsynlighed for at betalerne taber: deres nettogevinst på kontrakten under nul",
+           summary="p_payer_loss", statistic="share_below_zero", of="payer_net", sweep=("share",)),
     Metric("null_effect_payments", CURRENCY, "Outcome payments to a programme with no effect",
            "Resultatbetalinger til et program uden effekt", money="discounted", column=14,
            summary="null_effect_payments", sweep=("mean",)),
@@ -117,9 +133,9 @@ METRICS: tuple[Metric, ...] = (  # in reading order: summary.json's, the workboo
            column=11, summary="break_even_month"),
     Metric("p_break_even", PROBABILITY, "Chance the payers break even within the horizon",
            "Sandsynlighed for at betalerne når break-even inden for perioden", summary="p_break_even",
-           statistic="share_with_value", of="break_even_month"),
+           statistic="share_with_value", of="break_even_month", sweep=("share",)),
     Metric("guarantee_paid", CURRENCY, "Expected payout of the guarantees", "Forventet udbetaling fra garantierne",
-           money="nominal", column=13, summary="guarantee_paid"),
+           money="nominal", column=13, summary="guarantee_paid", sweep=("mean",)),
     Metric("earned", CURRENCY, "Outcome payments earned before the cap and the maximum multiple",
            "Optjente resultatbetalinger før loft og maksimalt multiplum", money="nominal", column=2),
     Metric("received", CURRENCY, "Received by the investor", "Modtaget af investor", money="nominal",

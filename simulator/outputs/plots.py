@@ -221,6 +221,77 @@ def _wrapped(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width)) if text else text
 
 
+@styled
+def plot_zone(x: Sequence[float], y: Sequence[float], met: np.ndarray, requirements: int,
+              ax: Axes | None = None, *, own: tuple[float | None, float | None] = (None, None),
+              title: str = "", xlabel: str = "", ylabel: str = "", own_label: str = "") -> Axes:
+    """A heat map of how many of `requirements` each design on the grid `x` × `y` meets
+    (`met[i, j]` for x[i], y[j]), the cells that meet them all (the feasible zone) in green; the
+    scenario's own design (`own`) marked with a star, or with a line when one value is unknown."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    ax = ax or new_axes(5.5, 4.2)
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    colours = ListedColormap(["#d9d9d9"] * requirements + ["#2e933c"] if requirements == 1 else
+                             [matplotlib.colormaps["Greys"](0.15 + 0.5 * k / (requirements - 1))
+                              for k in range(requirements)] + ["#2e933c"])
+    norm = BoundaryNorm(np.arange(-0.5, requirements + 1), colours.N)
+    mesh = ax.pcolormesh(_edges(x), _edges(y), np.asarray(met).T, cmap=colours, norm=norm)
+    bar = ax.figure.colorbar(mesh, ax=ax, ticks=range(requirements + 1))
+    bar.set_ticklabels([f"{k} of {requirements}" for k in range(requirements)] + ["all: feasible"])
+    bar.set_label("requirements met")
+    if own[0] is not None and own[1] is not None:
+        ax.plot(*own, marker="*", markersize=14, color="#edae49", markeredgecolor="black", linestyle="",
+                label=own_label)
+    elif own[0] is not None or own[1] is not None:  # the other term is a parameter's draw
+        line = ax.axvline if own[0] is not None else ax.axhline
+        line(own[0] if own[0] is not None else own[1], color="#edae49", linewidth=2.5, linestyle="--",
+             label=own_label)
+    if own != (None, None):
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), fontsize=7)
+    ax.grid(False)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    return ax
+
+
+@styled
+def plot_pareto(loss: Sequence[float], repaid: Sequence[float], feasible: Sequence[bool],
+                ax: Axes | None = None, *, title: str = "", xlabel: str = "", ylabel: str = "") -> Axes:
+    """Each design as a point (x: the payers' chance of a loss, y: the investor's chance of full
+    repayment), the feasible ones in colour, and the Pareto front: the designs no other design
+    beats on both (a lower or equal loss chance with a higher repayment chance, or the reverse)."""
+    ax = ax or new_axes(5.5, 4.2)
+    loss, repaid, feasible = np.asarray(loss, float), np.asarray(repaid, float), np.asarray(feasible, bool)
+    front = pareto_front(loss, repaid)
+    ax.scatter(loss[~feasible], repaid[~feasible], s=14, color="#bdbdbd", label="not feasible")
+    ax.scatter(loss[feasible], repaid[feasible], s=18, color="#2e933c", label="feasible: meets every requirement")
+    ax.step(loss[front], repaid[front], where="post", color="#1f5fa8", linewidth=1.4, label="Pareto front")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel, xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
+    percent = FuncFormatter(lambda value, _: f"{value:.0%}")
+    ax.xaxis.set_major_formatter(percent)
+    ax.yaxis.set_major_formatter(percent)
+    ax.legend(loc="upper left", fontsize=7)
+    return ax
+
+
+def pareto_front(loss: np.ndarray, repaid: np.ndarray) -> np.ndarray:
+    """The indices of the designs that no other design dominates (a loss chance no higher and a
+    repayment chance no lower, one of them strictly), by lowest loss chance first."""
+    front: list[int] = []
+    for i in np.lexsort((-repaid, loss)):  # by loss chance, then the higher repayment chance first
+        if not front or repaid[i] > repaid[front[-1]] or (loss[i], repaid[i]) == (loss[front[-1]], repaid[front[-1]]):
+            front.append(int(i))
+    return np.array(front, dtype=np.int64)
+
+
+def _edges(centres: np.ndarray) -> np.ndarray:
+    """Cell edges around evenly or unevenly spaced centres (one centre: a cell of width 1)."""
+    if len(centres) == 1:
+        return np.array([centres[0] - 0.5, centres[0] + 0.5])
+    middles = (centres[1:] + centres[:-1]) / 2
+    return np.concatenate([[2 * centres[0] - middles[0]], middles, [2 * centres[-1] - middles[-1]]])
+
+
 def _cycle() -> Iterator[str]:
     while True:
         yield from COLOURS

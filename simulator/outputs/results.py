@@ -148,8 +148,8 @@ def _summarise(metric: metrics.Metric, values: np.ndarray) -> dict:
         return {name: _share(values)}
     if metric.statistic == "share_and_se":
         return {name: _share(values), f"{name}_se": _share_se(values)}
-    if metric.statistic == "share_with_value":
-        return {name: _share(~np.isnan(values))}
+    if metric.statistic in ("share_with_value", "share_below_zero"):
+        return {name: _share(metric.flags(values))}
     raise ValueError(f"metric {metric.key}: no statistic {metric.statistic!r}")
 
 
