@@ -123,7 +123,7 @@ def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = No
         for row, ok in zip(table, feasible):
             row[FEASIBLE] = ok
     path = write_csv(folder.file(SWEEP_CSV), header, rows)
-    _figure(folder, varies, table, contract)
+    _figure(folder, scenario, varies, table, contract)
     if requirements:
         _zone_figure(folder, scenario, contract, varies, requirements, table)
     return path
@@ -337,12 +337,19 @@ def _statistic(metric: metrics.Metric, runs: np.ndarray, statistic: str) -> np.n
     return statistics(runs)[statistic]
 
 
-def _figure(folder: ResultsFolder, varies: list[Vary], rows: list[dict], contract: str) -> None:
-    """P(full repayment) and payer_net against the first varied term (a line per other combination)."""
-    import matplotlib
+def _figure(folder: ResultsFolder, scenario: Scenario, varies: list[Vary], rows: list[dict], contract: str) -> None:
+    """figures/sweep.png: the investor's chance of full repayment and the payers' net savings
+    against the first varied term, a line per value of the other terms (at most 12), money in
+    millions, the scenario's own value of the first term marked."""
+    from simulator.outputs import plots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    currency = scenario.economics.currency
+    own = tuple(_written_number(scenario.resolved["contracts"][contract], v.key) for v in varies)
+    units = [_money_unit(v) for v in varies]  # (scale, word) per term: millions, thousands or as written
+    scale = [unit[0] for unit in units]
+
+    def shown(vary: Vary, value: float, k: int) -> str:
+        return f"{value / scale[k]:g} {units[k][1]} {currency}" if scale[k] != 1.0 else f"{value:g}"
 
     first = varies[0].key
     repaid = _column(metrics.by_name("p_full_repayment"), "share")
@@ -350,21 +357,34 @@ def _figure(folder: ResultsFolder, varies: list[Vary], rows: list[dict], contrac
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault(tuple(row[v.key] for v in varies[1:]), []).append(row)
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    figure, axes = plots.new_figure(1, 2, width=11, height_per_row=4.2)
+    left, right = axes[0, 0], axes[0, 1]
     for others, group in list(groups.items())[:12]:
-        label = ", ".join(f"{v.key}={value:g}" for v, value in zip(varies[1:], others)) or None
-        x = [row[first] for row in group]
-        left.plot(x, [row[repaid] for row in group], marker="o", label=label)
-        right.plot(x, [row[net] for row in group], marker="o", label=label)
-    left.set(xlabel=first, ylabel="P(full repayment)", ylim=(-0.02, 1.02), title=contract)
-    right.set(xlabel=first, ylabel="payers' net savings (discounted)", title=contract)
+        label = ", ".join(f"{v.key} = {shown(v, value, k)}" for k, (v, value) in enumerate(zip(varies[1:], others), 1))
+        x = [row[first] / scale[0] for row in group]
+        left.plot(x, [row[repaid] for row in group], marker="o", label=label or None)
+        right.plot(x, [row[net] / 1e6 for row in group], marker="o", label=label or None)
+    xlabel = f"{first} ({units[0][1]} {currency})" if scale[0] != 1.0 else first
+    left.set(xlabel=xlabel, ylabel="chance the investor is repaid in full", ylim=(-0.02, 1.02),
+             title=f"{contract}: repaid in full")
+    right.set(xlabel=xlabel, ylabel=f"payers' net savings, mean (million {currency}, discounted)",
+              title=f"{contract}: payers' net on the contract's youths")
     right.axhline(0, color="grey", linewidth=0.8)
-    if len(varies) > 1:
-        right.legend(fontsize="small")
-    path = folder.figure(FIGURE)
-    path.parent.mkdir(exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    for ax in (left, right):
+        if own[0] is not None:
+            ax.axvline(own[0] / scale[0], color="#edae49", linewidth=2, linestyle="--",
+                       label="the scenario's own value" if ax is right else None)
+    if len(varies) > 1 or own[0] is not None:
+        right.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+    plots.save(figure, folder.figure(FIGURE))
+
+
+def _money_unit(vary: Vary) -> tuple[float, str]:
+    """How a varied money term is shown: in millions from a million, in thousands from a thousand."""
+    if vary.key.rsplit(".", 1)[-1] not in MONEY_TERMS:
+        return 1.0, ""
+    largest = max(abs(value) for value in vary.values)
+    return (1e6, "million") if largest >= 1e6 else (1e3, "thousand") if largest >= 1e3 else (1.0, "")
 
 
 MONEY_TERMS = ("price", "cap", "principal", "reserve", "max_per_youth", "up_to", "amount")  # shown in millions
