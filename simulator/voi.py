@@ -19,7 +19,7 @@ posterior draws, from a fixed seed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -78,7 +78,7 @@ def decision(folder: ResultsFolder, arm: str | None = None, perspective: str = "
     chosen = arm or (others[0] if others else None)
     if chosen not in others:
         raise ScenarioError([Issue("--arm", "", "one of " + (", ".join(others) or "(none: the scenario has "
-                                   "only its baseline)"), repr(arm))])
+                                   "only its baseline)"), repr(arm) if arm else "no arm to adopt")])
     departments = scenario.economics.departments
     keys = [*dict.fromkeys(d.split(".")[0] for d in departments), *departments, "total"]
     if perspective not in keys:
@@ -114,8 +114,7 @@ def value_of_information(folder: ResultsFolder, arm: str | None = None, perspect
         return Value(name, estimate, se, smooth.r2, smooth.residual_z)
 
     singles = sorted((value(name, [name]) for name in parameters), key=lambda v: -v.evppi)
-    made = Decision(chosen.arm, chosen.baseline, chosen.perspective, chosen.currency, y[kept])
-    return made, [*singles, *(value(GROUP_JOIN.join(g), g) for g in members), value(ALL, list(parameters))]
+    return replace(chosen, net_benefit=y[kept]), [*singles, *(value(GROUP_JOIN.join(g), g) for g in members), value(ALL, list(parameters))]
 
 
 def _group(text: str, parameters: dict[str, np.ndarray]) -> list[str]:
