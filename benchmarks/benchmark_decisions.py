@@ -1,4 +1,5 @@
-"""Speed of the decisions made on stored runs: `simulator sensitivity RESULTS_DIR` (the metamodel).
+"""Speed of the decisions made on stored runs: `simulator sensitivity RESULTS_DIR` (the metamodel)
+and `simulator voi RESULTS_DIR` (every parameter's EVPPI, two groups and the EVPI).
 
 Prints figures; it is never part of the test suite. Usage:
 
@@ -24,6 +25,8 @@ ANALYSES = {
     "sensitivity (metamodel), payer_net of havnen_outcomes": ["sensitivity", "{results}", "--contract",
                                                                "havnen_outcomes"],
     "sensitivity (metamodel), position:total": ["sensitivity", "{results}", "--target", "position:total"],
+    "voi, every parameter, two groups and ALL": ["voi", "{results}", "--group", "hf_housing_hr,hf_retention_hr",
+                                                "--group", "jf_activity_hr,act_activity_hr,selfmgmt_hr"],
 }
 
 

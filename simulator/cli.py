@@ -107,6 +107,20 @@ def _parser() -> argparse.ArgumentParser:
                              help="output folder of a re-run (default results/<scenario>, or the results "
                                   "folder given)")
     sensitivity.set_defaults(command=_sensitivity)
+
+    voi = commands.add_parser("voi", help="value of information: which uncertainty is worth resolving before "
+                              "deciding, from the stored runs")
+    voi.add_argument("results", type=Path, help="a results folder written by simulator run")
+    voi.add_argument("--arm", default=None, help="the arm adopted with its contracts, against the baseline "
+                                                 "(default: the first arm that is not the baseline)")
+    voi.add_argument("--perspective", default="total",
+                     help="whose position after contracts is the net benefit: a department, a level "
+                          "(e.g. municipality) or total (default total)")
+    voi.add_argument("--group", action="append", default=[], metavar="A,B",
+                     help="also the EVPPI of these parameters together (repeatable)")
+    voi.add_argument("--seed", type=int, default=0,
+                     help="seed of the smooths' posterior draws, for the standard errors (default 0)")
+    voi.set_defaults(command=_voi)
     return parser
 
 
@@ -195,6 +209,17 @@ def _sensitivity(args: argparse.Namespace) -> int:
     print(run_sensitivity(scenario, out, method="sobol" if method == "sobol" else "tornado", target=args.target,
                           contract=args.contract, runs=args.runs, samples=args.samples, seed=args.seed,
                           workers=args.workers))
+    return 0
+
+
+def _voi(args: argparse.Namespace) -> int:
+    from simulator.outputs.folder import ResultsFolder
+    from simulator.voi import value_of_information, write_voi
+
+    _check_minimums(seed=(args.seed, 0))
+    folder = ResultsFolder(args.results)
+    decision, values = value_of_information(folder, args.arm, args.perspective, args.group, args.seed)
+    print(write_voi(folder, decision, values))
     return 0
 
 

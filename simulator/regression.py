@@ -1,19 +1,22 @@
 """Smooth regressions of a per-run result on the runs' parameter draws: estimates of E[Y | X].
 
 `simulator sensitivity` (first-order variance shares) needs the conditional mean of a result
-given a parameter, estimated from the stored runs alone; value of information (EVPPI) needs the
-same for one or two parameters (Strong, Oakley & Brennan 2014, Med Decis Making 34:311–326):
+given a parameter, estimated from the stored runs alone; `simulator voi` (EVPPI) needs the same
+for one parameter or a group (Strong, Oakley & Brennan 2014, Med Decis Making 34:311–326):
 
 - one parameter: a penalised cubic regression spline — a one-dimensional GAM. Cubic B-splines on
   20 equal segments of the parameter's rank, a second-difference penalty (Eilers & Marx's
   P-spline) whose weight is chosen by generalised cross-validation. Working on ranks makes the
   fit the same for any distribution of the parameter and keeps the basis well conditioned.
 - two parameters: the tensor product of two such splines (8 segments each), one penalty weight.
-  (Larger groups need a Gaussian process, as Strong et al. use; not here until a command needs it.)
+- three or more: a Gaussian process on the ranks (the method Strong et al. use for larger
+  groups): a squared-exponential kernel with one length scale per parameter and a noise term,
+  its hyperparameters by maximum marginal likelihood on a subset of the runs.
 
 Each fit carries what its uncertainty needs (posterior draws of the fitted values, as Strong et
-al. draw from a GAM's posterior) and a check of its residuals. Splines are written here in numpy
-and scipy (a dozen lines of linear algebra whose every step can be checked). This module draws
+al. draw from a GAM's posterior) and a check of its residuals. Splines and the Gaussian process
+are written here in numpy and scipy (a few dozen lines of linear algebra whose every step can be
+checked, and no further dependency). This module draws
 random numbers only from a Generator it is given.
 """
 from __future__ import annotations
@@ -24,12 +27,16 @@ from typing import Callable
 import numpy as np
 from numpy.typing import NDArray
 from scipy.interpolate import BSpline
+from scipy.linalg import cho_factor, cho_solve, eigh
+from scipy.optimize import minimize
 from scipy.stats import rankdata
 
 SEGMENTS_ONE = 20  # a smooth of one parameter: cubic pieces on 20 equal rank segments
 SEGMENTS_TWO = 8  # per parameter in a tensor product: 11 × 11 = 121 coefficients
 PENALTIES = np.logspace(-6, 5, 45)  # GCV's grid of penalty weights, relative to the basis' size
 RESIDUAL_BINS = 10  # the residual check: mean residual in tenths of each parameter's range
+GP_MAX_RUNS = 1500  # a Gaussian process is cubic in the runs: fitted to at most this many
+GP_TUNING_RUNS = 300  # its length scales and noise are found on this many (as Strong et al. do)
 
 Array = NDArray[np.float64]
 
@@ -53,7 +60,8 @@ class Fit:
 
 
 def fit(x: Array, y: Array) -> Fit:
-    """The smooth of `y` (runs,) on the columns of `x` (runs, one or two parameters)."""
+    """The smooth of `y` (runs,) on the columns of `x` (runs, parameters): a spline for one or
+    two parameters, a Gaussian process for more."""
     x = np.asarray(x, dtype=float).reshape(len(y), -1)
     y = np.asarray(y, dtype=float)
     u = np.column_stack([ranks(column) for column in x.T])
@@ -62,7 +70,7 @@ def fit(x: Array, y: Array) -> Fit:
     elif u.shape[1] == 2:
         basis, penalty = _tensor(u[:, 0], u[:, 1])
     else:
-        raise ValueError(f"a smooth of one or two parameters, not {u.shape[1]}")
+        return _gaussian_process(u, y)
     return _penalised(basis, penalty, y, u)
 
 
@@ -118,6 +126,74 @@ def _penalised(basis: Array, penalty: Array, y: Array, u: Array) -> Fit:
         return (coefficients[None, :] + rng.standard_normal((k, len(coefficients))) @ root.T) @ basis.T
 
     return Fit(fitted, edf, noise, _r2(y, fitted), residual_z(u, y - fitted), draw)
+
+
+def _gaussian_process(u: Array, y: Array) -> Fit:
+    """A Gaussian process on the ranks: s² exp(−½ Σ_j (Δu_j / l_j)²) + σ² for equal runs.
+
+    The hyperparameters (s², every l_j, σ²) maximise the marginal likelihood of GP_TUNING_RUNS
+    runs (exact gradients, L-BFGS); the process is then conditioned on at most GP_MAX_RUNS runs
+    (evenly spaced: the runs are exchangeable) and its latent mean, without the runs' own noise,
+    predicted at every run.
+    """
+    n, d = u.shape
+    centre, spread = float(np.mean(y)), float(np.std(y)) or 1.0
+    z = (y - centre) / spread
+    train = np.linspace(0, n - 1, min(n, GP_MAX_RUNS)).astype(int)
+    tuning = train[np.linspace(0, len(train) - 1, min(len(train), GP_TUNING_RUNS)).astype(int)]
+    theta = _tune(u[tuning], z[tuning])
+    signal, scales, noise = np.exp(theta[0]), np.exp(theta[1:-1]), np.exp(theta[-1])
+
+    def kernel(a: Array, b: Array) -> Array:
+        return signal * np.exp(-0.5 * _squared_distances(a / scales, b / scales))
+
+    k_train = kernel(u[train], u[train])
+    factor = cho_factor(k_train + noise * np.eye(len(train)), lower=True)
+    cross = kernel(u[train], u)  # (train, runs)
+    fitted_z = cross.T @ cho_solve(factor, z[train])
+    covariance = kernel(u, u) - cross.T @ cho_solve(factor, cross)
+    # effective degrees of freedom: the trace of the hat matrix K (K + σ²I)⁻¹ on the training runs
+    edf = float(np.trace(cho_solve(factor, k_train)))
+    # a root of the posterior covariance from its eigenvalues above 1e-10 of the prior's: the rest
+    # move a draw by less than 1e-5 of the prior spread, and leaving them out is several times faster
+    values, vectors = eigh((covariance + covariance.T) / 2, subset_by_value=(1e-10 * signal, np.inf), driver="evr")
+    root = vectors * np.sqrt(values)
+    fitted = centre + spread * fitted_z
+
+    def draw(k: int, rng: np.random.Generator) -> Array:
+        return fitted[None, :] + spread * (rng.standard_normal((k, root.shape[1])) @ root.T)
+
+    return Fit(fitted, edf, float(noise) * spread ** 2, _r2(y, fitted), residual_z(u, y - fitted), draw)
+
+
+def _tune(u: Array, z: Array) -> Array:
+    """log(s², l_1 … l_d, σ²) maximising the marginal likelihood of standardised `z` at `u`."""
+    n, d = u.shape
+    differences = (u[:, None, :] - u[None, :, :]) ** 2  # (n, n, d)
+
+    def negative_log_likelihood(theta: Array) -> tuple[float, Array]:
+        signal, scales, noise = np.exp(theta[0]), np.exp(theta[1:-1]), np.exp(theta[-1])
+        k_f = signal * np.exp(-0.5 * differences @ (1.0 / scales ** 2))
+        try:
+            factor = cho_factor(k_f + noise * np.eye(n), lower=True)
+        except np.linalg.LinAlgError:
+            return 1e10, np.zeros_like(theta)
+        alpha = cho_solve(factor, z)
+        value = 0.5 * z @ alpha + float(np.sum(np.log(np.diag(factor[0])))) + 0.5 * n * np.log(2 * np.pi)
+        inner = np.outer(alpha, alpha) - cho_solve(factor, np.eye(n))  # dL/dθ = ½ tr(inner · dK/dθ)
+        weighted = inner * k_f
+        gradient = np.concatenate([[np.sum(weighted)],
+                                   np.einsum("ij,ijk->k", weighted, differences) / scales ** 2,
+                                   [noise * np.trace(inner)]])
+        return float(value), -0.5 * gradient
+
+    start = np.concatenate([[0.0], np.full(d, np.log(0.5)), [np.log(0.5)]])
+    bounds = [(np.log(1e-4), np.log(1e2))] + [(np.log(1e-2), np.log(1e3))] * d + [(np.log(1e-8), np.log(10.0))]
+    return minimize(negative_log_likelihood, start, jac=True, method="L-BFGS-B", bounds=bounds).x
+
+
+def _squared_distances(a: Array, b: Array) -> Array:
+    return np.maximum(np.sum(a ** 2, 1)[:, None] + np.sum(b ** 2, 1)[None, :] - 2 * a @ b.T, 0.0)
 
 
 def _r2(y: Array, fitted: Array) -> float:

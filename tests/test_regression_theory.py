@@ -67,16 +67,18 @@ def test_a_missed_trend_shows_in_the_residual_check():
     assert residual_z(ranks(x)[:, None], y - y.mean()) > 10
 
 
-def test_two_parameters_recover_a_joint_mean():
-    """E[Y | X1, X2] = X1 X2 (an interaction no one parameter shows): the tensor spline explains
-    its variance, R² near Var(X1 X2)/Var(Y)."""
+def test_two_and_more_parameters_recover_a_joint_mean():
+    """E[Y | X1, X2] = X1 X2 (an interaction no one parameter shows): the tensor spline and the
+    Gaussian process (three parameters, one of them idle) both explain its variance, R² near
+    Var(X1 X2)/Var(Y), and the noise variance near 0.2²."""
     rng = np.random.default_rng(3)
     n = 600
     x = rng.uniform(-1, 1, (n, 3))
     y = x[:, 0] * x[:, 1] + rng.normal(0, 0.2, n)
     expected = (1 / 9) / (1 / 9 + 0.04)
-    for columns in ([0, 1],):
+    for columns in ([0, 1], [0, 1, 2]):
         smooth = fit(x[:, columns], y)
         assert smooth.r2 == pytest.approx(expected, abs=0.05), f"{columns}: R² {smooth.r2:.3f}"
+        assert smooth.noise_variance == pytest.approx(0.04, rel=0.2) and smooth.residuals_ok
         truth = x[:, 0] * x[:, 1]
         assert np.sqrt(np.mean((smooth.fitted - truth) ** 2)) < 0.1

@@ -5,6 +5,7 @@
     summary.json, occupancy.csv, money.csv, contracts.csv, replications.csv   (outputs/results.py)
     report.html, summary.xlsx, figures/                                       (outputs/report.py)
     sweep.csv, sensitivity.csv, sobol.csv, metamodel.csv  (`simulator sweep`, `simulator sensitivity`)
+    voi.csv  (`simulator voi`)
     compare.csv, compare.html, figures/compare.png        (`simulator compare`, in a folder of its own)
 
 Every file is written under a temporary name and then renamed, so a crash never leaves half a
@@ -61,10 +62,11 @@ SOBOL_CSV = "sobol.csv"
 COMPARE_CSV = "compare.csv"  # `simulator compare`, in its own --out folder: never cleared by a run
 COMPARE_HTML = "compare.html"
 METAMODEL_CSV = "metamodel.csv"  # first-order variance shares from the stored runs
+VOI_CSV = "voi.csv"  # `simulator voi`: the value of resolving each parameter before deciding
 CHUNK_SHA256 = "chunk_sha256"  # the manifest's {chunk file name: sha256 of its bytes}
 RESULT_FILES = (MANIFEST_JSON, SUMMARY_JSON, OCCUPANCY_CSV, MONEY_CSV, CONTRACTS_CSV, REPLICATIONS_CSV,
                 REPORT_HTML, REPORT_DA_HTML, WORKBOOK_XLSX, WORKBOOK_DA_XLSX, SWEEP_CSV, SENSITIVITY_CSV,
-                SOBOL_CSV, METAMODEL_CSV)  # what a new run clears
+                SOBOL_CSV, METAMODEL_CSV, VOI_CSV)  # what a new run clears
 
 # --- The records: a replication's arrays; a chunk stacks them along a first, replication axis -------
 
@@ -471,3 +473,7 @@ class ResultsFolder:
     @cached_property
     def metamodel(self) -> list[dict[str, str]]:
         return _read_rows(self.file(METAMODEL_CSV))
+
+    @cached_property
+    def voi(self) -> list[dict[str, str]]:
+        return _read_rows(self.file(VOI_CSV))

@@ -292,6 +292,26 @@ def _edges(centres: np.ndarray) -> np.ndarray:
     return np.concatenate([[2 * centres[0] - middles[0]], middles, [2 * centres[-1] - middles[-1]]])
 
 
+
+
+@styled
+def plot_information_rank(names: Sequence[str], shares: Sequence[float], ax: Axes | None = None, *,
+                          title: str = "", xlabel: str = "",
+                          number: Callable[[float], str] = lambda share: f"{share:.0%}") -> Axes:
+    """Each parameter's (or group's) EVPPI as a share of the EVPI, largest on top, each bar labelled."""
+    ax = ax or new_axes(height=max(2.5, 0.35 * len(names) + 1.2))
+    order = sorted(range(len(names)), key=lambda i: -shares[i])
+    values = [shares[i] for i in order]
+    bars = ax.barh(range(len(order)), values, color=COLOURS[0], height=0.7)
+    ax.bar_label(bars, [number(v) for v in values], padding=3, fontsize=8)
+    ax.set_yticks(range(len(order)), [names[i] for i in order])
+    ax.invert_yaxis()
+    ax.set_xlim(0, max([1.0, *values]) * 1.12)
+    ax.set(title=title, xlabel=xlabel)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value)))
+    return ax
+
+
 def _cycle() -> Iterator[str]:
     while True:
         yield from COLOURS

@@ -68,7 +68,7 @@ def write_report(out: Path, lang: str = "en") -> Path:
     figures = _Figures(results, lang)
     body = [_title(results, words), _headline(results, words), _who_pays(results, words, figures),
             _cash_flow(results, words, figures), _states(results, words, figures),
-            _distributions(results, words, figures), _metamodel(results, words, figures),
+            _distributions(results, words, figures), _metamodel(results, words, figures), _voi(results, words, figures),
             _sensitivity(results, words, figures), _sobol(results, words, figures), _assumptions(results, words),
             _provenance(results, words)]
     css = resources.files(__package__).joinpath("report.css").read_text(encoding="utf-8")
@@ -563,6 +563,28 @@ def _metamodel(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     intro = t("metamodel_intro", target=target, runs=rows[0]["runs"], base=t.value(unit, base), explained=explained)
     return "\n".join([f"<h2>{escape(t('metamodel'))}</h2>", f"<p>{escape(intro)}</p>",
                       figures.embed("tornado_metamodel", ax.figure, t("metamodel")), table])
+
+
+def _voi(results: ResultsFolder, t: Words, figures: _Figures) -> str:
+    """The value of information from voi.csv (`simulator voi RESULTS_DIR`): each EVPPI and its
+    share of the EVPI, the row ALL."""
+    rows = results.voi
+    if not rows or rows[-1]["parameter"] != "ALL":
+        return ""
+    evpi = float(rows[-1]["evppi"])
+
+    def share(row: Mapping[str, str]) -> float:
+        return float(row["evppi"]) / evpi if evpi > 0 else 0.0
+
+    ranked = rows[:-1]
+    ax = plots.plot_information_rank([r["parameter"] for r in ranked], [share(r) for r in ranked],
+                                     xlabel=t("evppi_share"), number=t.percent)
+    table = _table([t("parameter"), t("evppi"), "±", t("evppi_share")],
+                   [[r["parameter"], t.money(float(r["evppi"])), t.money(float(r["se"])), t.percent(share(r))]
+                    for r in rows], numeric_from=1)
+    intro = t("voi_intro", evpi=t.money(evpi))
+    return "\n".join([f"<h2>{escape(t('voi'))}</h2>", f"<p>{escape(intro)}</p>",
+                      figures.embed("information_rank", ax.figure, t("voi")), table])
 
 
 def _sobol(results: ResultsFolder, t: Words, figures: _Figures) -> str:
