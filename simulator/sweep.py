@@ -15,7 +15,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 import numpy as np
 
@@ -31,9 +31,11 @@ from simulator.language.scenario import Contract, Scenario, bind
 from simulator.outputs import metrics
 from simulator.outputs.folder import (MANIFEST_JSON, PARAMETERS, RECORDS_FORMAT, REPLICATION, SWEEP_CSV, ContractKeys, ResultsFolder,
                                       write_csv)
+from simulator.progress import progress
 
 TERMS = "a contract field path such as outcomes.NAME.price, cap, max_multiple or window.until"
 FIGURE = "sweep"  # figures/sweep.png
+PARTS_PER_WORKER = 4  # the designs are shared out in parts, so that the bar moves and workers end together
 
 
 @dataclass(frozen=True)
@@ -57,23 +59,21 @@ class Vary:
         return cls(key, tuple(float(v) for v in np.linspace(start, stop, steps)))
 
 
-def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = None) -> Path:
+def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = None, shown: bool = False) -> Path:
     """Price every combination of the varied terms on every stored replication; write sweep.csv
-    and figures/sweep.png into `out` and return the CSV's path."""
+    and figures/sweep.png into `out` and return the CSV's path (`shown`: a bar over the designs
+    priced, on a terminal)."""
     folder = ResultsFolder(out)
     scenario, records = _stored(folder, contract)
     designs = [dict(zip([v.key for v in varies], combination))
                for combination in itertools.product(*[v.values for v in varies])]
     contracts = contract_designs(scenario, contract, varies)  # every design checked before any work
     pricing = _Pricing.of(scenario, Layout.of(scenario), contract, records)
-    workers = workers or os.cpu_count() or 1
-    shares = np.array_split(np.arange(len(designs)), min(workers, len(designs)))
-    parts = [[contracts[d] for d in share] for share in shares]
-    if len(parts) == 1:
-        results = [_price_designs(pricing, parts[0])]
-    else:
-        with ProcessPoolExecutor(max_workers=len(parts)) as pool:
-            results = list(pool.map(_price_designs, [pricing] * len(parts), parts))
+    results = []
+    with progress(len(designs), "designs priced", "design", shown=shown) as advance:
+        for count, priced in _priced(pricing, contracts, min(workers or os.cpu_count() or 1, len(designs))):
+            results.append(priced)
+            advance(count)
     runs = {m.key: np.concatenate([r[m.key] for r in results], axis=1) for m in metrics.swept()}
     rows = [[*design.values(), *summary] for design, summary in zip(designs, _design_summaries(runs))]
     header = [v.key for v in varies] + [_column(m, stat) for m in metrics.swept() for stat in m.sweep]
@@ -221,6 +221,33 @@ class _Pricing:
         """A design priced on every replication at once."""
         return price_replications(contract, self.values, self.units, self.baseline_units, self.savings,
                                   self.months, self.discount_rates)
+
+
+def _priced(pricing: _Pricing, contracts: list[Contract], workers: int
+            ) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
+    """The swept metrics of the designs, part by part in their order, with each part's number of
+    designs: one design at a time on one worker; else parts of a few designs for each worker,
+    which receives `pricing` once."""
+    if workers == 1:
+        for contract in contracts:
+            yield 1, _price_designs(pricing, [contract])
+        return
+    shares = np.array_split(np.arange(len(contracts)), min(len(contracts), PARTS_PER_WORKER * workers))
+    parts = [[contracts[d] for d in share] for share in shares]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_set_worker_pricing, initargs=(pricing,)) as pool:
+        yield from zip(map(len, parts), pool.map(_worker_designs, parts))
+
+
+_WORKER_PRICING: _Pricing | None = None
+
+
+def _set_worker_pricing(pricing: _Pricing) -> None:
+    global _WORKER_PRICING
+    _WORKER_PRICING = pricing
+
+
+def _worker_designs(contracts: list[Contract]) -> dict[str, np.ndarray]:
+    return _price_designs(_WORKER_PRICING, contracts)
 
 
 def _price_designs(pricing: _Pricing, contracts: list[Contract]) -> dict[str, np.ndarray]:
