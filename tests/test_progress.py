@@ -1,6 +1,7 @@
-"""Progress bars, as a user sees them: through a pseudo-terminal the long commands (`run`,
-`sensitivity` re-running settings or reading stored runs, `sweep`) show a bar with a percentage
-on stderr; through a pipe they show none; and the files they write are the same either way.
+"""Progress bars, as a user sees them: through a pseudo-terminal the long commands (`run`, its
+replications and its reports, `sensitivity` re-running settings or reading stored runs, `sweep`)
+show a bar with a percentage on stderr; through a pipe they show none; and the files they write
+are the same either way.
 """
 from __future__ import annotations
 
@@ -109,6 +110,8 @@ def test_run_sweep_and_stored_run_sensitivity_show_bars_only_on_a_terminal(tmp_p
     _, bar = simulator(["run", "tiny.yaml", "--runs", "24", "--workers", "1", "--out", "a", "--no-report"],
                        tmp_path, terminal=True)
     assert "replications" in bar and "100%" in bar
+    _, bar = simulator(["run", "tiny.yaml", "--runs", "24", "--workers", "1", "--out", "b"], tmp_path, terminal=True)
+    assert "reports" in bar and "1/1" in bar  # the report takes a few seconds after the replications
     folder = tmp_path / "a"
     sweep = ["sweep", "a", "--contract", "housed", "--vary", "outcomes.housed_months.price=10000:20000:3",
              "--workers", "2"]
