@@ -52,9 +52,13 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None, *, runs:
     write_results(out, scenario)
     if report:
         from simulator.outputs.report import languages, write_readable  # matplotlib: only when it draws
+        from simulator.progress import progress as bar
 
-        for language in languages(out, lang):
-            write_readable(out, language)
+        written = languages(out, lang)
+        with bar(len(written), "reports", "report", shown=progress) as advance:  # a few seconds each
+            for language in written:
+                write_readable(out, language)
+                advance(1)
     return ResultsFolder(out)
 
 

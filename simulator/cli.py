@@ -201,14 +201,14 @@ def _sensitivity(args: argparse.Namespace) -> int:
                                        "metamodel reads its stored runs); to re-run a scenario file use "
                                        "--method rerun or sobol", "a file" if source.exists() else "nothing there")])
         folder = ResultsFolder(source)
-        target, runs, shares = metamodel(folder, args.target, args.contract, args.seed)
+        target, runs, shares = metamodel(folder, args.target, args.contract, args.seed, shown=True)
         print(write_metamodel(folder, target, runs, shares))
         return 0
     scenario = ResultsFolder(source).scenario() if stored else load_scenario(args.source)
     out = args.out or (source if stored else Path("results") / source.stem)
     print(run_sensitivity(scenario, out, method="sobol" if method == "sobol" else "tornado", target=args.target,
                           contract=args.contract, runs=args.runs, samples=args.samples, seed=args.seed,
-                          workers=args.workers))
+                          workers=args.workers, shown=True))
     return 0
 
 
@@ -266,7 +266,7 @@ def _sweep(args: argparse.Namespace) -> int:
     varies = [Vary.parse(text) for text in args.vary]
     columns = [*metric_columns(), *(v.key for v in varies)]
     requirements = [Requirement.parse(text, columns) for text in args.require]
-    path = sweep(args.results, args.contract, varies, args.workers, requirements)
+    path = sweep(args.results, args.contract, varies, args.workers, requirements, shown=True)
     folder = ResultsFolder(args.results)
     figures = [folder.figure(FIGURE)] + ([folder.figure(ZONE_FIGURE)] if requirements else [])
     print(f"{path} and {' and '.join(map(str, figures))}")

@@ -12,12 +12,11 @@ import contextlib
 import dataclasses
 import gc
 import os
-import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from simulator import __version__
 from simulator.outputs.records import Layout, record_replications
@@ -25,6 +24,7 @@ from simulator.engine.model import simulate
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.scenario import Scenario
 from simulator.outputs.folder import CHUNK_SHA256, MANIFEST_JSON, RECORDS_FORMAT, ResultsFolder
+from simulator.progress import Advance, progress
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,8 +58,11 @@ def simulate_chunk(scenario: Scenario, seed: int, replications: list[int], runs:
             gc.enable()
 
 
-def run(scenario: Scenario, out: Path, options: RunOptions) -> dict:
+def run(scenario: Scenario, out: Path, options: RunOptions, advance: Advance | None = None) -> dict:
     """Run (or complete) the replications of `scenario` into `out`; returns the final manifest.
+
+    `advance`, when given, is told how many replications each finished chunk adds (a bar of the
+    caller's, over several runs); otherwise `options.progress` shows a bar of this run's own.
 
     Raises ScenarioError when `out` holds another scenario's results or an interrupted run (unless
     `force`), when `resume` does not match what is on disk or finds a damaged chunk, and when a
@@ -71,8 +74,9 @@ def run(scenario: Scenario, out: Path, options: RunOptions) -> dict:
     todo = [r for r in range(options.runs) if r not in done]
     chunks = _chunks(todo, options)
     started = time.monotonic()
-    progress = _progress(options, total=options.runs, initial=len(done))
-    try:
+    bar = (contextlib.nullcontext(advance) if advance else
+           progress(options.runs, "replications", "rep", initial=len(done), shown=options.progress))
+    with bar as step:
         for replications, records in _execute(scenario, chunks, options):
             with _saying_what_is_kept(folder, done, options.runs):
                 name, sha256 = folder.write_chunk(replications, records)
@@ -80,9 +84,7 @@ def run(scenario: Scenario, out: Path, options: RunOptions) -> dict:
                 done.update(replications)
                 manifest["runs_done"] = len(done)
                 folder.write_manifest(manifest)
-            progress(len(replications))
-    finally:
-        progress(None)
+            step(len(replications))
     manifest.update(runs_done=len(done), complete=len(done) == options.runs,
                     finished=_now(), seconds=round(manifest.get("seconds", 0.0)
                                                    + time.monotonic() - started, 3))
@@ -231,19 +233,3 @@ def _execute_dask(scenario: Scenario, chunks: list[list[int]], options: RunOptio
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
-
-def _progress(options: RunOptions, total: int, initial: int) -> Callable[[int | None], None]:
-    """A progress bar on a terminal (replications done, rate, time left); silent otherwise."""
-    if not options.progress or not sys.stderr.isatty():
-        return lambda step: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, initial=initial, unit="rep", desc="replications", file=sys.stderr)
-
-    def update(step: int | None) -> None:
-        if step is None:
-            bar.close()
-        else:
-            bar.update(step)
-
-    return update

@@ -43,6 +43,7 @@ from simulator.outputs.folder import (MANIFEST_JSON, METAMODEL_CSV, SENSITIVITY_
                                       column_name, format_cell, write_csv)
 from simulator.regression import Fit, fit
 from simulator.outputs.results import write_results
+from simulator.progress import Advance, progress
 from simulator.runner import RunOptions, run
 
 TARGETS = tuple(metric.name for metric in metrics.targets())  # an arm's (net_gain) takes :LEVEL
@@ -116,21 +117,34 @@ def parse_target(text: str, scenario: Scenario, contract: str | None = None,
 
 
 class Evaluator:
-    """The summary of each setting: a run of `runs` replications on `seed`, computed once."""
+    """The summary of each setting: a run of `runs` replications on `seed`, computed once.
 
-    def __init__(self, scenario: Scenario, runs: int, seed: int, workers: int | None, scratch: Path):
-        self.scenario, self.scratch = scenario, scratch
+    `advance` is told of each chunk of replications finished (the command's bar)."""
+
+    def __init__(self, scenario: Scenario, runs: int, seed: int, workers: int | None, scratch: Path,
+                 advance: Advance | None = None):
+        self.scenario, self.scratch, self.advance = scenario, scratch, advance
         self.options = RunOptions(runs=runs, seed=seed, workers=workers)
         self._summaries: dict[tuple[tuple[str, float], ...], dict] = {}
 
     def __call__(self, setting: Setting) -> dict:
-        key = tuple(sorted((name, float(value)) for name, value in setting.items()))
+        key = setting_key(setting)
         if key not in self._summaries:
             folder = self.scratch / f"setting-{len(self._summaries)}"
-            run(self.scenario, folder, dataclasses.replace(self.options, overrides=key))
+            run(self.scenario, folder, dataclasses.replace(self.options, overrides=key), self.advance)
             self._summaries[key] = write_results(folder, self.scenario)
             shutil.rmtree(folder)
         return self._summaries[key]
+
+
+def setting_key(setting: Setting) -> tuple[tuple[str, float], ...]:
+    """What identifies a setting: two settings with the same key are one run."""
+    return tuple(sorted((name, float(value)) for name, value in setting.items()))
+
+
+def distinct(settings: Sequence[Setting]) -> int:
+    """How many runs evaluating `settings` takes (the length of the command's bar, in settings)."""
+    return len({setting_key(setting) for setting in settings})
 
 
 def uncertain_parameters(scenario: Scenario) -> dict[str, Parameter]:
@@ -171,12 +185,30 @@ def tornado(parameters: Mapping[str, Parameter], target: Callable[[Setting], flo
     centre = medians(parameters)
     swings = []
     for name, parameter in parameters.items():
-        low, high = (float(v) for v in parameter.distribution.interval(0.90))
+        low, high = tornado_range(parameter)
         switching = None if payer_net is None else switching_value(
             name, np.linspace(low, high, SCAN_POINTS), centre, payer_net)
         swings.append(Swing(name, parameter.label.given("en"), low, high, target({**centre, name: low}),
                             target({**centre, name: high}), switching))
     return target(centre), sorted(swings, key=lambda s: -s.swing)
+
+
+def tornado_range(parameter: Parameter) -> tuple[float, float]:
+    """A parameter's 5th and 95th percentiles."""
+    low, high = parameter.distribution.interval(0.90)
+    return float(low), float(high)
+
+
+def tornado_settings(parameters: Mapping[str, Parameter], switching: bool) -> list[Setting]:
+    """Every setting `tornado` evaluates (with the scans for switching values, or without): the
+    medians, and each parameter at its 5th and 95th percentiles and the scan between them."""
+    centre = medians(parameters)
+    settings: list[Setting] = [centre]
+    for name, parameter in parameters.items():
+        low, high = tornado_range(parameter)
+        values = np.linspace(low, high, SCAN_POINTS) if switching else (low, high)
+        settings += [{**centre, name: float(value)} for value in values]
+    return settings
 
 
 def switching_value(name: str, values: Sequence[float], centre: Setting,
@@ -212,24 +244,35 @@ def sobol(parameters: Mapping[str, Parameter], target: Callable[[Setting], float
           seed: int) -> list[SobolIndex]:
     """First-order and total indices (with 95 % confidence half-widths) from samples × (P + 2) settings.
 
-    Each setting places every parameter at a quantile drawn by SALib's Sobol sequence in
-    `SOBOL_RANGE`. References: Saltelli et al. (2010), Comput. Phys. Commun. 181, 259–270.
+    References: Saltelli et al. (2010), Comput. Phys. Commun. 181, 259–270.
     """
+    settings = sobol_settings(parameters, samples, seed)  # first: it says if SALib is missing
+    from SALib.analyze import sobol as analyze
+
+    names = list(parameters)
+    y = np.array([target(setting) for setting in settings])
+    indices = analyze.analyze(_sobol_problem(names), y, calc_second_order=False, seed=seed)
+    return [SobolIndex(name, parameters[name].label.given("en"), *(float(indices[key][i]) for key in
+                                                        ("S1", "S1_conf", "ST", "ST_conf")))
+            for i, name in enumerate(names)]
+
+
+def sobol_settings(parameters: Mapping[str, Parameter], samples: int, seed: int) -> list[Setting]:
+    """The settings `sobol` evaluates, in order: each places every parameter at a quantile drawn by
+    SALib's Sobol sequence in `SOBOL_RANGE`."""
     try:
-        from SALib.analyze import sobol as analyze
         from SALib.sample import sobol as sample
     except ImportError:
         raise ScenarioError([Issue("--method sobol", "", "SALib installed (pip install 'simulator[sobol]')",
                                    "it is missing")]) from None
     names = list(parameters)
-    problem = {"num_vars": len(names), "names": names, "bounds": [list(SOBOL_RANGE)] * len(names)}
-    quantiles = sample.sample(problem, samples, calc_second_order=False, seed=seed)
-    y = np.array([target({name: float(parameters[name].distribution.ppf(u)) for name, u in zip(names, row)})
-                  for row in quantiles])
-    indices = analyze.analyze(problem, y, calc_second_order=False, seed=seed)
-    return [SobolIndex(name, parameters[name].label.given("en"), *(float(indices[key][i]) for key in
-                                                        ("S1", "S1_conf", "ST", "ST_conf")))
-            for i, name in enumerate(names)]
+    quantiles = sample.sample(_sobol_problem(names), samples, calc_second_order=False, seed=seed)
+    return [{name: float(parameters[name].distribution.ppf(u)) for name, u in zip(names, row)}
+            for row in quantiles]
+
+
+def _sobol_problem(names: list[str]) -> dict:
+    return {"num_vars": len(names), "names": names, "bounds": [list(SOBOL_RANGE)] * len(names)}
 
 
 # --- From stored runs: a regression metamodel ------------------------------------------------------
@@ -302,9 +345,9 @@ def stored_target(target: Target, scenario: Scenario, replications: Mapping[str,
 
 
 def metamodel(folder: ResultsFolder, target: str = "payer_net", contract: str | None = None,
-              seed: int = 0) -> tuple[Target, np.ndarray, list[Share]]:
+              seed: int = 0, shown: bool = False) -> tuple[Target, np.ndarray, list[Share]]:
     """Every uncertain parameter's first-order share of `target` over the folder's stored runs,
-    largest first, with the target's runs."""
+    largest first, with the target's runs (`shown`: a bar over the parameters on a terminal)."""
     scenario = folder.scenario()
     measure = parse_target(target, scenario, contract, STORED_TARGETS)
     replications = folder.replications
@@ -322,14 +365,16 @@ def metamodel(folder: ResultsFolder, target: str = "payer_net", contract: str | 
                                    f"{measure.name}: {int(kept.sum())} runs")])
     rng = np.random.default_rng(seed)
     shares = []
-    for column, (label, x) in parameters.items():
-        x, values = x[kept], y[kept]
-        share, se, smooth = first_order_share(x, values, rng)
-        low, high = np.quantile(x, [0.05, 0.95])
-        order = np.argsort(x, kind="stable")
-        at = np.interp([low, high], x[order], smooth.fitted[order])
-        shares.append(Share(column, label, share, se, float(low), float(high), float(at[0]), float(at[1]),
-                            smooth.r2, smooth.edf, smooth.residual_z))
+    with progress(len(parameters), "parameters", "parameter", shown=shown) as advance:
+        for column, (label, x) in parameters.items():
+            x, values = x[kept], y[kept]
+            share, se, smooth = first_order_share(x, values, rng)
+            low, high = np.quantile(x, [0.05, 0.95])
+            order = np.argsort(x, kind="stable")
+            at = np.interp([low, high], x[order], smooth.fitted[order])
+            shares.append(Share(column, label, share, se, float(low), float(high), float(at[0]),
+                                float(at[1]), smooth.r2, smooth.edf, smooth.residual_z))
+            advance(1)
     return measure, y[kept], sorted(shares, key=lambda s: -s.share)
 
 
@@ -370,8 +415,9 @@ def write_metamodel(folder: ResultsFolder, target: Target, y: np.ndarray, shares
 
 def run_sensitivity(scenario: Scenario, out: Path, method: str = "tornado", target: str = "payer_net",
                     contract: str | None = None, runs: int = 200, samples: int = 64, seed: int = 0,
-                    workers: int | None = None) -> str:
-    """Run the analysis, write its CSV and figure into `out`, and return a table for the terminal."""
+                    workers: int | None = None, shown: bool = False) -> str:
+    """Run the analysis, write its CSV and figure into `out`, and return a table for the terminal
+    (`shown`: a bar over every setting's replications on a terminal)."""
     measure = parse_target(target, scenario, contract)
     parameters = uncertain_parameters(scenario)
     if not parameters:
@@ -379,8 +425,12 @@ def run_sensitivity(scenario: Scenario, out: Path, method: str = "tornado", targ
                                    "(with dist)", "none")])
     folder = ResultsFolder(out)
     net = Target("payer_net", measure.contract, measure.arm) if measure.contract else None
-    with tempfile.TemporaryDirectory(prefix="simulator-sensitivity-") as scratch:
-        summaries = Evaluator(scenario, runs, seed, workers, Path(scratch))
+    settings = (sobol_settings(parameters, samples, seed) if method == "sobol" else
+                tornado_settings(parameters, switching=net is not None))
+    count = distinct(settings)
+    with (tempfile.TemporaryDirectory(prefix="simulator-sensitivity-") as scratch,
+          progress(count * runs, f"{count} settings × {runs} replications", "rep", shown=shown) as advance):
+        summaries = Evaluator(scenario, runs, seed, workers, Path(scratch), advance)
 
         def value(setting: Setting) -> float:
             return measure.value(summaries(setting))

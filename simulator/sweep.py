@@ -17,7 +17,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -33,12 +33,14 @@ from simulator.language.scenario import Contract, Scenario, bind
 from simulator.outputs import metrics
 from simulator.outputs.folder import (MANIFEST_JSON, PARAMETERS, RECORDS_FORMAT, REPLICATION, SWEEP_CSV, ContractKeys, ResultsFolder,
                                       write_csv)
+from simulator.progress import progress
 
 TERMS = ("a contract field path such as outcomes.NAME.price, cap, max_multiple, window.until or "
          "payers.DEPARTMENT")
 FIGURE = "sweep"  # figures/sweep.png
 ZONE_FIGURE = "sweep_zone"  # figures/sweep_zone.png, with requirements
 FEASIBLE = "feasible"  # sweep.csv's column, with requirements
+PARTS_PER_WORKER = 4  # the designs are shared out in parts, so that the bar moves and workers end together
 
 
 @dataclass(frozen=True)
@@ -94,25 +96,23 @@ class Requirement:
 
 
 def sweep(out: Path, contract: str, varies: list[Vary], workers: int | None = None,
-          requirements: Sequence["Requirement"] = ()) -> Path:
+          requirements: Sequence["Requirement"] = (), shown: bool = False) -> Path:
     """Price every combination of the varied terms on every stored replication; write sweep.csv
     and figures/sweep.png into `out` and return the CSV's path. With `requirements`, sweep.csv
-    says which designs meet them all (`feasible`) and figures/sweep_zone.png draws them."""
+    says which designs meet them all (`feasible`) and figures/sweep_zone.png draws them
+    (`shown`: a bar over the designs priced, on a terminal)."""
     folder = ResultsFolder(out)
     scenario, records = _stored(folder, contract)
     designs = [dict(zip([v.key for v in varies], combination))
                for combination in itertools.product(*[v.values for v in varies])]
     contracts = contract_designs(scenario, contract, varies)  # every design checked before any work
     pricing = _Pricing.of(scenario, Layout.of(scenario), contract, records)
-    workers = workers or os.cpu_count() or 1
-    shares = np.array_split(np.arange(len(designs)), min(workers, len(designs)))
-    parts = [[contracts[d] for d in share] for share in shares]
-    if len(parts) == 1:
-        results = [_price_designs(pricing, parts[0])]
-    else:
-        with ProcessPoolExecutor(max_workers=len(parts)) as pool:
-            results = list(pool.map(_price_designs, [pricing] * len(parts), parts))
-    runs = {key: np.concatenate([r[key] for r in results], axis=1) for key in _priced()}
+    results = []
+    with progress(len(designs), "designs priced", "design", shown=shown) as advance:
+        for count, priced in _priced(pricing, contracts, min(workers or os.cpu_count() or 1, len(designs))):
+            results.append(priced)
+            advance(count)
+    runs = {key: np.concatenate([r[key] for r in results], axis=1) for key in _priced_fields()}
     rows = [[*design.values(), *summary] for design, summary in zip(designs, _design_summaries(runs))]
     header = [v.key for v in varies] + metric_columns()
     table = [dict(zip(header, row)) for row in rows]
@@ -287,14 +287,41 @@ class _Pricing:
                                   self.months, self.discount_rates)
 
 
-def _priced() -> tuple[str, ...]:
+def _priced_fields() -> tuple[str, ...]:
     """The `ContractResults` fields the swept metrics summarise (`p_payer_loss` those of `payer_net`)."""
     return tuple(dict.fromkeys(m.of or m.key for m in metrics.swept()))
 
 
+def _priced(pricing: _Pricing, contracts: list[Contract], workers: int
+            ) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
+    """The swept metrics of the designs, part by part in their order, with each part's number of
+    designs: one design at a time on one worker; else parts of a few designs for each worker,
+    which receives `pricing` once."""
+    if workers == 1:
+        for contract in contracts:
+            yield 1, _price_designs(pricing, [contract])
+        return
+    shares = np.array_split(np.arange(len(contracts)), min(len(contracts), PARTS_PER_WORKER * workers))
+    parts = [[contracts[d] for d in share] for share in shares]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_set_worker_pricing, initargs=(pricing,)) as pool:
+        yield from zip(map(len, parts), pool.map(_worker_designs, parts))
+
+
+_WORKER_PRICING: _Pricing | None = None
+
+
+def _set_worker_pricing(pricing: _Pricing) -> None:
+    global _WORKER_PRICING
+    _WORKER_PRICING = pricing
+
+
+def _worker_designs(contracts: list[Contract]) -> dict[str, np.ndarray]:
+    return _price_designs(_WORKER_PRICING, contracts)
+
+
 def _price_designs(pricing: _Pricing, contracts: list[Contract]) -> dict[str, np.ndarray]:
     """The runs (replications × designs) of the fields the swept metrics summarise, for some designs."""
-    out = {key: np.zeros((pricing.units.replications, len(contracts))) for key in _priced()}
+    out = {key: np.zeros((pricing.units.replications, len(contracts))) for key in _priced_fields()}
     for d, contract in enumerate(contracts):
         results = pricing.price(contract)
         for key, values in out.items():
