@@ -156,7 +156,7 @@ def _run(args: argparse.Namespace) -> int:
               file=sys.stderr)
     print(f"{manifest['runs_done']} replications of {scenario.name!r} in {manifest['seconds']:.1f} s "
           f"-> {out}{os.sep}")
-    _print_headline(results.summary)
+    _print_headline(results)
     return 0
 
 
@@ -223,15 +223,17 @@ def _voi(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_headline(summary: dict) -> None:
-    """Each contract's headline, then where each body stands when everything is paid."""
+def _print_headline(results) -> None:
+    """Each contract's headline, then where each body stands when everything is paid, by labels
+    (in English; ids where the scenario gives none)."""
+    summary = results.summary
     currency = summary.get("currency", "")
     for name, contract in summary.get("contracts", {}).items():
         payments = contract["payments_discounted"]
         text = f"payments {_spread(payments, currency)}"
         if contract.get("p_at_cap", 0.0) >= 0.5:
             text = f"payments at the cap in {contract['p_at_cap']:.0%} of runs (discounted mean {payments['mean']:,.0f} {currency})"
-        print(f"  {name}: P(full repayment) {contract['p_full_repayment']:.0%}, {text}")
+        print(f"  {results.label('contract', name, 'en')}: P(full repayment) {contract['p_full_repayment']:.0%}, {text}")
         null, deadweight = contract.get("null_effect_payments"), contract.get("deadweight_share") or {}
         if null and null.get("mean") is not None:
             share = "" if deadweight.get("mean") is None else \
@@ -240,10 +242,13 @@ def _print_headline(summary: dict) -> None:
     for arm, numbers in summary.get("arms", {}).items():
         positions = numbers.get("position_after_contracts")
         if positions:
-            print(f"  where each body stands in {arm} when everything is paid (discounted):")
-            width = max(map(len, positions))
+            print(f"  where each body stands under {results.label('arm', arm, 'en')} when everything is paid "
+                  f"(discounted):")
+            bodies = {d: "all public bodies together" if d == "total" else results.label("department", d, "en")
+                      for d in positions}
+            width = max(map(len, bodies.values()))
             for department, stat in positions.items():
-                print(f"    {department:<{width}}  {_spread(stat, currency)}, below zero in "
+                print(f"    {bodies[department]:<{width}}  {_spread(stat, currency)}, below zero in "
                       f"{stat['p_negative']:.0%} of runs")
 
 

@@ -362,6 +362,21 @@ class ResultsFolder:
         except (OSError, json.JSONDecodeError):
             return {}
 
+    def label(self, kind: str, id: str, lang: str) -> str:
+        """What a reader sees for an id of the scenario: its label in `lang`, from the resolved
+        scenario in the manifest, else the id. `kind`: department, contract, arm or parameter."""
+        from simulator.language.labels import Label
+
+        resolved = self.manifest.get("resolved") or {}
+        section = {"department": (resolved.get("economics") or {}).get("departments"),
+                   "contract": resolved.get("contracts"), "arm": resolved.get("arms"),
+                   "parameter": resolved.get("parameters")}[kind]
+        raw = section.get(id) if isinstance(section, dict) else None
+        label = Label.of(id, raw.get("label") if isinstance(raw, dict) else None)
+        if kind == "arm" and not label.texts and SUMMARY_JSON in os.listdir(self.path):
+            return self.summary.get("arms", {}).get(id, {}).get("label") or id  # an older folder
+        return label.get(lang)
+
     def write_manifest(self, manifest: dict) -> None:
         write_json(self.file(MANIFEST_JSON), manifest)
         vars(self)["manifest"] = manifest  # what `manifest` gives from now on

@@ -115,17 +115,8 @@ def _scenario_name(results: ResultsFolder) -> str:
 
 
 def _name(results: ResultsFolder, t: Words, kind: str, id: str) -> str:
-    """What a reader sees for an id of the scenario: its label in the reader's language, from the
-    resolved scenario in the manifest, else the id. `kind` is department, contract, arm or parameter."""
-    resolved = results.manifest.get("resolved") or {}
-    section = {"department": (resolved.get("economics") or {}).get("departments"),
-               "contract": resolved.get("contracts"), "arm": resolved.get("arms"),
-               "parameter": resolved.get("parameters")}[kind]
-    raw = section.get(id) if isinstance(section, dict) else None
-    label = Label.of(id, raw.get("label") if isinstance(raw, dict) else None)
-    if kind == "arm" and not label.texts:  # an older folder: the summary's label, in English
-        return results.summary.get("arms", {}).get(id, {}).get("label") or id
-    return label.get(t.lang)
+    """What a reader sees for an id of the scenario, in the reader's language (`ResultsFolder.label`)."""
+    return results.label(kind, id, t.lang)
 
 
 def _arm_label(results: ResultsFolder, t: Words, arm: str) -> str:

@@ -8,7 +8,7 @@ reads no files: it is given the summary and the rows of money.csv and contracts.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -31,18 +31,29 @@ def write_workbook(out: Path, lang: str = "en") -> Path:
     """
     folder = ResultsFolder(out)
     words = Words(lang, folder.summary.get("currency") or "DKK")
-    workbook = build_workbook(folder.summary, folder.money, folder.contracts, words)
+    workbook = build_workbook(folder.summary, folder.money, folder.contracts, words,
+                              lambda kind, id: folder.label(kind, id, lang))
     return write_atomically(folder.file(WORKBOOKS[lang]), workbook.save)
 
 
+Names = Callable[[str, str], str]  # (kind, id) -> what a reader sees: department, contract or arm
+
+
 def build_workbook(summary: Mapping, money: Sequence[Mapping[str, str]],
-                   contracts: Sequence[Mapping[str, str]], words: Words) -> Workbook:
-    """The workbook of a summary and the rows of money.csv and contracts.csv; sheets without data
-    are left out."""
+                   contracts: Sequence[Mapping[str, str]], words: Words,
+                   names: Names = lambda kind, id: id) -> Workbook:
+    """The workbook of a summary and the rows of money.csv and contracts.csv, ids shown by their
+    labels (`names`) and metrics by theirs; sheets without data are left out."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    sheets = {"sheet_headline": _headline(summary, words), "sheet_who_pays": _who_pays(summary, words),
-              "sheet_money": _money(money, words), "sheet_contracts": _contract_metrics(contracts, words)}
+
+    def department(id: str) -> str:
+        return words("total") if id == "total" else names("department", id)
+
+    sheets = {"sheet_headline": _headline(summary, words, names, department),
+              "sheet_who_pays": _who_pays(summary, words, names, department),
+              "sheet_money": _money(money, words, names, department),
+              "sheet_contracts": _contract_metrics(contracts, words, names)}
     for key, (header, rows, units) in sheets.items():
         if rows:
             _sheet(workbook, words(key), header, rows, units)
@@ -58,8 +69,9 @@ def _stat_header(words: Words) -> list[str]:
     return [words(key) for key in STAT_KEYS]
 
 
-def _headline(summary: Mapping, words: Words) -> Table:
-    """Per contract its results in summary.json; per arm its youths and net gains; one row per measure."""
+def _headline(summary: Mapping, words: Words, names: Names, department: Callable[[str], str]) -> Table:
+    """Per contract its results in summary.json; per arm its youths, net gains and positions; one
+    row per measure, each named by its label."""
     header = [f"{words('contract_column')} / {words('arm')}", words("measure"), words("unit"),
               *_stat_header(words)]
     rows, units = [], []
@@ -68,59 +80,63 @@ def _headline(summary: Mapping, words: Words) -> Table:
         rows.append([owner, measure, words.unit(unit), *cells])
         units.append(unit)
 
-    net_gain = metrics.by_key("net_gain").unit
+    net_gain, position = metrics.by_key("net_gain"), metrics.by_key("position")
     for name, contract in summary.get("contracts", {}).items():
+        owner = names("contract", name)
         for metric in metrics.summarised():
             value = contract.get(metric.summary)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                add(name, metric.summary, metric.unit, [float(value), None, None, None])
+                add(owner, words.label(metric.name), metric.unit, [float(value), None, None, None])
             elif isinstance(value, Mapping):
-                add(name, metric.summary, metric.unit, _stat_cells(value))
-        for department, stat in contract.get("payments_by_payer", {}).items():
-            add(name, f"payments_by_payer.{department}", metrics.by_name("payments").unit, _stat_cells(stat))
+                add(owner, words.label(metric.name), metric.unit, _stat_cells(value))
+        payments = metrics.by_name("payments")
+        for payer, stat in contract.get("payments_by_payer", {}).items():
+            add(owner, f"{words.label(payments.name)}: {department(payer)}", payments.unit, _stat_cells(stat))
     for arm, data in summary.get("arms", {}).items():
-        add(arm, "youths", metrics.by_name("youths").unit, _stat_cells(data.get("youths")))
+        owner = names("arm", arm)
+        add(owner, words.label("youths"), metrics.by_name("youths").unit, _stat_cells(data.get("youths")))
         total = data.get("net_gain_vs_baseline", {}).get("total")
         if total:
-            add(arm, "net_gain_vs_baseline.total", net_gain, _stat_cells(total))
+            add(owner, f"{words.label(net_gain.name)}: {words('total')}", net_gain.unit, _stat_cells(total))
         for level, stat in data.get("net_gain_by_level", {}).items():
-            add(arm, f"net_gain_by_level.{level}", net_gain, _stat_cells(stat))
-        for department, stat in data.get("position_after_contracts", {}).items():
-            add(arm, f"position_after_contracts.{department}", metrics.by_key("position").unit, _stat_cells(stat))
-            add(arm, f"position_after_contracts.{department}.p_negative", PROBABILITY,
+            add(owner, f"{words.label(net_gain.name)}: {words.level(level)}", net_gain.unit, _stat_cells(stat))
+        for body, stat in data.get("position_after_contracts", {}).items():
+            add(owner, f"{words.label(position.name)}: {department(body)}", position.unit, _stat_cells(stat))
+            add(owner, words("p_negative_measure", body=department(body)), PROBABILITY,
                 [stat.get("p_negative"), None, None, None])
     return header, rows, units
 
 
-def _who_pays(summary: Mapping, words: Words) -> Table:
+def _who_pays(summary: Mapping, words: Words, names: Names, department: Callable[[str], str]) -> Table:
     """Discounted cost and net gain against the baseline, per arm and department."""
     header = [words("arm"), words("department")] + [f"{words.label(what)}, {h} ({words.currency})"
                                                     for what in ("cost", "net_gain") for h in _stat_header(words)]
     rows = []
     for arm, data in summary.get("arms", {}).items():
         cost, gain = data.get("cost", {}), data.get("net_gain_vs_baseline", {})
-        for department in dict.fromkeys([*cost, *gain]):
-            rows.append([arm, department, *_stat_cells(cost.get(department)),
-                         *_stat_cells(gain.get(department))])
+        for body in dict.fromkeys([*cost, *gain]):
+            rows.append([names("arm", arm), department(body), *_stat_cells(cost.get(body)),
+                         *_stat_cells(gain.get(body))])
     return header, rows, [metrics.by_key("cost").unit] * len(rows)
 
 
-def _money(money: Sequence[Mapping[str, str]], words: Words) -> Table:
+def _money(money: Sequence[Mapping[str, str]], words: Words, names: Names, department: Callable[[str], str]) -> Table:
     """money.csv as it is: per arm, department and contract year, the cost and the position."""
     header = [words("arm"), words("department"), words("year_column"), words("discounted"), words("measure")] + \
         [f"{words(h)} ({words.currency})" for h in ("mean", "sd", "p05", "p50", "p95")]
-    rows = [[row["arm"], row["department"], int(row["year"]), row["discounted"].lower() == "true",
+    rows = [[names("arm", row["arm"]), department(row["department"]), int(row["year"]),
+             row["discounted"].lower() == "true",
              words.label(row.get("measure", "cost")),
              *(parse_cell(row.get(key)) for key in ("mean", "sd", "p05", "p50", "p95"))] for row in money]
     return header, rows, [metrics.by_key("cost").unit] * len(rows)
 
 
-def _contract_metrics(contracts: Sequence[Mapping[str, str]], words: Words) -> Table:
-    """contracts.csv with a unit column."""
+def _contract_metrics(contracts: Sequence[Mapping[str, str]], words: Words, names: Names) -> Table:
+    """contracts.csv with a unit column, contracts and metrics by their labels."""
     header = [words("contract_column"), words("metric"), words("unit"),
               *(words(key) for key in ("mean", "sd", "p05", "p50", "p95"))]
     units = [metrics.by_key(row["metric"]).unit for row in contracts]
-    rows = [[row["contract"], row["metric"], words.unit(unit),
+    rows = [[names("contract", row["contract"]), words.label(metrics.by_key(row["metric"]).name), words.unit(unit),
              *(parse_cell(row.get(key)) for key in ("mean", "sd", "p05", "p50", "p95"))]
             for row, unit in zip(contracts, units)]
     return header, rows, units

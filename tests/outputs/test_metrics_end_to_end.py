@@ -97,16 +97,18 @@ def test_contracts_csv_and_replications_csv_take_their_metrics_from_the_registry
 
 def test_the_workbook_takes_its_measures_and_units_from_the_registry(run_folder):
     workbook = openpyxl.load_workbook(run_folder / "summary.xlsx")
+    by_label = {m.en: m for m in metrics.METRICS}
+    payments = metrics.by_name("payments").en + ": "
     headline = [row for row in workbook["Headline"].iter_rows(min_row=2, values_only=True)
                 if row[0] == "deal"]
-    measures = [row[1] for row in headline if not row[1].startswith("payments_by_payer.")]
-    assert measures == [m.summary for m in metrics.summarised()]
+    measures = [row[1] for row in headline if not row[1].startswith(payments)]
+    assert measures == [m.en for m in metrics.summarised()]  # each metric by its label, in order
     for row in headline:
-        if not row[1].startswith("payments_by_payer."):
-            unit = metrics.by_name(row[1]).unit
+        if not row[1].startswith(payments):
+            unit = by_label[row[1]].unit
             assert row[2] == ("DKK" if unit.is_money else unit.en), row[1]
     for row in workbook["Contract metrics"].iter_rows(min_row=2):
-        unit = metrics.by_key(row[1].value).unit
+        unit = by_label[row[1].value].unit
         assert row[2].value == ("DKK" if unit.is_money else unit.en)
         assert all(cell.number_format == unit.excel_format
                    for cell in row[3:] if isinstance(cell.value, float))

@@ -22,6 +22,7 @@ import numpy as np
 import openpyxl
 import pytest
 
+from simulator.outputs.folder import ResultsFolder
 from simulator.cli import main
 from simulator.language.loading import load_scenario
 from simulator.outputs.report import write_readable
@@ -405,14 +406,19 @@ def test_the_tornado_and_its_switching_values_are_reported(hand_made):
 
 @pytest.mark.golden
 def test_the_hand_made_workbook_has_the_headline_numbers(hand_made):
+    """Ids are shown by their labels, metrics by theirs (the hand-made folder's scenario labels
+    its contract, arms and departments)."""
     sheet = openpyxl.load_workbook(hand_made / "summary.xlsx")["Headline"]
     rows = {(row[0], row[1]): row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert rows[("bond", "p_full_repayment")][2:4] == ("probability", 0.35)
-    assert rows[("bond", "payments_discounted")][2:7] == ("DKK", 1.2e6, 0.8e6, 1.2e6, 1.6e6)
-    assert rows[("housing_first", "position_after_contracts.municipality.social")][3] == 1.8e6
-    assert rows[("housing_first", "position_after_contracts.municipality.social.p_negative")][2:4] == (
-        "probability", 0.1)
-    assert rows[("housing_first", "net_gain_by_level.municipality")][3] == 3e6
+    folder = ResultsFolder(hand_made)
+    bond, arm = folder.label("contract", "bond", "en"), folder.label("arm", "housing_first", "en")
+    social = folder.label("department", "municipality.social", "en")
+    assert rows[(bond, "Chance the investor is repaid in full")][2:4] == ("probability", 0.35)
+    assert rows[(bond, "Expected outcome payments")][2:7] == ("DKK", 1.2e6, 0.8e6, 1.2e6, 1.6e6)
+    assert rows[(arm, f"Position when everything is paid: {social}")][3] == 1.8e6
+    assert rows[(arm, f"Chance of ending below zero: {social}")][2:4] == ("probability", 0.1)
+    assert rows[(arm, "Net gain: municipality")][3] == 3e6
+    assert not any(cell in ("bond", "municipality.social", "payments_discounted") for row in rows for cell in row)
 
 
 @pytest.mark.golden
