@@ -393,9 +393,9 @@ def _figure(folder: ResultsFolder, scenario: Scenario, varies: list[Vary], rows:
         right.plot(x, [row[net] / 1e6 for row in group], marker="o", label=label or None)
     xlabel = f"{first} ({units[0][1]} {currency})" if scale[0] != 1.0 else first
     left.set(xlabel=xlabel, ylabel="chance the investor is repaid in full", ylim=(-0.02, 1.02),
-             title=f"{contract}: repaid in full")
+             title=f"{folder.label('contract', contract, 'en')}: repaid in full")
     right.set(xlabel=xlabel, ylabel=f"payers' net savings, mean (million {currency}, discounted)",
-              title=f"{contract}: payers' net on the contract's youths")
+              title=f"{folder.label('contract', contract, 'en')}: payers' net on its youths")
     right.axhline(0, color="grey", linewidth=0.8)
     for ax in (left, right):
         if own[0] is not None:
@@ -434,11 +434,12 @@ def _zone_figure(folder: ResultsFolder, scenario: Scenario, contract: str, varie
             met[divmod(index, len(y.values))] = sum(r.holds(row) for r in requirements)
         written = scenario.resolved["contracts"][contract]
         own = tuple(_written_number(written, v.key) for v in varies)
-        scale = [1e6 if v.key.rsplit(".", 1)[-1] in MONEY_TERMS else 1.0 for v in varies]
-        labels = [f"{v.key} (million {currency})" if s != 1.0 else v.key for v, s in zip(varies, scale)]
+        units = [_money_unit(v) for v in varies]
+        scale = [unit[0] for unit in units]
+        labels = [f"{v.key} ({word} {currency})" if s != 1.0 else v.key for v, (s, word) in zip(varies, units)]
         plots.plot_zone(np.array(x.values) / scale[0], np.array(y.values) / scale[1], met, len(requirements),
                         axes[0, 0], own=tuple(None if o is None else o / s for o, s in zip(own, scale)),
-                        title=f"{contract}: requirements met per design",
+                        title=f"{folder.label('contract', contract, 'en')}:\nrequirements met per design",
                         xlabel=labels[0], ylabel=labels[1], own_label=_own_label(varies, own))
     repaid, loss = _column(metrics.by_name("p_full_repayment"), "share"), _column(metrics.by_name("p_payer_loss"), "share")
     plots.plot_pareto([row[loss] for row in rows], [row[repaid] for row in rows], [row[FEASIBLE] for row in rows],
