@@ -274,10 +274,12 @@ def _contract_answers(results: ResultsFolder, t: Words, name: str, contract: Map
 
 
 def _matters_most(results: ResultsFolder, t: Words, top: int = 3) -> list[str]:
-    """The uncertain assumptions that move the analysed result most (sensitivity.csv), widest first."""
+    """The uncertain assumptions that move the analysed result most: the widest swings of
+    sensitivity.csv (a re-run tornado), else the largest variance shares of metamodel.csv (from
+    the stored runs)."""
     rows = sorted(results.sensitivity, key=lambda r: -abs(float(r["swing"])))[:top]
     if not rows:
-        return []
+        return _largest_shares(results, t, top)
     unit = metrics.by_name(rows[0]["target"].split(":")[0]).unit
     sentences = [t("matters_sentence", parameter=_parameter_label(results, t, r),
                    low=_parameter_number(float(r["low_value"]), t),
@@ -286,6 +288,22 @@ def _matters_most(results: ResultsFolder, t: Words, top: int = 3) -> list[str]:
                    at_high=t.value(unit, float(r["target_at_high"]))) for r in rows]
     return [_heading3(t("matters_heading")),
             f"<p>{escape(t('matters_intro', target=_target_title(results, rows[0], t)))}</p>",
+            _sentences(sentences)]
+
+
+def _largest_shares(results: ResultsFolder, t: Words, top: int) -> list[str]:
+    """The parameters with the largest first-order variance shares of metamodel.csv, in sentences."""
+    rows = [r for r in sorted(results.metamodel, key=lambda r: -float(r["share"])) if float(r["share"]) > 0][:top]
+    if not rows:
+        return []
+    unit = metrics.by_name(rows[0]["target"].split(":")[0]).unit
+    sentences = [t("matters_share_sentence", parameter=_parameter_label(results, t, r),
+                   share=t.percent(float(r["share"])), low=_parameter_number(float(r["low_value"]), t),
+                   high=_parameter_number(float(r["high_value"]), t),
+                   at_low=t.value(unit, float(r["target_at_low"])),
+                   at_high=t.value(unit, float(r["target_at_high"]))) for r in rows]
+    return [_heading3(t("matters_heading")),
+            f"<p>{escape(t('matters_shares_intro', target=_target_title(results, rows[0], t), runs=rows[0]['runs']))}</p>",
             _sentences(sentences)]
 
 

@@ -460,3 +460,26 @@ def test_a_headless_browser_renders_the_report(hand_made, tmp_path):
                     "--window-size=1200,2000", (hand_made / "report.html").as_uri()],
                    capture_output=True, timeout=120, check=True)
     assert_png_with_content(screenshot.read_bytes(), "the browser's screenshot")
+
+
+@pytest.mark.golden
+def test_what_matters_most_comes_from_the_stored_runs_when_nothing_was_re_run(hand_made, tmp_path):
+    """Without sensitivity.csv, the first page names the largest variance shares of metamodel.csv
+    (parameters with no share left out), widest first."""
+    out = tmp_path / "shares"
+    shutil.copytree(hand_made, out)
+    (out / "sensitivity.csv").unlink()
+    write_rows(out / "metamodel.csv",
+               ["parameter", "label", "target", "contract", "runs", "target_mean", "share", "se", "low_value",
+                "high_value", "target_at_low", "target_at_high", "swing", "r2", "edf", "residual_z"],
+               [["job_hr", "Job effect", "payer_net", "bond", 20, 1.8e6, 0.05, 0.02, 1.05, 1.95, 1.7e6, 1.9e6,
+                 2e5, 0.05, 3.0, 0.5],
+                ["effect", "Housing First effect", "payer_net", "bond", 20, 1.8e6, 0.4, 0.05, 1.8, 3.5, -2e5,
+                 3e6, 3.2e6, 0.4, 4.0, 0.8],
+                ["idle", "Nothing", "payer_net", "bond", 20, 1.8e6, 0.0, 0.01, 1, 2, 1.8e6, 1.8e6, 0, 0, 1, 0]])
+    write_readable(out, lang="en")
+    first = section(html_of(out), "Headline")
+    shares = first[first.index("What matters most"):]
+    assert "explain most of the spread" in shares and "over the 20 runs" in shares
+    assert shares.index("40% of the spread") < shares.index("5% of the spread")
+    assert "Nothing" not in shares
