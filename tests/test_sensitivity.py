@@ -102,7 +102,8 @@ def test_tornado_and_switching_values_of_a_contract_known_by_hand(linear, tmp_pa
     assert main(["report", str(out)]) == 0
     html = (out / "report.html").read_text(encoding="utf-8")
     tornado = html[html.index("<h2>What matters most"):html.index("<h2>Assumptions")]
-    order = [tornado.index(f"<td>{name}</td>") for name in ("price", "shelter_cost", "team_cost")]
+    order = [tornado.index(f"<td>{label}</td>") for label in ("Price per month housed", "Shelter cost per month",
+                                                                "Team cost per month")]  # by their labels
     assert order == sorted(order)
     assert '<td class="n">25,000</td>' in tornado and '<td class="n">24,000</td>' in tornado
 

@@ -523,15 +523,15 @@ def _sensitivity(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     ax = plots.plot_tornado(numbers, base, labels=labels, title=target,
                             xlabel=t("tornado_axis", unit=scale, base=t.value(unit, base)),
                             low_label=t("low"), high_label=t("high"), number=number)
-    table = _table([t("parameter"), t("description"), t("low_value"), t("high_value"), t("target_at_low"),
+    table = _table([t("parameter"), t("low_value"), t("high_value"), t("target_at_low"),
                     t("target_at_high"), t("swing"), t("switching_value")],
-                   [[r["parameter"], r.get("label", ""),
+                   [[_parameter_label(results, t, r),
                      _parameter_number(float(r["low_value"]), t),
                      _parameter_number(float(r["high_value"]), t),
                      *(t.value(unit, float(r[key]))
                        for key in ("target_at_low", "target_at_high", "swing")),
                      _parameter_number(float(r["switching_value"]), t) if r.get("switching_value")
-                     else t("no_crossing")] for r in rows], numeric_from=2)
+                     else t("no_crossing")] for r in rows], numeric_from=1)
     return "\n".join([f"<h2>{escape(t('sensitivity'))}</h2>",
                       f"<p>{escape(t('sensitivity_intro', target=target, base=t.value(unit, base)))}</p>",
                       figures.embed("tornado", ax.figure, t("sensitivity")), table])
@@ -562,12 +562,12 @@ def _metamodel(results: ResultsFolder, t: Words, figures: _Figures) -> str:
         z = float(row["residual_z"])
         return t("residuals_ok") if z <= 4 else t("residual_trend", z=t.number(z, 1))
 
-    table = _table([t("parameter"), t("description"), t("share"), "±", t("target_at_low"), t("target_at_high"),
+    table = _table([t("parameter"), t("share"), "±", t("target_at_low"), t("target_at_high"),
                     t("fit_r2"), t("residual_check")],
-                   [[_parameter_label(results, t, r), r.get("label", ""), t.percent(float(r["share"]), 1),
+                   [[_parameter_label(results, t, r), t.percent(float(r["share"]), 1),
                      t.percent(float(r["se"]), 1),
                      *(t.value(unit, float(r[key])) for key in ("target_at_low", "target_at_high")),
-                     t.number(float(r["r2"]), 3), check(r)] for r in rows], numeric_from=2)
+                     t.number(float(r["r2"]), 3), check(r)] for r in rows], numeric_from=1)
     explained = t.percent(sum(float(r["share"]) for r in rows))
     intro = t("metamodel_intro", target=target, runs=rows[0]["runs"], base=t.value(unit, base), explained=explained)
     return "\n".join([f"<h2>{escape(t('metamodel'))}</h2>", f"<p>{escape(intro)}</p>",

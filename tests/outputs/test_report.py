@@ -399,7 +399,7 @@ def test_who_pays_shows_departments_levels_and_years(hand_made):
 @pytest.mark.golden
 def test_the_tornado_and_its_switching_values_are_reported(hand_made):
     tornado = section(html_of(hand_made), "What matters most: one parameter at a time")
-    assert "<td>effect</td>" in tornado and '<td class="n">2.1</td>' in tornado
+    assert "<td>Housing First effect</td>" in tornado and '<td class="n">2.1</td>' in tornado
     assert "no crossing in range" in tornado
     assert_png_with_content((hand_made / "figures" / "tornado.png").read_bytes(), "tornado.png")
 
