@@ -18,7 +18,7 @@ import re
 from html import escape
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from matplotlib.figure import Figure
 
@@ -26,6 +26,7 @@ from simulator.language.distributions import parameter_distribution
 from simulator.language.labels import Label
 from simulator.outputs import metrics, plots
 from simulator.outputs.folder import REPORTS, ResultsFolder, parse_cell, write_text
+from simulator.outputs.metrics import Unit
 from simulator.outputs.spreadsheet import write_workbook
 from simulator.outputs.words import Words
 
@@ -280,7 +281,7 @@ def _matters_most(results: ResultsFolder, t: Words, top: int = 3) -> list[str]:
     rows = sorted(results.sensitivity, key=lambda r: -abs(float(r["swing"])))[:top]
     if not rows:
         return _largest_shares(results, t, top)
-    unit = metrics.by_name(rows[0]["target"].split(":")[0]).unit
+    unit = _target_unit(rows[0])
     sentences = [t("matters_sentence", parameter=_parameter_label(results, t, r),
                    low=_parameter_number(float(r["low_value"]), t),
                    high=_parameter_number(float(r["high_value"]), t),
@@ -296,7 +297,7 @@ def _largest_shares(results: ResultsFolder, t: Words, top: int) -> list[str]:
     rows = [r for r in sorted(results.metamodel, key=lambda r: -float(r["share"])) if float(r["share"]) > 0][:top]
     if not rows:
         return []
-    unit = metrics.by_name(rows[0]["target"].split(":")[0]).unit
+    unit = _target_unit(rows[0])
     sentences = [t("matters_share_sentence", parameter=_parameter_label(results, t, r),
                    share=t.percent(float(r["share"])), low=_parameter_number(float(r["low_value"]), t),
                    high=_parameter_number(float(r["high_value"]), t),
@@ -507,15 +508,9 @@ def _sensitivity(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     if not rows:
         return ""
     target = _target_title(results, rows[0], t)
-    unit = metrics.by_name(rows[0]["target"].split(":")[0]).unit
+    unit = _target_unit(rows[0])
     base = float(rows[0]["target_at_medians"])
-    numbers = [{"parameter": r["parameter"], "target_at_low": float(r["target_at_low"]),
-                "target_at_high": float(r["target_at_high"])} for r in rows]
-    if unit.is_money:
-        number, scale = t.money_scale([base] + [n[k] for n in numbers
-                                                for k in ("target_at_low", "target_at_high")])
-    else:
-        number, scale = (lambda v: t.value(unit, v)), t.unit(unit)
+    numbers, number, scale = _tornado_bars(rows, base, unit, t)
     labels = [t("tornado_row", parameter=_parameter_label(results, t, r),
                 low=_parameter_number(float(r["low_value"]), t),
                 high=_parameter_number(float(r["high_value"]), t))
@@ -537,6 +532,23 @@ def _sensitivity(results: ResultsFolder, t: Words, figures: _Figures) -> str:
                       figures.embed("tornado", ax.figure, t("sensitivity")), table])
 
 
+def _target_unit(row: Mapping[str, str]) -> Unit:
+    """The unit of a sensitivity row's target (`payer_net`, `net_gain:municipality`, …)."""
+    return metrics.by_name(row["target"].split(":")[0]).unit
+
+
+def _tornado_bars(rows: Sequence[Mapping[str, str]], base: float, unit: Unit, t: Words
+                  ) -> tuple[list[dict], Callable[[float], str], str]:
+    """A tornado's bars from sensitivity or metamodel rows, how its axis writes a number, and the
+    axis' unit (a money scale such as "million DKK", or the unit's name)."""
+    numbers = [{"parameter": r["parameter"], "target_at_low": float(r["target_at_low"]),
+                "target_at_high": float(r["target_at_high"])} for r in rows]
+    if unit.is_money:
+        return (numbers, *t.money_scale([base] + [n[k] for n in numbers
+                                                  for k in ("target_at_low", "target_at_high")]))
+    return numbers, (lambda v: t.value(unit, v)), t.unit(unit)
+
+
 def _metamodel(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     """Variance shares and their tornado from metamodel.csv (`simulator sensitivity RESULTS_DIR`),
     with each smooth's fit check."""
@@ -544,16 +556,10 @@ def _metamodel(results: ResultsFolder, t: Words, figures: _Figures) -> str:
     if not rows:
         return ""
     target = _target_title(results, rows[0], t)
-    unit = metrics.by_name(rows[0]["target"].split(":")[0]).unit
+    unit = _target_unit(rows[0])
     base = float(rows[0]["target_mean"])
-    numbers = [{"parameter": r["parameter"], "target_at_low": float(r["target_at_low"]),
-                "target_at_high": float(r["target_at_high"])} for r in rows]
-    if unit.is_money:
-        number, scale = t.money_scale([base] + [n[k] for n in numbers
-                                                for k in ("target_at_low", "target_at_high")])
-        xlabel = f"{target} ({scale})"
-    else:
-        number, xlabel = (lambda v: t.value(unit, v)), target
+    numbers, number, scale = _tornado_bars(rows, base, unit, t)
+    xlabel = f"{target} ({scale})" if unit.is_money else target
     ax = plots.plot_tornado(numbers, base, xlabel=xlabel, low_label=t("low"), high_label=t("high"), number=number,
                             title=target, labels=[f"{_parameter_label(results, t, r)} ({t.percent(float(r['share']))})"
                                                   for r in rows])
