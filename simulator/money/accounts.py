@@ -23,7 +23,8 @@ from simulator.money.pricing import MUNICIPAL, ContractResults
 
 @dataclass(frozen=True)
 class Priced:
-    """A contract, bound to the values of one group of replications, and its results there."""
+    """A contract as the scenario writes it (its shares are plain numbers) and its results on R
+    replications."""
 
     contract: Contract
     results: ContractResults
@@ -36,7 +37,7 @@ def positions(departments: Sequence[str], arms: Sequence[str], baseline: str, co
     floor(t), the horizon itself in the last bin), from `cost` (R, arms, departments, months,
     nominal | discounted) and the contracts priced on the same R replications.
     """
-    replications, _, _, n_months, _ = cost.shape
+    n_months = cost.shape[3]
     by_month = cost[:, [arms.index(baseline)]] - cost  # the net gain of every arm
     for item in priced:
         a, c, results = arms.index(item.contract.arm), item.contract, item.results

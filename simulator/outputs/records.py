@@ -120,7 +120,10 @@ def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tup
     if not layout.departments:
         return record, None
     contracts = [scenario.contracts[name] for name in layout.contracts]
-    costs, savings = department_costs(scenario, replication, contracts)
+    cohort = replication.trajectories[scenario.baseline]  # the same youths in every arm
+    members = np.stack([cohort.youths_matching(c.youths.attributes) for c in contracts], axis=1) \
+        if contracts else np.zeros((cohort.youths, 0), dtype=bool)  # youth × contract: its youths
+    costs, savings = department_costs(scenario, replication, contracts, members)
     record[COST] = np.stack([np.stack([costs[arm].nominal, costs[arm].discounted], axis=-1)
                                for arm in layout.arms])
     measured: dict[str, dict] = {arm: {} for arm in layout.arms}  # shared by the contracts
@@ -130,9 +133,8 @@ def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tup
         contract = bind(scenario.contracts[name], values[scenario.contracts[name].arm])
         units = [outcome_units(contract, replication.trajectories[arm], layout.money_months, measured[arm])
                  for arm in (contract.arm, scenario.baseline)]
-        youths = replication.trajectories[contract.arm].youths_matching(contract.youths.attributes)
         keys = ContractKeys(index)
-        record[keys.youths] = np.array([float(youths.sum())])
+        record[keys.youths] = np.array([float(members[:, index].sum())])
         record[keys.units] = units_table(*units)
         record[keys.savings] = to_price.savings[name] = savings[index]
         to_price.units[name] = tuple(units)
@@ -164,16 +166,13 @@ def stored_savings(contract, saving: np.ndarray) -> Savings:
     return Savings(tuple(contract.payers), saving[..., 0], saving[..., 1])
 
 
-def department_costs(scenario: Scenario, replication: Replication, contracts: Sequence[Contract] = ()
-                     ) -> tuple[dict[str, DepartmentCosts], list[np.ndarray]]:
+def department_costs(scenario: Scenario, replication: Replication, contracts: Sequence[Contract],
+                     members: np.ndarray) -> tuple[dict[str, DepartmentCosts], list[np.ndarray]]:
     """Each arm's money per department and month, with that arm's parameter values; and each
-    contract's payers' savings on the contract's youths alone (baseline cost − arm cost of their
-    flows; `fixed` flows belong to no youth): what its payer_net and outcome-fund draws are set
-    against (spec §4.2), as (payers, months, nominal | discounted)."""
-    cohort = replication.trajectories[scenario.baseline]  # the same youths in every arm
-    signatures = np.stack([cohort.youths_matching(c.youths.attributes) for c in contracts], axis=1) \
-        if contracts else np.zeros((cohort.youths, 0), dtype=bool)
-    kinds, group = np.unique(signatures, axis=0, return_inverse=True)  # youths alike for every contract
+    contract's payers' savings on the contract's youths alone (`members`: youth × contract;
+    baseline cost − arm cost of their flows; `fixed` flows belong to no youth): what its payer_net
+    and outcome-fund draws are set against (spec §4.2), as (payers, months, nominal | discounted)."""
+    kinds, group = np.unique(members, axis=0, return_inverse=True)  # youths alike for every contract
     costs, by_group = {}, {}
     for name, arm in scenario.arms.items():
         values = replication.parameters[name]
