@@ -31,8 +31,8 @@ from simulator.language.loading import ContractBuilder
 from simulator.language.outcomes import METRICS
 from simulator.language.scenario import Contract, Scenario, bind
 from simulator.outputs import metrics
-from simulator.outputs.folder import (MANIFEST_JSON, PARAMETERS, RECORDS_FORMAT, REPLICATION, SWEEP_CSV, ContractKeys, ResultsFolder,
-                                      write_csv)
+from simulator.outputs.folder import (MANIFEST_JSON, PARAMETERS, RECORDS_FORMAT, REPLICATION, SWEEP_CSV,
+                                      ContractKeys, ResultsFolder, write_csv)
 from simulator.progress import progress
 
 TERMS = ("a contract field path such as outcomes.NAME.price, cap, max_multiple, window.until or "
@@ -143,13 +143,13 @@ def _stored(folder: ResultsFolder, contract: str) -> tuple[Scenario, dict[str, n
     if contract not in scenario.contracts:
         raise ScenarioError([Issue("--contract", "", "one of " + ", ".join(scenario.contracts) or
                                    "a contract (the scenario has none)", repr(contract))])
-    records = folder.records()
-    if records is None:
-        raise ScenarioError([Issue(str(folder.path), "", "stored replications", "none")])
-    if folder.manifest.get("records_format") != RECORDS_FORMAT:
+    if folder.manifest.get("records_format") != RECORDS_FORMAT:  # before reading chunks of other keys
         raise ScenarioError([Issue(str(folder.file(MANIFEST_JSON)), "records_format",
                                    f"results of this version's records (format {RECORDS_FORMAT})",
                                    f"format {folder.manifest.get('records_format', 1)}: run the scenario again")])
+    records = folder.records()
+    if records is None:
+        raise ScenarioError([Issue(str(folder.path), "", "stored replications", "none")])
     return scenario, records
 
 
