@@ -169,12 +169,13 @@ def _table(runs: list[Run], t: Words) -> str:
     cells: dict[tuple[str, str], dict[str, dict[str, str]]] = {}  # (kind, name) -> row label -> run -> text
     for run in runs:
         for (kind, name, measure), stat in _measures(run.summary).items():
-            label = _row_label(kind, measure, t)
+            label = _row_label(runs, kind, measure, t)
             cells.setdefault((kind, name), {}).setdefault(label, {})[run.id] = _shown(kind, measure, stat, t)
     head = "".join(f"<th>{escape(run.id)}</th>" for run in runs)
     body = []
     for (kind, name), rows in cells.items():
-        heading = t("contract", name=name) if kind == "contract" else t("position_heading", arm=name)
+        heading = t("contract", name=_name(runs, "contract", name, t)) if kind == "contract" else \
+            t("position_heading", arm=_name(runs, "arm", name, t))
         body.append(f'<tr><th colspan="{len(runs) + 1}">{escape(heading)}</th></tr>')
         body += ["<tr><td>" + escape(label) + "</td>"
                  + "".join(f'<td class="n">{escape(by_run.get(run.id, "–"))}</td>' for run in runs) + "</tr>"
@@ -190,11 +191,16 @@ def _measures(summary: Mapping) -> dict[tuple[str, str, str], dict]:
     return measures
 
 
-def _row_label(kind: str, measure: str, t: Words) -> str:
+def _row_label(runs: list[Run], kind: str, measure: str, t: Words) -> str:
     if kind == "arm":
         department = measure.split(".", 1)[1]
-        return t("total_public") if department == "total" else department
+        return t("total_public") if department == "total" else _name(runs, "department", department, t)
     return t.label(measure)
+
+
+def _name(runs: list[Run], kind: str, id: str, t: Words) -> str:
+    """An id's label in the reader's language from the first run whose scenario labels it, else the id."""
+    return next((label for run in runs if (label := run.folder.label(kind, id, t.lang)) != id), id)
 
 
 def _shown(kind: str, measure: str, stat: Mapping, t: Words) -> str:
