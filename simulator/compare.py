@@ -156,9 +156,9 @@ def _page(runs: list[Run], t: Words, target: ResultsFolder) -> str:
     body = "\n".join([
         f"<h1>{escape(t('compare_title'))}</h1>",
         f"<p>{escape(t('compare_intro', count=len(runs), currency=t.currency))}</p>",
-        f"<table><tr><th>{escape(t('compare_run'))}</th><th>{escape(t('scenario'))}</th>"
-        f"<th>{escape(t('compare_replications'))}</th><th>{escape(t('seed'))}</th>"
-        f"<th>{escape(t('compare_folder'))}</th></tr>{listing}</table>",
+        f'<div class="table"><table><tr><th>{escape(t("compare_run"))}</th><th>{escape(t("scenario"))}</th>'
+        f'<th>{escape(t("compare_replications"))}</th><th>{escape(t("seed"))}</th>'
+        f'<th>{escape(t("compare_folder"))}</th></tr>{listing}</table></div>',
         f"<h2>{escape(t('headline'))}</h2>", table, figure])
     css = resources.files("simulator.outputs").joinpath("report.css").read_text(encoding="utf-8")
     return PAGE.format(lang=t.lang, title=escape(t("compare_title")), css=css, body=body)
@@ -180,7 +180,8 @@ def _table(runs: list[Run], t: Words) -> str:
         body += ["<tr><td>" + escape(label) + "</td>"
                  + "".join(f'<td class="n">{escape(by_run.get(run.id, "–"))}</td>' for run in runs) + "</tr>"
                  for label, by_run in rows.items()]
-    return f"<table><tr><th>{escape(t('measure'))}</th>{head}</tr>{''.join(body)}</table>"
+    return (f'<div class="table"><table><tr><th>{escape(t("measure"))}</th>{head}</tr>{"".join(body)}</table>'
+            "</div>")  # the report's box that scrolls sideways: a wide table never widens the page
 
 
 def _measures(summary: Mapping) -> dict[tuple[str, str, str], dict]:
