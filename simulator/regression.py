@@ -35,6 +35,7 @@ SEGMENTS_ONE = 20  # a smooth of one parameter: cubic pieces on 20 equal rank se
 SEGMENTS_TWO = 8  # per parameter in a tensor product: 11 × 11 = 121 coefficients
 PENALTIES = np.logspace(-6, 5, 45)  # GCV's grid of penalty weights, relative to the basis' size
 RESIDUAL_BINS = 10  # the residual check: mean residual in tenths of each parameter's range
+RESIDUAL_LIMIT = 4.0  # ... in standard errors, beyond which a smooth has missed a trend
 GP_MAX_RUNS = 1500  # a Gaussian process is cubic in the runs: fitted to at most this many
 GP_TUNING_RUNS = 300  # its length scales and noise are found on this many (as Strong et al. do)
 
@@ -54,9 +55,18 @@ class Fit:
 
     @property
     def residuals_ok(self) -> bool:
-        """No trend left in the residuals: every binned mean within 4 standard errors of zero
-        (a false alarm about once in 1,500 bins)."""
-        return self.residual_z <= 4.0
+        return residuals_ok(self.residual_z)
+
+
+def residuals_ok(residual_z: float) -> bool:
+    """No trend left in a smooth's residuals: every binned mean within RESIDUAL_LIMIT standard
+    errors of zero (a false alarm about once in 1,500 bins)."""
+    return residual_z <= RESIDUAL_LIMIT
+
+
+def residual_check(residual_z: float) -> str:
+    """A fit's residual check as the console prints it: `ok`, or the trend in standard errors."""
+    return "ok" if residuals_ok(residual_z) else f"trend {residual_z:.1f} SE"
 
 
 def fit(x: Array, y: Array) -> Fit:

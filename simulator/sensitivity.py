@@ -41,7 +41,7 @@ from simulator.language.scenario import Parameter, Scenario
 from simulator.outputs import metrics
 from simulator.outputs.folder import (MANIFEST_JSON, METAMODEL_CSV, SENSITIVITY_CSV, SOBOL_CSV, ResultsFolder,
                                       column_name, format_cell, write_csv)
-from simulator.regression import Fit, fit
+from simulator.regression import Fit, fit, residual_check, residuals_ok
 from simulator.outputs.results import write_results
 from simulator.progress import Advance, progress
 from simulator.runner import RunOptions, run
@@ -398,12 +398,12 @@ def write_metamodel(folder: ResultsFolder, target: Target, y: np.ndarray, shares
              f"{'parameter':<28} {'share':>12} {'E[target] at 5 %':>17} {'at 95 %':>14} {'fit R²':>7} "
              f"{'residuals':>10}"]
     for s in shares:
-        check = "ok" if s.residual_z <= 4.0 else f"trend {s.residual_z:.1f} SE"
+        check = residual_check(s.residual_z)
         lines.append(f"{s.parameter:<28} {s.share:>6.1%} ± {s.se:<4.1%} {show(s.target_at_low):>17} "
                      f"{show(s.target_at_high):>14} {s.r2:>7.3f} {check:>10}")
     lines.append(f"the parameters one at a time explain {explained:.0%} of the variance; the other "
                  f"{max(0.0, 1 - explained):.0%} is interactions and the runs' own chance")
-    bad = [s.parameter for s in shares if s.residual_z > 4.0]
+    bad = [s.parameter for s in shares if not residuals_ok(s.residual_z)]
     if bad:
         lines.append("check: the smooth of " + ", ".join(bad) + " leaves a trend in its residuals "
                      "(binned mean above 4 standard errors): read its share with care")

@@ -27,7 +27,7 @@ import numpy as np
 from simulator.language.errors import Issue, ScenarioError
 from simulator.outputs import plots
 from simulator.outputs.folder import MANIFEST_JSON, REPLICATIONS_CSV, VOI_CSV, ResultsFolder, format_cell, write_csv
-from simulator.regression import Fit, fit
+from simulator.regression import Fit, fit, residual_check, residuals_ok
 from simulator.sensitivity import Target, stored_parameters, stored_target
 
 ALL = "ALL"  # voi.csv's row of the EVPI: every uncertain parameter together
@@ -144,10 +144,10 @@ def write_voi(folder: ResultsFolder, chosen: Decision, values: Sequence[Value]) 
              f"EVPI (all parameters together) {evpi:,.0f} ± {values[-1].se:,.0f} {currency} per decision",
              f"{'parameter':<{width}} {'EVPPI (' + currency + ')':>22} {'share of EVPI':>14} {'fit R²':>7} {'residuals':>10}"]
     for v in values:
-        check = "ok" if v.residual_z <= 4.0 else f"trend {v.residual_z:.1f} SE"
+        check = residual_check(v.residual_z)
         lines.append(f"{v.parameter:<{width}} {v.evppi:>12,.0f} ± {v.se:<7,.0f} {_share(v.evppi, evpi):>14.0%} "
                      f"{v.r2:>7.3f} {check:>10}")
-    bad = [v.parameter for v in values if v.residual_z > 4.0]
+    bad = [v.parameter for v in values if not residuals_ok(v.residual_z)]
     if bad:
         lines.append("check: the smooth of " + ", ".join(bad) + " leaves a trend in its residuals "
                      "(binned mean above 4 standard errors): read its EVPPI with care")

@@ -566,6 +566,7 @@ def _metamodel(results: ResultsFolder, t: Words, figures: _Figures) -> str:
 
     def check(row: Mapping[str, str]) -> str:
         z = float(row["residual_z"])
+        # the limit of simulator.regression.RESIDUAL_LIMIT (a command's module: outputs cannot import it)
         return t("residuals_ok") if z <= 4 else t("residual_trend", z=t.number(z, 1))
 
     table = _table([t("parameter"), t("share"), "±", t("target_at_low"), t("target_at_high"),
