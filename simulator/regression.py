@@ -22,7 +22,7 @@ random numbers only from a Generator it is given.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,6 +62,14 @@ def residuals_ok(residual_z: float) -> bool:
     """No trend left in a smooth's residuals: every binned mean within RESIDUAL_LIMIT standard
     errors of zero (a false alarm about once in 1,500 bins)."""
     return residual_z <= RESIDUAL_LIMIT
+
+
+def trend_warning(names: Sequence[str], what: str) -> list[str]:
+    """The console's line naming the smooths that left a trend (none when there are none)."""
+    if not names:
+        return []
+    return [f"check: the smooth of {', '.join(names)} leaves a trend in its residuals (binned mean above "
+            f"{RESIDUAL_LIMIT:g} standard errors): read its {what} with care"]
 
 
 def residual_check(residual_z: float) -> str:

@@ -41,7 +41,7 @@ from simulator.language.scenario import Parameter, Scenario
 from simulator.outputs import metrics
 from simulator.outputs.folder import (MANIFEST_JSON, METAMODEL_CSV, SENSITIVITY_CSV, SOBOL_CSV, ResultsFolder,
                                       column_name, format_cell, write_csv)
-from simulator.regression import Fit, fit, residual_check, residuals_ok
+from simulator.regression import Fit, fit, residual_check, residuals_ok, trend_warning
 from simulator.outputs.results import write_results
 from simulator.progress import Advance, progress
 from simulator.runner import RunOptions, run
@@ -403,10 +403,7 @@ def write_metamodel(folder: ResultsFolder, target: Target, y: np.ndarray, shares
                      f"{show(s.target_at_high):>14} {s.r2:>7.3f} {check:>10}")
     lines.append(f"the parameters one at a time explain {explained:.0%} of the variance; the other "
                  f"{max(0.0, 1 - explained):.0%} is interactions and the runs' own chance")
-    bad = [s.parameter for s in shares if not residuals_ok(s.residual_z)]
-    if bad:
-        lines.append("check: the smooth of " + ", ".join(bad) + " leaves a trend in its residuals "
-                     "(binned mean above 4 standard errors): read its share with care")
+    lines += trend_warning([s.parameter for s in shares if not residuals_ok(s.residual_z)], "share")
     return "\n".join(lines + [f"-> {table}, {figure}"])
 
 

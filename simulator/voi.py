@@ -27,7 +27,7 @@ import numpy as np
 from simulator.language.errors import Issue, ScenarioError
 from simulator.outputs import plots
 from simulator.outputs.folder import MANIFEST_JSON, REPLICATIONS_CSV, VOI_CSV, ResultsFolder, format_cell, write_csv
-from simulator.regression import Fit, fit, residual_check, residuals_ok
+from simulator.regression import Fit, fit, residual_check, residuals_ok, trend_warning
 from simulator.sensitivity import Target, stored_parameters, stored_target
 
 ALL = "ALL"  # voi.csv's row of the EVPI: every uncertain parameter together
@@ -147,10 +147,7 @@ def write_voi(folder: ResultsFolder, chosen: Decision, values: Sequence[Value]) 
         check = residual_check(v.residual_z)
         lines.append(f"{v.parameter:<{width}} {v.evppi:>12,.0f} ± {v.se:<7,.0f} {_share(v.evppi, evpi):>14.0%} "
                      f"{v.r2:>7.3f} {check:>10}")
-    bad = [v.parameter for v in values if not residuals_ok(v.residual_z)]
-    if bad:
-        lines.append("check: the smooth of " + ", ".join(bad) + " leaves a trend in its residuals "
-                     "(binned mean above 4 standard errors): read its EVPPI with care")
+    lines += trend_warning([v.parameter for v in values if not residuals_ok(v.residual_z)], "EVPPI")
     return "\n".join(lines + [f"-> {table}, {figure}"])
 
 
