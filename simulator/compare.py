@@ -229,9 +229,9 @@ def _figure(runs: list[Run], t: Words, target: ResultsFolder) -> str:
     for run in runs:
         for (kind, name, measure), stat in _measures(run.summary).items():
             if measure == "p_full_repayment":
-                shares.setdefault(name, {})[run.id] = {"mean": stat["value"]}
+                shares.setdefault(_name(runs, kind, name, t), {})[run.id] = {"mean": stat["value"]}
             elif measure in short:
-                money.setdefault(f"{name}: {t(short[measure])}", {})[run.id] = stat
+                money.setdefault(f"{_name(runs, kind, name, t)}: {t(short[measure])}", {})[run.id] = stat
     if not shares and not money:
         return ""
     number, unit = t.money_scale([v for g in money.values() for s in g.values() for v in s.values()
