@@ -21,6 +21,7 @@ from typing import Iterator
 from simulator import __version__
 from simulator.outputs.records import Layout, record_replications
 from simulator.engine.model import simulate
+from simulator.engine.sampling import JointDraws
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.scenario import Scenario
 from simulator.outputs.folder import CHUNK_SHA256, MANIFEST_JSON, RECORDS_FORMAT, ResultsFolder
@@ -38,10 +39,11 @@ class RunOptions:
     chunk_size: int | None = None  # None: chosen from runs and workers
     progress: bool = False
     overrides: tuple[tuple[str, float], ...] = ()  # parameters fixed at a value (sensitivity)
+    joint: JointDraws | None = None  # weighted joint draws of some parameters (a posterior)
 
 
 def simulate_chunk(scenario: Scenario, seed: int, replications: list[int], runs: int,
-                   overrides: tuple[tuple[str, float], ...] = ()) -> dict:
+                   overrides: tuple[tuple[str, float], ...] = (), joint: JointDraws | None = None) -> dict:
     """The stacked records of some replications: the unit of work a worker does.
 
     The cycle collector is paused meanwhile: a replication is freed by reference counting, and
@@ -112,6 +114,8 @@ def _prepare(scenario: Scenario, folder: ResultsFolder, options: RunOptions) -> 
     identity = {"scenario": scenario.name, "files": dict(scenario.files), "seed": options.seed,
                 "runs_requested": options.runs, "overrides": dict(options.overrides),
                 "records_format": RECORDS_FORMAT}
+    if options.joint is not None:
+        identity["posterior_sha256"] = options.joint.sha256
     folder.check_not_a_file()
     existing = folder.manifest
     if existing:
@@ -183,12 +187,13 @@ def _execute(scenario: Scenario, chunks: list[list[int]], options: RunOptions
     if workers == 1:
         for replications in chunks:
             yield replications, simulate_chunk(scenario, options.seed, replications, options.runs,
-                                               options.overrides)
+                                               options.overrides, options.joint)
         return
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_set_worker_scenario,
                                initargs=(scenario,))
     try:
-        pending = {pool.submit(_worker_chunk, options.seed, c, options.runs, options.overrides): c
+        pending = {pool.submit(_worker_chunk, options.seed, c, options.runs, options.overrides,
+                               options.joint): c
                    for c in chunks}
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -208,8 +213,8 @@ def _set_worker_scenario(scenario: Scenario) -> None:
     _WORKER_SCENARIO = scenario
 
 
-def _worker_chunk(seed: int, replications: list[int], runs: int, overrides) -> dict:
-    return simulate_chunk(_WORKER_SCENARIO, seed, replications, runs, overrides)
+def _worker_chunk(seed: int, replications: list[int], runs: int, overrides, joint) -> dict:
+    return simulate_chunk(_WORKER_SCENARIO, seed, replications, runs, overrides, joint)
 
 
 def _execute_dask(scenario: Scenario, chunks: list[list[int]], options: RunOptions
@@ -222,7 +227,7 @@ def _execute_dask(scenario: Scenario, chunks: list[list[int]], options: RunOptio
     with Client(options.scheduler, timeout="10s") as client:
         shared = client.scatter(scenario, broadcast=True)
         futures = {client.submit(simulate_chunk, shared, options.seed, c, options.runs,
-                                 options.overrides, pure=False): c for c in chunks}
+                                 options.overrides, options.joint, pure=False): c for c in chunks}
         try:
             for future in as_completed(futures):
                 yield futures[future], future.result()

@@ -20,7 +20,7 @@ from simpy.events import Event, Timeout
 from simpy.resources.resource import Request
 
 from simulator.language.distributions import Exponential, Fixed, TimeDistribution
-from simulator.engine.sampling import draw_parameters
+from simulator.engine.sampling import JointDraws, draw_parameters
 from simulator.language.scenario import (Condition, IntakeStream, Model, Number, Poisson, Ref, Scenario,
                                          TimeSpec, bind)
 from simulator.engine.seeding import rng_for
@@ -41,29 +41,32 @@ class Replication:
 
 
 def simulate(scenario: Scenario, seed: int, replications: Iterable[int], runs: int,
-             overrides: Mapping[str, float] | None = None) -> Iterator[Replication]:
+             overrides: Mapping[str, float] | None = None,
+             joint: JointDraws | None = None) -> Iterator[Replication]:
     """Replications one by one; each depends only on (seed, replication), never on the others.
 
     The arms' models are indexed once (`plan_arm`) for all of them.
     """
     plans = plan_arms(scenario)
     for replication in replications:
-        yield _simulate(scenario, plans, seed, replication, runs, overrides)
+        yield _simulate(scenario, plans, seed, replication, runs, overrides, joint)
 
 
 def simulate_replication(scenario: Scenario, seed: int, replication: int, runs: int,
-                         overrides: Mapping[str, float] | None = None) -> Replication:
+                         overrides: Mapping[str, float] | None = None,
+                         joint: JointDraws | None = None) -> Replication:
     """Every arm of one replication, on common random numbers (spec §1.5).
 
-    `overrides` fixes parameters at given values in every arm (sensitivity analysis); the
-    other parameters are drawn as usual, from the same streams.
+    `overrides` fixes parameters at given values in every arm (sensitivity analysis); `joint`
+    (a posterior) gives the parameters it names one weighted joint draw; the other parameters
+    are drawn as usual, from the same streams.
     """
-    return _simulate(scenario, plan_arms(scenario), seed, replication, runs, overrides)
+    return _simulate(scenario, plan_arms(scenario), seed, replication, runs, overrides, joint)
 
 
 def _simulate(scenario: Scenario, plans: Mapping[str, ArmPlan], seed: int, replication: int, runs: int,
-              overrides: Mapping[str, float] | None) -> Replication:
-    values = draw_parameters(scenario, seed, replication, runs)
+              overrides: Mapping[str, float] | None, joint: JointDraws | None = None) -> Replication:
+    values = draw_parameters(scenario, seed, replication, runs, joint)
     for arm_values in values.values():
         arm_values.update({k: float(v) for k, v in (overrides or {}).items() if k in arm_values})
     cohort = admit(scenario, values[scenario.baseline], seed, replication)

@@ -7,6 +7,7 @@ parameter's draws. A value is then `distribution.ppf(u)`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -43,11 +44,54 @@ def _strata(seed: int, runs: int, key: tuple[str, ...]) -> np.ndarray:
     return strata
 
 
-def draw_parameters(scenario, seed: int, replication: int, runs: int) -> dict[str, dict[str, float]]:
+@dataclasses.dataclass(frozen=True, eq=False)
+class JointDraws:
+    """Weighted joint draws of some parameters, such as a posterior: each replication takes one
+    whole row, so the correlations between the parameters are kept.
+
+    `values[i, j]` is parameter `names[j]` in draw i; `weights` are >= 0 with a positive sum (they
+    need not be normalised). `sha256` names the file the draws came from, for the manifest.
+    """
+
+    names: tuple[str, ...]
+    values: np.ndarray
+    weights: np.ndarray
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        values = np.array(self.values, dtype=float, ndmin=2)
+        weights = np.array(self.weights, dtype=float)
+        if values.shape != (len(weights), len(self.names)):
+            raise ValueError(f"values must be {len(weights)} draws x {len(self.names)} parameters, got {values.shape}")
+        if len(weights) == 0 or not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+            raise ValueError("weights must be finite, >= 0 and not all 0")
+        values.flags.writeable = False
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "weights", weights)
+        cumulative = np.cumsum(weights)
+        object.__setattr__(self, "_cumulative", cumulative / cumulative[-1])
+
+    def row(self, seed: int, replication: int) -> int:
+        """The draw replication `replication` takes: chosen by weight with a uniform from the
+        stream (seed, replication, "posterior"), so it depends on nothing but (seed, replication)."""
+        u = rng_for(seed, replication, "posterior").random()
+        cumulative = self._cumulative  # type: ignore[attr-defined]
+        return int(min(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1))
+
+    def pick(self, seed: int, replication: int) -> dict[str, float]:
+        """The parameter values of replication `replication`."""
+        row = self.values[self.row(seed, replication)]
+        return {name: float(value) for name, value in zip(self.names, row)}
+
+
+def draw_parameters(scenario, seed: int, replication: int, runs: int,
+                    joint: JointDraws | None = None) -> dict[str, dict[str, float]]:
     """Each arm's parameter values in one replication.
 
     A parameter is drawn once and shared by every arm (common random numbers); one that an arm's
     patch redefines is drawn for that arm alone, from a stream keyed by the arm's name too.
+    `joint` (a posterior) gives the parameters it names one weighted joint draw in every arm
+    instead; the other parameters are drawn as without it, from the same streams.
     """
     lhs = scenario.sampling == "lhs"
     values: dict[str, dict[str, float]] = {}
@@ -66,4 +110,8 @@ def draw_parameters(scenario, seed: int, replication: int, runs: int) -> dict[st
                     shared[name] = float(parameter.distribution.ppf(u))
                 drawn[name] = shared[name]
         values[arm.name] = drawn
+    if joint is not None:
+        picked = joint.pick(seed, replication)
+        for drawn in values.values():
+            drawn.update((name, value) for name, value in picked.items() if name in drawn)
     return values

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.engine.sampling import parameter_uniform
+from simulator.engine.sampling import JointDraws, parameter_uniform
 
 pytestmark = pytest.mark.exact
 
@@ -58,3 +58,21 @@ def test_replication_must_lie_in_range(replication):
 def test_key_must_be_a_tuple_not_a_bare_name():
     with pytest.raises(TypeError):
         parameter_uniform(0, 0, 10, "hf_housing_hr", lhs=False)
+
+
+def test_joint_draws_take_whole_rows_and_only_rows_with_weight():
+    joint = JointDraws(("a", "b"), np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]]), np.array([0.0, 2.0, 0.0]))
+    assert {tuple(joint.pick(5, r).values()) for r in range(50)} == {(2.0, 20.0)}
+
+
+def test_a_joint_draw_depends_only_on_seed_and_replication():
+    joint = JointDraws(("a",), np.arange(10.0)[:, None], np.ones(10))
+    forwards = [joint.row(3, r) for r in range(40)]
+    assert [joint.row(3, r) for r in reversed(range(40))] == forwards[::-1]
+    assert forwards != [joint.row(4, r) for r in range(40)]
+
+
+@pytest.mark.parametrize("weights", [[], [1.0, -1.0], [0.0, 0.0], [1.0, float("nan")]])
+def test_joint_draws_refuse_weights_that_pick_nothing(weights):
+    with pytest.raises(ValueError):
+        JointDraws(("a",), np.zeros((len(weights), 1)), np.array(weights))
