@@ -22,10 +22,12 @@ from simulator.language.sections.flows import build_economics
 from simulator.language.sections.intake import build_attributes, build_intake, check_attributes_fixed
 from simulator.language.sections.model import build_arms, build_model
 from simulator.language.sections.parameters import build_parameters
+from simulator.language.sections.targets import build_calibration, build_targets
 
 TOP_LEVEL = (
     "name", "description", "extends", "horizon", "start", "baseline", "parameters", "sampling",
     "attributes", "intake", "tracks", "exit", "resources", "arms", "economics", "flows", "contracts",
+    "targets", "calibrate",
 )
 
 
@@ -117,6 +119,10 @@ def build_scenario(raw: dict[str, Any], problems: Problems) -> Scenario:
                                       reader, arms, declared_arms, attributes, economics, horizon)
             if contract is not None:
                 contracts[contract_name] = contract
+    targets = build_targets(raw["targets"], reader, arms, declared_arms, baseline, attributes,
+                            horizon) if "targets" in raw else {}
+    calibration = build_calibration(raw.get("calibrate"), reader, parameters, arms) \
+        if targets or "calibrate" in raw else None
     check_attributes_fixed(attributes, intake, reader)
     resolved = {key: value for key, value in raw.items()}
     return Scenario(
@@ -124,6 +130,7 @@ def build_scenario(raw: dict[str, Any], problems: Problems) -> Scenario:
         file=file, horizon=horizon or 0.0, start=start, baseline=baseline,
         sampling=sampling or "random", attributes=attributes, intake=intake,
         economics=economics, arms=arms, contracts=contracts, files=files, resolved=resolved,
+        targets=targets, calibration=calibration,
     )
 
 

@@ -267,6 +267,62 @@ class Parameter:
         return self.distribution is not None
 
 
+MEASURES = ("share_in", "share_of_time_in", "entered_within")  # what a target measures (spec §4.5)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A measured quantity of the model with its observation (spec §4.5): what calibration fits
+    (`hold_out`: only compared with, to validate).
+
+    `measure` is one of MEASURES, over `condition` (its tracks' states, and the `youths`
+    attribute filter) with `months` after each youth's arrival. The observation is `count` of
+    `of` youths, or a `value` with its standard error `se`.
+    """
+
+    name: str
+    arm: str
+    measure: str
+    condition: Condition
+    months: float
+    count: float | None = None
+    of: float | None = None
+    value: float | None = None
+    se: float | None = None
+    source: str = ""
+    hold_out: bool = False
+    label: Label = None  # type: ignore[assignment]  # None: the name's own (`with_label`)
+
+    def __post_init__(self) -> None:
+        with_label(self)
+
+    @property
+    def observed(self) -> float:
+        """The observed share (count / of, or value)."""
+        return self.count / self.of if self.of is not None else self.value  # type: ignore[operator,return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """The `calibrate` section: which parameters `simulator calibrate` updates (their `dist` is the
+    prior) and the sizes of its importance sampler (IMIS, docs/calibration.md)."""
+
+    parameters: tuple[str, ...]
+    replications: int = 4  # replications pooled to measure the targets at one parameter set
+    prior_draws: int = 0  # parameter sets drawn from the prior first; 0: 1000 per parameter
+    batch: int = 0  # parameter sets added each round; 0: 100 per parameter
+    rounds: int = 30  # at most this many rounds after the prior draws
+    resample: int = 1000  # stop when a resample of this size would hold 1 - 1/e distinct sets
+
+    @property
+    def initial(self) -> int:
+        return self.prior_draws or 1000 * len(self.parameters)
+
+    @property
+    def step(self) -> int:
+        return self.batch or 100 * len(self.parameters)
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     """What an arm simulates: the part of a scenario that a `patch` may change."""
@@ -307,6 +363,8 @@ class Scenario:
     contracts: Mapping[str, Contract]
     files: Mapping[str, str]  # path -> sha256 of every scenario file read
     resolved: Mapping[str, Any]  # the merged scenario as plain data, written to the manifest
+    targets: Mapping[str, Target] = field(default_factory=dict)  # spec §4.5
+    calibration: Calibration | None = None  # how `simulator calibrate` runs; None: it has no targets
 
     def parameters(self) -> dict[str, Parameter]:
         """Every parameter of every arm (an arm's own version under the same name wins last)."""

@@ -63,6 +63,9 @@ COMPARE_CSV = "compare.csv"  # `simulator compare`, in its own --out folder: nev
 COMPARE_HTML = "compare.html"
 METAMODEL_CSV = "metamodel.csv"  # first-order variance shares from the stored runs
 VOI_CSV = "voi.csv"  # `simulator voi`: the value of resolving each parameter before deciding
+POSTERIOR_CSV = "posterior.csv"  # `simulator calibrate`, in its own --out folder: one row per weighted draw
+CALIBRATION_JSON = "calibration.json"
+CALIBRATION_HTML = {"en": "calibration.html", "da": "calibration.da.html"}  # by language
 CHUNK_SHA256 = "chunk_sha256"  # the manifest's {chunk file name: sha256 of its bytes}
 RESULT_FILES = (MANIFEST_JSON, SUMMARY_JSON, OCCUPANCY_CSV, MONEY_CSV, CONTRACTS_CSV, REPLICATIONS_CSV,
                 REPORT_HTML, REPORT_DA_HTML, WORKBOOK_XLSX, WORKBOOK_DA_XLSX, SWEEP_CSV, SENSITIVITY_CSV,
