@@ -1,11 +1,12 @@
 """Monte Carlo simulation of social investment contracts for young homeless people.
 
-The public API (`simulator/api.py`): `load_scenario`, `run`, `open_results`, `price_contract`.
+The public API (`simulator/api.py`): `load_scenario`, `run`, `calibrate`, `open_results`,
+`price_contract`.
 Its names are imported on first use, so that `import simulator` (and every command) stays quick.
 """
 
 __version__ = "0.1.0"
-__all__ = ["load_scenario", "run", "open_results", "price_contract", "ResultsFolder", "Scenario",
+__all__ = ["load_scenario", "run", "calibrate", "open_results", "price_contract", "ResultsFolder", "Scenario",
            "ContractResults", "ScenarioError"]
 
 

@@ -25,21 +25,23 @@ from simulator.language.scenario import Scenario
 from simulator.money.pricing import ContractResults
 from simulator.outputs.folder import ResultsFolder
 
-__all__ = ["load_scenario", "run", "open_results", "price_contract", "ResultsFolder", "Scenario",
+__all__ = ["load_scenario", "run", "calibrate", "open_results", "price_contract", "ResultsFolder", "Scenario",
            "ContractResults", "ScenarioError"]
 
 
 def run(scenario: Scenario | str | Path, out: str | Path | None = None, *, runs: int = 1000,
         seed: int = 0, workers: int | None = None, scheduler: str | None = None,
         resume: bool = False, force: bool = False, report: bool = False, lang: str = "en",
-        progress: bool = False) -> ResultsFolder:
+        progress: bool = False, posterior: str | Path | None = None) -> ResultsFolder:
     """Run the replications of a scenario (a loaded one or a file) into `out` and write the result
     files (and, with `report`, report.html and summary.xlsx in `lang`, and report.da.html and
     summary.da.xlsx as well when the scenario has Danish labels), as `simulator run` does.
 
     `out` defaults to results/<the scenario file's stem>. The same `seed` gives the same numbers
     with any `workers` or `scheduler`; `resume` completes an interrupted run; `force` replaces
-    another scenario's results. Raises `ScenarioError` for a bad scenario or folder.
+    another scenario's results. `posterior` (a posterior.csv of `simulator calibrate`) gives each
+    replication one joint draw of the parameters it holds, by weight. Raises `ScenarioError` for
+    a bad scenario, posterior file or folder.
     """
     from simulator.outputs.results import write_results
     from simulator.runner import RunOptions, run as run_replications
@@ -47,8 +49,14 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None, *, runs:
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     out = Path(out) if out is not None else Path("results") / Path(scenario.file).stem
+    joint = None
+    if posterior is not None:
+        from simulator.engine.sampling import JointDraws
+        from simulator.language.posterior import read_posterior
+
+        joint = JointDraws(*read_posterior(posterior, scenario))
     run_replications(scenario, out, RunOptions(runs=runs, seed=seed, workers=workers, scheduler=scheduler,
-                                               resume=resume, force=force, progress=progress))
+                                               resume=resume, force=force, progress=progress, joint=joint))
     write_results(out, scenario)
     if report:
         from simulator.outputs.report import languages, write_readable  # matplotlib: only when it draws
@@ -60,6 +68,24 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None, *, runs:
                 write_readable(out, language)
                 advance(1)
     return ResultsFolder(out)
+
+
+def calibrate(scenario: Scenario | str | Path, out: str | Path | None = None, *, seed: int = 0,
+              workers: int | None = None, scheduler: str | None = None, progress: bool = False) -> dict:
+    """Calibrate a scenario's `calibrate` parameters to its targets, as `simulator calibrate` does:
+    writes posterior.csv, calibration.json and calibration.html (and calibration.da.html) into
+    `out` (default results/<the scenario file's stem>-calibration) and returns calibration.json's
+    data. The same `seed` gives the same posterior with any `workers` or `scheduler`."""
+    from simulator.calibration import CalibrateOptions, calibrate as fit
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    out = Path(out) if out is not None else default_calibration_out(scenario.file)
+    return fit(scenario, out, CalibrateOptions(seed=seed, workers=workers, scheduler=scheduler, progress=progress))
+
+
+def default_calibration_out(scenario_file: str | Path) -> Path:
+    return Path("results") / f"{Path(scenario_file).stem}-calibration"
 
 
 def open_results(path: str | Path) -> ResultsFolder:

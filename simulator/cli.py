@@ -56,7 +56,20 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="replace another scenario's results in --out")
     run.add_argument("--no-report", action="store_true", help="do not build report.html")
     run.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
+    run.add_argument("--posterior", type=Path, default=None,
+                     help="a posterior.csv of simulator calibrate: each replication takes one joint draw of "
+                          "its parameters, by weight")
     run.set_defaults(command=_run)
+
+    calibrate = commands.add_parser("calibrate", help="update the uncertain parameters from the scenario's "
+                                    "targets: posterior.csv, calibration.json and calibration.html")
+    calibrate.add_argument("scenario", help="the scenario YAML file, with `targets`")
+    calibrate.add_argument("--out", type=Path, default=None,
+                           help="output folder (default results/<scenario>-calibration)")
+    calibrate.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    calibrate.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    calibrate.add_argument("--scheduler", default=None, help="a Dask scheduler, tcp://HOST:PORT")
+    calibrate.set_defaults(command=_calibrate)
 
     sweep = commands.add_parser("sweep", help="price contract designs on stored replications")
     sweep.add_argument("results", type=Path, help="a results folder written by `simulator run`")
@@ -141,7 +154,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         results = run(scenario, out, runs=args.runs, seed=args.seed, workers=args.workers,
                       scheduler=args.scheduler, resume=args.resume, force=args.force,
-                      report=not args.no_report, lang=args.lang, progress=True)
+                      report=not args.no_report, lang=args.lang, progress=True, posterior=args.posterior)
     except KeyboardInterrupt:
         from simulator.outputs.folder import ResultsFolder
 
@@ -158,6 +171,29 @@ def _run(args: argparse.Namespace) -> int:
           f"-> {out}{os.sep}")
     _print_headline(results)
     return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from simulator.api import calibrate, default_calibration_out, load_scenario
+
+    _check_minimums(seed=(args.seed, 0), workers=(args.workers, 1))
+    scenario = load_scenario(args.scenario)
+    out = args.out or default_calibration_out(args.scenario)
+    result = calibrate(scenario, out, seed=args.seed, workers=args.workers, scheduler=args.scheduler, progress=True)
+    if not result["complete"]:
+        print(f"interrupted: the {result['parameter_sets']} parameter sets measured so far are weighted and "
+              f"written to {out}", file=sys.stderr)
+    print(f"{result['simulations']} simulations ({result['parameter_sets']} parameter sets) in "
+          f"{result['seconds']:.1f} s, effective sample size {result['effective_sample_size']:.0f} -> {out}{os.sep}")
+    for name, stat in result["parameters"].items():
+        posterior = stat["posterior"]
+        print(f"  {scenario.parameters()[name].label.get('en')}: median {posterior['p50']:.4g} "
+              f"(90 % {posterior['p05']:.4g} to {posterior['p95']:.4g}; prior median {stat['prior_p50']:.4g})")
+    for name, check in result["targets"].items():
+        kind = "hold-out" if check["hold_out"] else "fitted"
+        print(f"  {scenario.targets[name].label.get('en')} ({kind}): observed {check['observed_share']:.3g}, "
+              f"model 90 % {check['predictive_p05']:.3g} to {check['predictive_p95']:.3g}")
+    return 0 if result["complete"] else 130
 
 
 def _check_minimums(**options: tuple[int | None, int]) -> None:

@@ -54,7 +54,7 @@ def simulate_chunk(scenario: Scenario, seed: int, replications: list[int], runs:
     gc.disable()
     try:
         return record_replications(scenario, Layout.of(scenario),
-                                   simulate(scenario, seed, replications, runs, dict(overrides)))
+                                   simulate(scenario, seed, replications, runs, dict(overrides), joint))
     finally:
         if collecting:
             gc.enable()
@@ -145,6 +145,8 @@ def _prepare(scenario: Scenario, folder: ResultsFolder, options: RunOptions) -> 
     manifest = {**identity, "resolved": scenario.resolved, "runs_done": 0, "complete": False,
                 "version": __version__, "started": _now(), "finished": None, "seconds": 0.0,
                 **_where(options), CHUNK_SHA256: {}}
+    if options.joint is not None:  # the report says these were drawn from a posterior
+        manifest["posterior_parameters"] = list(options.joint.names)
     folder.write_manifest(manifest)
     return manifest, set()
 
