@@ -70,6 +70,8 @@ def case(id: str, old: str | tuple, new: str | None = None, *expect: Expect, **o
 
 
 TRANSITION = "tracks.housing.transitions"
+TARGET = ("{share_in: {housing: [housed]}, months_after_arrival: 12, observed: {count: 3, of: 10}, "
+          "source: a study}")
 CASES = [
     # --- keys ----------------------------------------------------------------------------------
     case("unknown_top_level_key", "horizon: 72\n", "horizon: 72\ndescripton: a typo\n",
@@ -260,6 +262,28 @@ CASES = [
          (("departments: [municipality.social,", "departments: {municipality.social: {label: {fr: x}},"),
           ("state.tax, fund.development]", "state.tax, fund.development}")), None,
          Expect("economics.departments.municipality.social.label.fr", "a known key; one of en, da")),
+    # --- targets and calibrate (spec §4.5) --------------------------------------------------------
+    *[case(f"target_{id}", "resources:\n  flats:", "targets:\n  housed_12m: " + target + "\nresources:\n  flats:",
+           Expect(f"targets.housed_12m{path}", expected))
+      for id, target, path, expected in [
+          ("unknown_arm", "{arm: nobody, " + TARGET[1:], ".arm", "an arm: one of usual, housing_first"),
+          ("unknown_track", "{share_in: {housng: [housed]}, " + TARGET[31:], ".share_in.housng",
+           "did you mean 'housing'?"),
+          ("unknown_state", "{share_in: {housing: [housd]}, " + TARGET[31:], ".share_in.housing[0]",
+           "a state of housing"),
+          ("unknown_attribute_value", "{youths: {group: employed}, " + TARGET[1:], ".youths.group", "a value of group"),
+          ("share_above_1", TARGET.replace("{count: 3, of: 10}", "{value: 1.2, se: 0.1}"), ".observed.value",
+           "a number in [0, 1]"),
+          ("count_above_of", TARGET.replace("count: 3", "count: 12"), ".observed.count", "a count no larger than"),
+          ("se_not_positive", TARGET.replace("{count: 3, of: 10}", "{value: 0.3, se: 0}"), ".observed.se",
+           "a number > 0"),
+          ("month_beyond_horizon", TARGET.replace("months_after_arrival: 12", "months_after_arrival: 80"),
+           ".months_after_arrival", "a number in [0, 72]"),
+          ("two_measures", "{entered_within: {housing: [housed]}, " + TARGET[1:], "", "exactly one of share_in"),
+      ]],
+    case("calibrate_unknown_parameter", "resources:\n  flats:",
+         "targets:\n  housed_12m: " + TARGET + "\ncalibrate: {parameters: [hf_hrr]}\nresources:\n  flats:",
+         Expect("calibrate.parameters[0]", "an uncertain parameter: one of hf_hr, effect_shift (did you mean 'hf_hr'?)")),
     # --- several problems are all reported at once ---------------------------------------------
     case("three_errors_at_once",
          (("horizon: 72\n", "horizon: 72\nhorizn: 60\n"),

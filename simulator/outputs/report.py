@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from simulator.language.distributions import parameter_distribution
@@ -642,7 +643,10 @@ def _metric_label(key: str, t: Words) -> str:
 
 def _assumptions(results: ResultsFolder, t: Words) -> str:
     resolved = results.manifest.get("resolved", {})
-    rows = [_parameter_row(name, raw, "", t) for name, raw in (resolved.get("parameters") or {}).items()]
+    calibrated = results.manifest.get("posterior_parameters") or ()  # `run --posterior`
+    draws = results.replications if calibrated else {}
+    rows = [_parameter_row(name, raw, "", t, draws.get(name) if name in calibrated else None)
+            for name, raw in (resolved.get("parameters") or {}).items()]
     for arm, spec in (resolved.get("arms") or {}).items():
         patched = ((spec or {}).get("patch") or {}).get("parameters") or {}
         rows += [_parameter_row(name, raw, _arm_label(results, t, arm), t) for name, raw in patched.items()]
@@ -658,13 +662,18 @@ def _assumptions(results: ResultsFolder, t: Words) -> str:
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
-def _parameter_row(name: str, raw: Any, arm: str, t: Words) -> list[str]:
+def _parameter_row(name: str, raw: Any, arm: str, t: Words, posterior: Any = None) -> list[str]:
     """One parameter as the YAML gave it: name, label, distribution, median or value, 90 % interval,
-    unit, source."""
+    unit, source; a calibrated one (its `posterior` draws, one per replication) with their median
+    and 90 % interval instead of its prior's."""
     spec = raw if isinstance(raw, dict) else {"value": raw}
     shown_name = name + (f" ({t('in_arm', arm=arm)})" if arm else "")
     texts = [Label.of(name, spec.get("label")).given(t.lang),
              *(str(spec.get(key, "") or "").strip() for key in ("unit", "source"))]
+    if posterior is not None:
+        low, median, high = (float(v) for v in np.percentile(posterior, [5, 50, 95]))
+        return [shown_name, texts[0], t("calibrated"), _parameter_number(median, t),
+                f"{_parameter_number(low, t)} – {_parameter_number(high, t)}", texts[1], texts[2]]
     if "dist" not in spec:
         value = spec.get("value")
         return [shown_name, texts[0], t("fixed"), _parameter_number(value, t), "", texts[1], texts[2]]
