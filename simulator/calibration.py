@@ -256,6 +256,7 @@ def calibrate(scenario: Scenario, out: Path, options: CalibrateOptions, langs: S
     targets = list(scenario.targets.values())
     scenario = dataclasses.replace(scenario, sampling="random")  # each set's replications stand alone
     shares: list[np.ndarray] = []  # (targets,) per parameter set, in set order
+    measured: list[np.ndarray] = []  # (targets,) each share's denominator
 
     def values_of(z: np.ndarray) -> np.ndarray:
         u = np.clip(_normal_cdf(z), UNIFORM_EDGE, 1 - UNIFORM_EDGE)
@@ -277,6 +278,7 @@ def calibrate(scenario: Scenario, out: Path, options: CalibrateOptions, langs: S
                                                "horizon, and does any youth match?)")])
             batch = np.array([count[:, 0] / count[:, 1] for count in counts])
             shares.extend(batch)
+            measured.extend(count[:, 1] for count in counts)
             return np.sum([log_likelihood(t, batch[:, i]) for i, t in enumerate(targets) if not t.hold_out], axis=0)
 
         sample, stages, stopped = imis(evaluate, len(names), settings, options.seed)
@@ -284,7 +286,7 @@ def calibrate(scenario: Scenario, out: Path, options: CalibrateOptions, langs: S
     weights = np.exp(sample.log_weights)
     values = values_of(sample.z)
     summary = _summary(scenario, settings, targets, names, values, weights, np.array(shares[:len(weights)]),
-                       stages, stopped, seconds, options)
+                       np.array(measured[:len(weights)]), stages, stopped, seconds, options)
     out.mkdir(parents=True, exist_ok=True)
     keep = weights > 0
     write_csv(out / POSTERIOR_CSV, [*names, "weight"],
@@ -320,7 +322,8 @@ def _stat(values: np.ndarray, weights: np.ndarray) -> dict:
 
 
 def _summary(scenario: Scenario, settings: Calibration, targets: Sequence[Target], names: Sequence[str],
-             values: np.ndarray, weights: np.ndarray, shares: np.ndarray, stages: list[dict], stopped: str,
+             values: np.ndarray, weights: np.ndarray, shares: np.ndarray, measured: np.ndarray,
+             stages: list[dict], stopped: str,
              seconds: float, options: CalibrateOptions) -> dict:
     """calibration.json: the method and its settings, the posterior and each target's check."""
     resolved = scenario.resolved.get("parameters", {})
@@ -342,12 +345,20 @@ def _summary(scenario: Scenario, settings: Calibration, targets: Sequence[Target
         predictive = np.percentile(replicated, [5, 95])
         observed = ({"count": target.count, "of": target.of} if target.of is not None
                     else {"value": target.value, "se": target.se})
+        # The plug-in's noise beside the observation's: a share of n independent youths has se
+        # √(p(1 − p)/n); for a share of time n is the months measured over the window (youths who
+        # stay the whole window), which bounds it from above, as a youth's own share varies less.
+        p = float(np.sum(weights * shares[:, i]))
+        youths = float(np.sum(weights * measured[:, i])) / (target.months if target.measure == "share_of_time_in" else 1)
+        observation_se = target.se if target.se is not None else math.sqrt(p * (1 - p) / target.of)
         checks[target.name] = {
             "arm": target.arm, "measure": target.measure, "months": target.months, "hold_out": target.hold_out,
             "observed": observed, "observed_share": target.observed, "observed_p05": low, "observed_p95": high,
             "model": _stat(shares[:, i], weights),
             "predictive_p05": float(predictive[0]), "predictive_p95": float(predictive[1]),
             "observed_inside_predictive": bool(predictive[0] <= target.observed <= predictive[1]),
+            "simulated_youths": round_to(youths, 1), "simulation_se": math.sqrt(p * (1 - p) / youths),
+            "observation_se": observation_se,
             "source": target.source}
     ess = 1.0 / float(np.sum(weights ** 2))
     return {
