@@ -72,7 +72,29 @@ def describe(scenario: Scenario, lang: str = "en") -> str:
     for contract in scenario.contracts.values():
         lines += ["", f"Contract {show.label(contract.label)}"]
         lines += [f"  {line}" for line in _contract(contract, scenario, show)]
+    if scenario.targets:
+        lines += ["", "Targets (simulator calibrate)"]
+        lines += [f"  {_target(target, show)}" for target in scenario.targets.values()]
+        if scenario.calibration is not None:
+            lines.append("  calibrates " + join_words(show.label(parameters[name].label)
+                                                      for name in scenario.calibration.parameters))
     return "\n".join(lines)
+
+
+MEASURE_WORDS = {"share_in": "share in {condition} {months} months after arrival",
+                 "share_of_time_in": "share of time in {condition} over the first {months} months",
+                 "entered_within": "share who entered {condition} within {months} months"}
+
+
+def _target(target, show: Show) -> str:
+    """A target in words: what it measures, in which arm and youths, and what was observed."""
+    states = Condition(target.condition.states)
+    youths = conditions(Condition({}, target.condition.attributes)) if target.condition.attributes else "all youths"
+    observed = (f"{show.number(target.count)} of {show.number(target.of)}" if target.of is not None
+                else f"{figure(target.value)} (se {figure(target.se)})")
+    measured = MEASURE_WORDS[target.measure].format(condition=conditions(states), months=show.number(target.months))
+    return (f"{show.label(target.label)}: {measured}, arm {show.arm(target.arm)}, {youths}; observed {observed}"
+            + ("; hold-out (not fitted)" if target.hold_out else ""))
 
 
 class Show:
