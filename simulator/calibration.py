@@ -19,9 +19,10 @@ and calibration.json reports that noise beside each observation's own.
 
 Parameter set i is simulated on replications i·K … i·K + K − 1 of the seed (K =
 `replications`), and each round's proposals come from the stream (seed, "calibrate", round):
-the posterior depends on the seed alone, never on the workers. Ctrl-C stops after the sets
-already measured, and those are weighted and written like a finished calibration's (an
-importance sample is valid at any size), marked incomplete.
+the posterior depends on the seed alone, never on the workers. Ctrl-C after the prior draws
+stops after the rounds already measured, and those sets are weighted and written like a finished
+calibration's (an importance sample is valid at any size), marked incomplete; before, there is
+nothing to weight and nothing is written.
 """
 from __future__ import annotations
 
@@ -193,11 +194,7 @@ def imis(evaluate: Callable[[np.ndarray, int], np.ndarray], dimensions: int, set
     it stopped ("converged", "rounds" or "interrupted")."""
     stages: list[dict] = []
     z = rng_for(seed, "calibrate", 0).standard_normal((settings.initial, dimensions))
-    try:
-        sample = Sample(z, evaluate(z, 0), settings.initial, [])
-    except KeyboardInterrupt:
-        raise ScenarioError([Issue("simulator calibrate", "", "the prior draws measured before stopping",
-                                   "an interruption before they were all measured; nothing written")]) from None
+    sample = Sample(z, evaluate(z, 0), settings.initial, [])  # interrupted here: nothing to weight yet
     weights = sample.reweight()
     stopped = "rounds"
     for stage in range(settings.rounds + 1):

@@ -96,3 +96,24 @@ def test_weighted_quantiles_and_the_distinct_sets_in_a_resample():
     # equal weights 1/n, resample of n: n (1 - (1 - 1/n)^n); one weight 1: exactly one set
     assert math.isclose(distinct_in_resample(np.full(4, 0.25), 4), 4 * (1 - 0.75 ** 4))
     assert math.isclose(distinct_in_resample(np.array([1.0, 0.0]), 50), 1.0, rel_tol=1e-12)
+
+
+def test_an_interruption_keeps_the_rounds_already_measured():
+    """Ctrl-C during the third batch: the prior draws and the first two rounds are weighted and
+    kept, and the sampler says it was interrupted."""
+    from simulator.calibration import imis
+    from simulator.language.scenario import Calibration
+
+    calls = []
+
+    def evaluate(z, first):
+        calls.append(first)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return -0.5 * ((z[:, 0] - 1.0) / 0.1) ** 2  # a narrow likelihood: IMIS keeps adding rounds
+
+    settings = Calibration(("x",), prior_draws=50, batch=10, rounds=10, resample=1000)
+    sample, stages, stopped = imis(evaluate, 1, settings, seed=0)
+    assert stopped == "interrupted" and calls == [0, 50, 60, 70]
+    assert len(sample.z) == 70 and len(sample.components) == 2
+    assert np.isclose(np.exp(sample.log_weights).sum(), 1.0)
