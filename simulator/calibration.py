@@ -65,21 +65,28 @@ def measure(target: Target, trajectories: Trajectories) -> tuple[float, float]:
       months present in that window (cut at departure and at the horizon);
     - entered_within: youths who entered the states (by a transition or jump) within `months`
       of arrival, of the youths whose whole window lies within the horizon (a youth who left
-      before entering counts as not entered, as a trial counts an intention to treat).
+      before entering counts as not entered, as a trial counts an intention to treat);
+    - stayed_in: youths in the states `months` after they first entered them, of the youths who
+      entered them and are present then (a retention: "kept their home a year after moving in").
     """
     t = trajectories
     youths = np.flatnonzero(t.youths_matching(target.condition.attributes))
-    arrival, leaving = t.presence()
-    arrival, leaving = arrival[youths], leaving[youths]
-    at = arrival + target.months
     stays = t.stays(target.condition)
-    if target.measure == "share_in":
+    if target.measure == "stayed_in":  # measured from each youth's first entry instead of arrival
+        entries = np.flatnonzero(stays.entered & np.isin(stays.youth, youths))
+        first = entries[np.unique(stays.youth[entries], return_index=True)[1]]  # stays: by youth, start
+        youths, start = stays.youth[first], stays.start[first]
+    else:
+        start = t.arrival[youths].astype(float)
+    at = start + target.months
+    leaving = np.minimum(t.departure[youths], t.horizon)
+    if target.measure in ("share_in", "stayed_in"):
         present = (at <= t.horizon) & ((t.departure[youths] > at) | (at >= t.horizon) & (leaving >= t.horizon))
         inside = stays.covers(youths[present], at[present], t.horizon)
         return float(inside.sum()), float(present.sum())
     if target.measure == "share_of_time_in":
         end = np.minimum(at, leaving)
-        return float(stays.time_before(youths, end).sum()), float(np.maximum(end - arrival, 0.0).sum())
+        return float(stays.time_before(youths, end).sum()), float(np.maximum(end - start, 0.0).sum())
     window = at <= t.horizon
     entries = stays.entered & (stays.start <= t.arrival[stays.youth] + target.months)
     entered = np.zeros(t.youths, dtype=bool)
@@ -116,12 +123,14 @@ def _measure_chunk(scenario: Scenario, targets: Sequence[Target], seed: int,
 
 def log_likelihood(target: Target, share: np.ndarray) -> np.ndarray:
     """log P(observation | the model's share), up to a constant: binomial for `count` of `of`,
-    normal for `value` with standard error `se`."""
+    normal for `value` with standard error `se`; −∞ where the share is NaN (nobody measured)."""
     share = np.asarray(share, dtype=float)
     if target.of is not None:
         p = np.clip(share, EDGE, 1 - EDGE)
-        return target.count * np.log(p) + (target.of - target.count) * np.log1p(-p)
-    return -0.5 * ((share - target.value) / target.se) ** 2
+        result = target.count * np.log(p) + (target.of - target.count) * np.log1p(-p)
+    else:
+        result = -0.5 * ((share - target.value) / target.se) ** 2
+    return np.where(np.isnan(share), -np.inf, result)
 
 
 def observed_interval(target: Target, level: float = 0.90) -> tuple[float, float]:
@@ -267,15 +276,17 @@ def calibrate(scenario: Scenario, out: Path, options: CalibrateOptions, langs: S
             values = values_of(z)
             items = [(first + i, dict(zip(names, map(float, row)))) for i, row in enumerate(values)]
             counts = executor.measure(items, settings.replications, advance)
-            for (index, _), count in zip(items, counts):
-                if np.any(count[:, 1] <= 0):
-                    empty = targets[int(np.argmax(count[:, 1] <= 0))]
-                    raise ScenarioError([Issue(scenario.file, f"targets.{empty.name}", "a target that measures "
-                                               "some youths", "no youth measured (is the window inside the "
-                                               "horizon, and does any youth match?)")])
-            batch = np.array([count[:, 0] / count[:, 1] for count in counts])
+            numerators, denominators = np.array(counts).transpose(2, 0, 1)  # each (sets, targets)
+            never = np.flatnonzero(np.all(denominators == 0, axis=0)) if first == 0 else []
+            if len(never):  # under every prior draw: the target cannot be measured in this model
+                raise ScenarioError([Issue(scenario.file, f"targets.{targets[never[0]].name}", "a target that "
+                                           "measures some youths", "no youth measured under any of the "
+                                           "prior draws (is the window inside the horizon, and does any "
+                                           "youth match and enter the states?)")])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                batch = numerators / denominators  # NaN where a set measured nobody: its weight is 0
             shares.extend(batch)
-            measured.extend(count[:, 1] for count in counts)
+            measured.extend(denominators)
             return np.sum([log_likelihood(t, batch[:, i]) for i, t in enumerate(targets) if not t.hold_out], axis=0)
 
         sample, stages, stopped = imis(evaluate, len(names), settings, options.seed)
@@ -336,22 +347,24 @@ def _summary(scenario: Scenario, settings: Calibration, targets: Sequence[Target
     checks = {}
     for i, target in enumerate(targets):
         model = shares[picked, i]
+        model = model[np.isfinite(model)]  # a hold-out target a set could not measure says nothing of it
         replicated = (rng.binomial(int(target.of), model) / target.of if target.of is not None
                       else rng.normal(model, target.se))
         low, high = observed_interval(target)
-        predictive = np.percentile(replicated, [5, 95])
+        predictive = np.percentile(replicated, [5, 95]) if len(model) else np.full(2, np.nan)
         observed = ({"count": target.count, "of": target.of} if target.of is not None
                     else {"value": target.value, "se": target.se})
         # The plug-in's noise beside the observation's: a share of n independent youths has se
         # √(p(1 − p)/n); for a share of time n is the months measured over the window (youths who
         # stay the whole window), which bounds it from above, as a youth's own share varies less.
-        p = float(np.sum(weights * shares[:, i]))
+        finite = np.isfinite(shares[:, i])
+        p = float(np.sum(weights[finite] * shares[finite, i]) / np.sum(weights[finite]))
         youths = float(np.sum(weights * measured[:, i])) / (target.months if target.measure == "share_of_time_in" else 1)
         observation_se = target.se if target.se is not None else math.sqrt(p * (1 - p) / target.of)
         checks[target.name] = {
             "arm": target.arm, "measure": target.measure, "months": target.months, "hold_out": target.hold_out,
             "observed": observed, "observed_share": target.observed, "observed_p05": low, "observed_p95": high,
-            "model": _stat(shares[:, i], weights),
+            "model": _stat(shares[finite, i], weights[finite]),
             "predictive_p05": float(predictive[0]), "predictive_p95": float(predictive[1]),
             "observed_inside_predictive": bool(predictive[0] <= target.observed <= predictive[1]),
             "simulated_youths": round_to(youths, 1), "simulation_se": math.sqrt(p * (1 - p) / youths),

@@ -117,3 +117,11 @@ def test_an_interruption_keeps_the_rounds_already_measured():
     assert stopped == "interrupted" and calls == [0, 50, 60, 70]
     assert len(sample.z) == 70 and len(sample.components) == 2
     assert np.isclose(np.exp(sample.log_weights).sum(), 1.0)
+
+
+def test_stayed_in_measures_from_each_youths_first_entry(spells):
+    # entries into housed: youth 0 at 6 (still housed at 6 + 12 = 18: yes), youth 2 at 20 (20 + 2
+    # = 22: left at 22, not present); youth 1 was housed at arrival (no entry), youth 3 never
+    assert measure(target("stayed_in", 12), spells) == (1.0, 1.0)
+    assert measure(target("stayed_in", 1), spells) == (2.0, 2.0)  # youth 2 at 21: still housed
+    assert measure(target("stayed_in", 19), spells) == (0.0, 0.0)  # 6 + 19 > 24: none measured

@@ -279,6 +279,8 @@ CASES = [
            "a number > 0"),
           ("month_beyond_horizon", TARGET.replace("months_after_arrival: 12", "months_after_arrival: 80"),
            ".months_after_arrival", "a number in [0, 72]"),
+          ("stayed_in_without_its_month", TARGET.replace("share_in", "stayed_in"), ".months_after_arrival",
+           "`months_after_entry` with stayed_in"),
           ("two_measures", "{entered_within: {housing: [housed]}, " + TARGET[1:], "", "exactly one of share_in"),
       ]],
     case("calibrate_unknown_parameter", "resources:\n  flats:",

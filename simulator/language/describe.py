@@ -83,7 +83,8 @@ def describe(scenario: Scenario, lang: str = "en") -> str:
 
 MEASURE_WORDS = {"share_in": "share in {condition} {months} months after arrival",
                  "share_of_time_in": "share of time in {condition} over the first {months} months",
-                 "entered_within": "share who entered {condition} within {months} months"}
+                 "entered_within": "share who entered {condition} within {months} months",
+                 "stayed_in": "share still in {condition} {months} months after first entering it"}
 
 
 def _target(target, show: Show) -> str:

@@ -267,7 +267,7 @@ class Parameter:
         return self.distribution is not None
 
 
-MEASURES = ("share_in", "share_of_time_in", "entered_within")  # what a target measures (spec §4.5)
+MEASURES = ("share_in", "share_of_time_in", "entered_within", "stayed_in")  # what a target measures (spec §4.5)
 
 
 @dataclass(frozen=True, slots=True)

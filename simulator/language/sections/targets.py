@@ -1,8 +1,8 @@
 """The `targets` and `calibrate` sections (spec §4.5): what the model is fitted to, and how.
 
 A target names a quantity of the model (the share of youths in some states at a month after
-arrival, the share of time in them over the first months, or the share who enter them within
-some months), in an arm and for some youths, with an observation and its source. Every name
+arrival, the share of time in them over the first months, the share who enter them within
+some months, or the share of those who entered them who are in them some months later), in an arm and for some youths, with an observation and its source. Every name
 is checked against the arm it measures, so a target can never measure something the model
 does not have.
 """
@@ -16,7 +16,8 @@ from simulator.language.reader import Reader, Scope, join
 from simulator.language.scenario import MEASURES, Arm, Attribute, Calibration, Condition, Parameter, Target
 
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-MONTHS_KEY = {"share_in": "months_after_arrival", "share_of_time_in": "months", "entered_within": "months"}
+MONTHS_KEY = {"share_in": "months_after_arrival", "share_of_time_in": "months", "entered_within": "months",
+              "stayed_in": "months_after_entry"}
 SIZES = {"replications": 1, "prior_draws": 10, "batch": 2, "rounds": 0, "resample": 10}  # key: minimum
 
 
@@ -42,7 +43,7 @@ def _target(name: str, spec: Any, path: str, reader: Reader, arms: Mapping[str, 
             declared_arms: tuple[str, ...], baseline: str, attribute_scope: Scope,
             horizon: float | None) -> Target | None:
     fields = reader.mapping(spec, path, required=("observed", "source"),
-                            optional=("label", "arm", "youths", *MEASURES, *set(MONTHS_KEY.values()),
+                            optional=("label", "arm", "youths", *MEASURES, *dict.fromkeys(MONTHS_KEY.values()),
                                       "hold_out"), what="a target: {MEASURE: {TRACK: [STATES]}, months, "
                                                          "observed, source}")
     if fields is None:
@@ -58,7 +59,7 @@ def _target(name: str, spec: Any, path: str, reader: Reader, arms: Mapping[str, 
     condition = months = None
     if measure is not None:
         key = MONTHS_KEY[measure]
-        other = next((k for k in set(MONTHS_KEY.values()) - {key} if k in spec), None)
+        other = next((k for k in dict.fromkeys(MONTHS_KEY.values()) if k != key and k in spec), None)
         if other is not None:
             reader.issue(join(path, other), f"`{key}` with {measure}", f"`{other}`")
         elif key not in spec:
