@@ -78,7 +78,8 @@ def build_flows(raw: Any, reader: Reader, scope: Scope, economics: Economics) ->
 def _flow(name: str, raw: Any, path: str, reader: Reader, scope: Scope,
           economics: Economics) -> Flow | None:
     payments = ("pays", "split", "transfer")
-    optional = FLOW_KINDS + payments + ("amount", "from", "until", "max_months_per_year", "label", "source")
+    optional = FLOW_KINDS + payments + ("amount", "scale", "from", "until", "max_months_per_year", "label",
+                                        "source")
     if reader.mapping(raw, path, optional=optional) is None:
         return None
     kind = reader.exactly_one(raw, path, FLOW_KINDS)
@@ -121,11 +122,12 @@ def _flow(name: str, raw: Any, path: str, reader: Reader, scope: Scope,
         where = join(path, "fixed.until" if kind == "fixed" else "until")
         reader.issue(where, f"a month after `from` ({number_text(start)})", number_text(until))
         return None
+    scale = reader.number(raw.get("scale", 1.0), join(path, "scale"), 0.0, 1.0)
     shares = _payment(raw, path, reader, economics, payments)
     label = reader.label(raw.get("label"), join(path, "label"), name)
-    if None in (amount, shares, label) or (kind != "fixed" and condition is None):
+    if None in (amount, scale, shares, label) or (kind != "fixed" and condition is None):
         return None
-    return Flow(name, kind, condition, amount, shares, start, until, maximum, label)
+    return Flow(name, kind, condition, amount, shares, start, until, maximum, label, scale)
 
 
 def _months_per_year(raw: Any, path: str, reader: Reader) -> MonthsPerYear | None:
