@@ -183,6 +183,9 @@ CASES = [
     case("per_period_without_bounds", ", at_least: 1.5}", "}",
          Expect("contracts.sif.outcomes.attached.per_period", "at_least and/or at_most")),
     # calendar measurements and reference levels (base: start 2021-07, horizon 72 = 2027-07)
+    case("per_period_with_from_and_dates", "per_period: {every: 6, in: {activity: job}",
+         "per_period: {every: 6, from: 2022-02, dates: [2022-08], in: {activity: job}",
+         Expect("contracts.sif.outcomes.attached.per_period", "one of from or dates")),
     case("status_at_with_both_forms", "status_at: {months_after_arrival: [12, 24, 36], not_in:",
          "status_at: {months_after_arrival: [12, 24, 36], dates: [2022-08], not_in:",
          Expect("contracts.sif.outcomes.off_shelter.status_at", "one of months_after_arrival or dates")),

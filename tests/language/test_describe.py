@@ -96,6 +96,11 @@ OTHER_FORMS = {
                                    ["per period of 6 months on the calendar from month 7 (2022-02), each youth "
                                     "present for all of it, with at most 0.2 months out of housing shelter",
                                     "7,000 DKK each", "paid only above 3 events in each settlement"]),
+    "per_period before dates": ("{per_period: {every: 6, dates: [2022-08, 2023-02], in: {activity: job}, "
+                                "at_least: 1.5}, price: 3000, above: {share: 0.25}}",
+                                ["per period of 6 months ending on month 13 (2022-08) and month 19 (2023-02), "
+                                 "each youth present for all of it, with at least 1.5 months in activity job",
+                                 "3,000 DKK each", "paid only above 25 % of the contract's youths measured each time"]),
     "months_in above a count": ("{months_in: {housing: housed}, price: 100, above: {count: 1}}",
                                 ["each month in housing housed", "100 DKK a month",
                                  "paid only above 1 month in each settlement"]),
