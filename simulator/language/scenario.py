@@ -248,7 +248,10 @@ class Economics:
     currency: str
     annual_discount_rate: Number
     departments: tuple[str, ...]
-    department_labels: Mapping[str, Label] = field(default_factory=dict)  # those given
+    department_labels: Mapping[str, Label] = field(default_factory=dict)  # those given, `outside`'s too
+    # Parties outside the public accounts (a private foundation): they may guarantee a contract,
+    # and what they pay is in no department's position and not in the public total.
+    outside: tuple[str, ...] = ()
 
     def label(self, department: str) -> Label:
         return self.department_labels.get(department) or Label(department)

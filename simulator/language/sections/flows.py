@@ -15,18 +15,27 @@ FLOW_KINDS = ("per_month_in", "per_entry", "per_youth", "fixed")
 
 def build_economics(raw: Any, reader: Reader) -> Economics:
     default = Economics("DKK", 0.0, ())
-    fields = reader.mapping(raw, "economics", optional=("currency", "discount_rate", "departments"))
+    fields = reader.mapping(raw, "economics", optional=("currency", "discount_rate", "departments", "outside"))
     if fields is None:
         return default
     currency = reader.text(raw.get("currency", "DKK"), "economics.currency") or "DKK"
     rate = reader.number(raw.get("discount_rate", 0.0), "economics.discount_rate", 0.0, 1.0)
     departments, labels = _departments(raw["departments"], reader) if "departments" in raw else ((), {})
-    return Economics(currency, rate if rate is not None else 0.0, departments, labels)
+    outside: tuple[str, ...] = ()
+    if "outside" in raw:
+        outside, outside_labels = _departments(raw["outside"], reader, "economics.outside")
+        for party in outside:
+            if party in departments:
+                reader.issue(join("economics.outside", party), "a party that is not also a department",
+                             f"{party!r}, a department")
+        labels = {**labels, **outside_labels}
+    return Economics(currency, rate if rate is not None else 0.0, departments, labels, outside)
 
 
-def _departments(items: Any, reader: Reader) -> tuple[tuple[str, ...], dict[str, Label]]:
-    """`economics.departments`: a list of ids, or a mapping `ID: {label: ...}` (ids with their labels)."""
-    path = "economics.departments"
+def _departments(items: Any, reader: Reader, path: str = "economics.departments"
+                 ) -> tuple[tuple[str, ...], dict[str, Label]]:
+    """`economics.departments` (or `outside`): a list of ids, or a mapping `ID: {label: ...}`
+    (ids with their labels)."""
     departments: tuple[str, ...] = ()
     labels: dict[str, Label] = {}
     if isinstance(items, dict) and items:
