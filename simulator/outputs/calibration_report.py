@@ -69,9 +69,10 @@ def write_calibration_report(out: Path, scenario: Scenario, summary: Mapping, pr
     checks = summary["targets"]
     ordered = sorted(checks, key=lambda name: checks[name]["hold_out"])  # fitted first, then hold-out
     labels = [_target_name(scenario, name, checks[name], t) for name in ordered]
-    ax = plots.new_axes(7.5, 0.55 * len(ordered) + 1.3)
+    ax = plots.new_axes(7.5, 0.85 * len(ordered) + 1.3)
     draw_targets(ax, labels, [checks[name] for name in ordered], t("observation_interval"),
-                 t("predictive_interval"), t("share_axis"), t.percent)
+                 t("predictive_interval"), t("share_axis"), t.percent,
+                 fitted=sum(not checks[name]["hold_out"] for name in ordered))
     path = plots.save(ax.figure, out / FIGURES_DIR / f"calibration-targets{suffix}.png")
     body.append(embedded_png(path, t("targets_heading")))
     rows = []
@@ -92,7 +93,7 @@ def write_calibration_report(out: Path, scenario: Scenario, summary: Mapping, pr
 
 
 def _target_name(scenario: Scenario, name: str, check: Mapping, t: Words) -> str:
-    return scenario.targets[name].label.get(t.lang) + (f" ({t('held_out')})" if check["hold_out"] else "")
+    return scenario.targets[name].label.get(t.lang) + (f" ({t('hold_out_mark')})" if check["hold_out"] else "")
 
 
 def _spread(middle: float, low: float, high: float, t: Words, percent: bool = False) -> str:
@@ -117,8 +118,9 @@ def draw_prior_posterior(ax, prior: np.ndarray, values: np.ndarray, weights: np.
 
 @plots.styled
 def draw_targets(ax, labels: list[str], checks: list[Mapping], observation: str, predictive: str,
-                 xlabel: str, percent):
-    """One row per target: the observation and its interval, and below it the model's interval."""
+                 xlabel: str, percent, fitted: int):
+    """One row per target: the observation and its interval, and below it the model's interval;
+    the first `fitted` rows are the fitted targets, set apart from the hold-outs by a line."""
     from matplotlib.ticker import FuncFormatter
 
     y = np.arange(len(labels))[::-1]
@@ -129,9 +131,11 @@ def draw_targets(ax, labels: list[str], checks: list[Mapping], observation: str,
                 linewidth=5, alpha=0.7, solid_capstyle="butt")
     ax.plot([], [], "o-", color="black", label=observation)
     ax.plot([], [], "-", color=plots.COLOURS[1], linewidth=5, alpha=0.7, label=predictive)
-    ax.set_yticks(y, [plots._wrapped(label, 40) for label in labels])
+    if 0 < fitted < len(labels):
+        ax.axhline(len(labels) - fitted - 0.5, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_yticks(y, [plots._wrapped(label, 45) for label in labels], fontsize=8)
     ax.set_ylim(-0.6, len(labels) - 0.4)
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: percent(value)))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(labels) < 3 else -0.2), ncol=2, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.4 / len(labels)), ncol=2, fontsize=8)
     return ax
