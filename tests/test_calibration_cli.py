@@ -154,3 +154,14 @@ def test_a_missing_posterior_file_and_a_scenario_without_targets_are_refused(cal
     process = simulator("calibrate", str(tmp_path / "plain.yaml"), "--out", str(tmp_path / "c"), cwd=calibrated)
     lines = process.stderr.strip().splitlines()
     assert process.returncode == 2 and len(lines) == 1 and "at least one target" in lines[0], process.stderr
+
+
+def test_calibrate_on_a_dask_cluster_gives_the_same_posterior(calibrated):
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        process = simulator("calibrate", "tiny.yaml", "--out", "dask", "--seed", "4",
+                            "--scheduler", cluster.scheduler_address, cwd=calibrated)
+    assert process.returncode == 0, process.stderr
+    assert (calibrated / "dask" / "posterior.csv").read_bytes() == (calibrated / "w1" / "posterior.csv").read_bytes()
+    assert json.loads((calibrated / "dask" / "calibration.json").read_text())["scheduler"].startswith("tcp://")
