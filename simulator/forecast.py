@@ -29,10 +29,8 @@ from simulator.language.distributions import UNIFORM_EDGE
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.observed import (SPELL_COLUMNS, SPELLS_CSV, YOUTHS_CSV, Observed, ObservedSpell,
                                          ObservedYouth, read_observed)
-from simulator.language.scenario import Ref, Scenario
-from simulator.outputs import metrics
-from simulator.outputs.folder import PARAMETERS, SUMMARY_JSON, ContractKeys, ResultsFolder, write_json
-from simulator.outputs.records import Layout
+from simulator.language.scenario import Scenario
+from simulator.outputs.folder import SUMMARY_JSON, ResultsFolder, write_json
 from simulator.outputs.statistics import statistics as spread
 
 
@@ -135,7 +133,7 @@ def update_parameters(scenario: Scenario, observed: Observed, seed: int, draws: 
     """
     model = scenario.arms[observed.arm].model
     names = [name for name, p in model.parameters.items() if p.uncertain]
-    if not names:
+    if not names or not observed.youths:  # nothing to update: each replication draws as `run` does
         return Update(None, 0, math.nan, ())
     fixed = {name: float(p.value) for name, p in model.parameters.items() if not p.uncertain}
     values = prior_draws(scenario, names, seed, draws)
@@ -181,10 +179,8 @@ def forecast(scenario: Scenario, observed_folder: str | Path, at: float, out: st
     summary.update(observed_until=at, forecast={
         "arm": arm, "observed_youths": len(observed.youths),
         "observed_sha256": observed.sha256, "parameter_update": update.describe()})
-    records = folder.records(tables=False)
-    layout = Layout.of(scenario)
-    for index, name in enumerate(layout.contracts):
-        summary["contracts"][name].update(_where_it_stands(scenario, layout, records, index, at, planned))
+    for name in scenario.contracts:
+        summary["contracts"][name].update(_where_it_stands(folder, name, at, planned))
     write_json(folder.file(SUMMARY_JSON), summary)
     return folder, update
 
@@ -198,44 +194,27 @@ def _plan_summary(plan: str | Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _where_it_stands(scenario: Scenario, layout: Layout, records: dict, index: int, at: float,
-                     planned: dict | None) -> dict:
-    """What contract `index` has settled by `at` (nominal, as paid) and what is still to come.
+def _where_it_stands(folder: ResultsFolder, name: str, at: float, planned: dict | None) -> dict:
+    """What contract `name` has settled by `at` (nominal, as paid) and what is still to come.
 
-    Settlements are read from the investor's cumulative cash at the end of month ⌊at⌋ plus what
-    it disbursed by then. They are the same in every replication unless they depend on the
-    simulated baseline arm (`versus_baseline`), when `settled_to_date_fixed` is false and the
-    number is their mean.
+    The contract is priced again on the stored replications (as `sweep` prices a design), which
+    gives each settlement's time and amount. What was settled by `at` is the same in every
+    replication unless it depends on the simulated baseline arm (`versus_baseline`, or savings
+    set against payments); then `settled_to_date_fixed` is false and the number is their mean.
     """
-    name = layout.contracts[index]
-    contract = scenario.contracts[name]
-    keys = ContractKeys(index)
-    cash = records[keys.cash]
-    month = min(int(math.floor(at + 1e-9)), cash.shape[-1] - 1)
-    parameters = {key: records[PARAMETERS][:, j] for j, key in enumerate(layout.parameters)}
-    disbursed = np.zeros(len(cash))
-    for when, amount in contract.investor.disbursements:
-        at_month = _per_run(when, parameters, contract.arm, len(cash))
-        disbursed += np.where(np.ceil(at_month) <= month, _per_run(amount, parameters, contract.arm, len(cash)), 0.0)
-    settled = cash[:, 1, month] + disbursed
-    payments = records[keys.metrics][:, next(m.column for m in metrics.recorded() if m.key == "payments_nominal")]
-    result = {"settled_to_date": float(np.mean(settled)),
-              "settled_to_date_fixed": bool(np.ptp(settled) <= 1e-6 * max(1.0, float(np.max(np.abs(settled))))),
-              "remaining_payments_nominal": _stat(payments - settled)}
+    from simulator.sweep import price_design
+
+    results = price_design(folder, name, {})
+    times = np.nan_to_num(results.settlement_times, nan=math.inf)
+    remaining = np.sum(np.where(times > at, results.settlements, 0.0), axis=1)
+    settled = results.payments_nominal - remaining  # all of it, exactly, when nothing remains
+    fixed = bool(np.all(settled == settled[0]))
+    result = {"settled_to_date": float(settled[0] if fixed else np.mean(settled)),
+              "settled_to_date_fixed": fixed,
+              "remaining_payments_nominal": _stat(remaining)}
     if planned is not None:
-        before = planned.get("contracts", {}).get(name, {}).get("p_full_repayment")
-        result["p_full_repayment_at_signing"] = before
+        result["p_full_repayment_at_signing"] = planned.get("contracts", {}).get(name, {}).get("p_full_repayment")
     return result
-
-
-def _per_run(number, parameters: dict, arm: str, runs: int) -> np.ndarray:
-    """A term's value in each replication: a number, or a `$name` read from the stored draws."""
-    if isinstance(number, Ref):
-        for key in ((arm, number.name), ("", number.name)):
-            if key in parameters:
-                return parameters[key]
-        raise KeyError(number.name)
-    return np.full(runs, float(number))
 
 
 def _stat(values: np.ndarray) -> dict:
