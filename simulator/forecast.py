@@ -11,6 +11,7 @@ the synthetic example and the tests make their "observed" youths that way.
 """
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import json
@@ -60,16 +61,22 @@ def observed_from(trajectories: Trajectories, until: float, arm: str | None = No
     return Observed(arm or trajectories.arm, until, tuple(youths))
 
 
-def write_observed(observed: Observed, folder: str | Path, attributes: Sequence[str]) -> None:
+def write_observed(observed: Observed, folder: str | Path, attributes: Sequence[str],
+                   start: tuple[int, int] | None = None) -> None:
     """`youths.csv` and `spells.csv` of `observed` in `folder` (the scenario's `attributes` as
-    columns), times in months as Python writes them: read back, they are the same floats."""
+    columns). Times in months as Python writes them (read back, the same floats), or, given the
+    scenario's `start` (year, month), as dates YYYY-MM-DD, each time rounded down to its day."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+
+    def time(t: float) -> str:
+        return repr(t) if start is None else date_of(t, start)
+
     youths, spells = io.StringIO(), io.StringIO()
     writer = csv.writer(youths, lineterminator="\n")
     writer.writerow(["youth", "arrival", "departure", *attributes])
     for y in observed.youths:
-        writer.writerow([y.youth, repr(y.arrival), "" if y.departure is None else repr(y.departure),
+        writer.writerow([y.youth, time(y.arrival), "" if y.departure is None else time(y.departure),
                          *(y.attributes[a] for a in attributes)])
     writer = csv.writer(spells, lineterminator="\n")
     writer.writerow(SPELL_COLUMNS)
@@ -77,9 +84,18 @@ def write_observed(observed: Observed, folder: str | Path, attributes: Sequence[
         for track, track_spells in y.spells.items():
             for i, spell in enumerate(track_spells):
                 running = i == len(track_spells) - 1 and y.departure is None
-                writer.writerow([y.youth, track, spell.state, repr(spell.start), "" if running else repr(spell.end)])
+                writer.writerow([y.youth, track, spell.state, time(spell.start), "" if running else time(spell.end)])
     (folder / YOUTHS_CSV).write_text(youths.getvalue(), encoding="utf-8")
     (folder / SPELLS_CSV).write_text(spells.getvalue(), encoding="utf-8")
+
+
+def date_of(t: float, start: tuple[int, int]) -> str:
+    """Months since `start` as the date YYYY-MM-DD of the day it falls in (day d of a month of D
+    days covers [(d - 1) / D, d / D) of it), the inverse of how observed dates are read."""
+    whole = math.floor(t)
+    year, month = divmod(start[0] * 12 + start[1] - 1 + whole, 12)
+    days = calendar.monthrange(year, month + 1)[1]
+    return f"{year:04d}-{month + 1:02d}-{min(days, int((t - whole) * days) + 1):02d}"
 
 
 def default_arm(scenario: Scenario) -> str:

@@ -13,7 +13,8 @@ moves. Each draw then costs a few array operations.
 Conditional on who arrived, and when, and with which attributes: the intake and attribute shares
 are not learned. A `fixed` transition is deterministic and contributes nothing (its months are
 not learned either); a move into a held state is taken to happen when its clock fired (a wait
-for a unit is not seen in the data).
+for a unit is not seen in the data). Data known to the day may show a move on the day a state
+was entered; such a move counts at half a day (`SHORTEST`), where every hazard is finite.
 """
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ import numpy as np
 from simulator.engine.model import ArmPlan, TransitionPlan, plan_arm
 from simulator.language.distributions import Exponential, Fixed, TimeDistribution
 from simulator.language.observed import Observed, ObservedYouth
-from simulator.language.scenario import Number, Ref, Scenario, TimeSpec, bind
+from simulator.language.scenario import DAYS_PER_MONTH, Number, Ref, Scenario, TimeSpec, bind
+
+SHORTEST = 0.5 / DAYS_PER_MONTH  # months: a move observed at the entry counts half a day after it
 
 
 @dataclass
@@ -106,11 +109,11 @@ def _add_youth(stats: Statistics, youth: ObservedYouth, attributes: np.ndarray, 
                         clock.pieces[mask].append((max(a, start) - start, min(b, stop) - start))
                 if transition.target == moved_to and (k, i + 1) not in by_jump:
                     mask = tuple(c.holds(state_before(stop), attributes) for c in transition.conditions)
-                    clock.moves[mask].append(stop - start)
+                    clock.moves[mask].append(max(stop - start, SHORTEST))
     if stats.plan.exit is not None:
         stats.exit_exposure.append(end - youth.arrival)
         if youth.departure is not None:
-            stats.exit_moves.append(youth.departure - youth.arrival)
+            stats.exit_moves.append(max(youth.departure - youth.arrival, SHORTEST))
 
 
 def log_likelihood(stats: Statistics, names: tuple[str, ...], values: np.ndarray,

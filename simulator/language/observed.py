@@ -171,8 +171,8 @@ def _read_youths(path: Path, scenario: Scenario, until: float, issues: list[Issu
             if departure is not None and departure > until + TOLERANCE:
                 problem("departure", f"a time up to the cut-off ({until:g} months)", f"{departure:g} months")
                 departure = None
-            elif departure is not None and arrival is not None and departure <= arrival:
-                problem("departure", f"a time after the arrival ({arrival:g} months)", f"{departure:g} months")
+            elif departure is not None and arrival is not None and departure < arrival:
+                problem("departure", f"a time from the arrival ({arrival:g} months) on", f"{departure:g} months")
                 departure = None
         values = {}
         for name, attribute in attributes.items():
