@@ -172,12 +172,12 @@ def update_parameters(scenario: Scenario, observed: Observed, seed: int, draws: 
 
 def forecast(scenario: Scenario, observed_folder: str | Path, at: float, out: str | Path, *,
              arm: str | None = None, runs: int = 1000, seed: int = 0, workers: int | None = None,
-             plan: str | Path | None = None, draws: int | None = None, force: bool = True,
-             progress: bool = False) -> tuple[ResultsFolder, Update]:
+             plan: str | Path | None = None, draws: int | None = None, progress: bool = False) -> tuple[ResultsFolder, Update]:
     """Forecast `scenario` from the youths observed up to `at` (months since start) into `out`:
     the result files of `run`, with `observed_until`, `parameter_update` and each contract's
     `settled_to_date` in summary.json (and, given `plan`, a results folder of the plan at
-    signing, its P(full repayment) beside today's)."""
+    signing, its P(full repayment) beside today's). `out` may hold an earlier forecast, which is
+    replaced, but not the results of `run`."""
     from simulator.outputs.results import write_results
     from simulator.runner import RunOptions, run as run_replications
 
@@ -185,11 +185,15 @@ def forecast(scenario: Scenario, observed_folder: str | Path, at: float, out: st
     if arm not in scenario.arms:
         raise ScenarioError([Issue("--arm", "", f"an arm of the scenario ({', '.join(scenario.arms)})", repr(arm))])
     planned = _plan_summary(plan) if plan is not None else None
+    existing = ResultsFolder(out).manifest
+    if existing and "observed" not in existing:  # never replace the results of `run` (the plan)
+        raise ScenarioError([Issue(str(out), "", "an empty folder or an earlier forecast for --out",
+                                   "the results of simulator run")])
     observed = read_observed(observed_folder, scenario, arm, at)
     update = update_parameters(scenario, observed, seed, draws or max(2000, 4 * runs))
     out = Path(out)
     run_replications(scenario, out, RunOptions(runs=runs, seed=seed, workers=workers, joint=update.joint,
-                                               observed=observed, force=force, progress=progress))
+                                               observed=observed, force=True, progress=progress))
     summary = write_results(out, scenario)
     folder = ResultsFolder(out)
     summary.update(observed_until=at, forecast={

@@ -159,3 +159,20 @@ def test_good_data_gives_the_result_files_with_what_is_settled(tmp_path):
     for name in ("manifest.json", "occupancy.csv", "money.csv", "contracts.csv", "replications.csv"):
         assert (out / name).is_file(), name
     assert "settled to date 8,000 DKK" in done.stdout
+
+
+def test_a_forecast_never_replaces_the_results_of_run(tmp_path):
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    plan = tmp_path / "plan"
+    subprocess.run([sys.executable, "-m", "simulator", "run", str(SCENARIO), "--runs", "2", "--workers", "1",
+                    "--out", str(plan), "--no-report"], check=True, capture_output=True, env=environment, cwd=ROOT)
+    before = (plan / "summary.json").read_bytes()
+    done = _forecast(_observed(tmp_path / "observed"), plan)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"{plan}: expected an empty folder or an earlier forecast"), done.stderr
+    assert (plan / "summary.json").read_bytes() == before
+    again = _forecast(_observed(tmp_path / "observed"), tmp_path / "forecast", "12", "--plan", str(plan))
+    assert again.returncode == 0, again.stderr
+    assert _forecast(_observed(tmp_path / "observed"), tmp_path / "forecast").returncode == 0  # replaced
+    summary = json.loads((tmp_path / "forecast" / "summary.json").read_text(encoding="utf-8"))
+    assert "p_full_repayment_at_signing" not in summary["contracts"]["homes"]
