@@ -22,7 +22,7 @@ from pathlib import Path
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "aarhus.yaml"
 CONTRACT = "employment_outcomes"
-VARIES = ["outcomes.work_or_education_half_year.price=50000:200000:20", "cap=5e6:1.2e7:20"]  # 400 designs
+VARIES = ["outcomes.employment_half_year.price=50000:300000:20", "cap=5e6:1.2e7:20"]  # 400 designs
 ONE_DESIGN = ["cap=5e6:5e6:1"]
 REQUIREMENTS = ["p_full_repayment>=0.5", "p_payer_loss<=0.9", "p_fund_exhausted<=0.3"]  # 16 of the 400 designs
 

@@ -136,7 +136,7 @@ def log_likelihood(stats: Statistics, names: tuple[str, ...], values: np.ndarray
     with np.errstate(divide="ignore", invalid="ignore"):
         for clock in stats.clocks.values():
             plan = clock.plan
-            ratios = [number(r) for r in plan.hazard_ratios]
+            ratios = [number(r) ** number(strength) for r, strength in plan.hazard_ratios]
             varying = None if plan.distribution is not None else distributions(plan.time)
             for mask in set(clock.pieces) | set(clock.moves):
                 ratio = np.ones(draws)

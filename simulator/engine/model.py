@@ -283,7 +283,7 @@ class TransitionPlan:
     target: int
     time: TimeSpec
     distribution: TimeDistribution | None  # made once, unless the time has a `$name`
-    hazard_ratios: list[Number]
+    hazard_ratios: list[tuple[Number, Number]]  # (hazard ratio, strength): the ratio ** strength applies
     conditions: list[CompiledCondition]  # when each hazard ratio applies
     depends_on: frozenset[int]  # the tracks whose moves can change the hazard ratio
     # Per such track, what each of its states makes of the modifiers: a move between two states
@@ -298,7 +298,8 @@ class TransitionPlan:
         if distribution is None:
             distribution = cast(TimeSpec, bind(self.time, values)).distribution()
         return CompiledTransition(self, distribution,
-                                  [float(_value(ratio, values)) for ratio in self.hazard_ratios])
+                                  [float(_value(ratio, values)) ** float(_value(strength, values))
+                                   for ratio, strength in self.hazard_ratios])
 
 
 @dataclass(frozen=True)
@@ -376,7 +377,8 @@ def plan_arm(model: Model, scenario: Scenario) -> ArmPlan:
             written = any(isinstance(value, Ref) for value in t.time.args.values())
             transitions[codes[t.source]].append(TransitionPlan(
                 codes[t.target], t.time, None if written else t.time.distribution(),
-                [m.hazard_ratio for m in t.modifiers], conditions, depends_on, signatures, strides))
+                [(m.hazard_ratio, m.strength) for m in t.modifiers], conditions, depends_on, signatures,
+                strides))
         holds = [resources.index(track.holds[s]) if s in track.holds else None for s in track.states]
         on_enter: list[list[tuple[int, frozenset[int], int, Number]]] = [[] for _ in track.states]
         for state, jumps in track.on_enter.items():

@@ -258,8 +258,8 @@ def _tracks(model: Model, values: dict[str, float], show: Show, only: set[str] |
         lines.append(f"  {show.label(track.label)}: {', '.join(track.states)}{holds}")
         for transition in track.transitions:
             median = bind(transition.time, values).distribution().median()
-            modifiers = "".join(f"; ×{_plain(m.hazard_ratio)} when {describe_condition(m.when)}"
-                                for m in transition.modifiers)
+            modifiers = "".join(f"; ×{_plain(m.hazard_ratio)}{_strength(m.strength)} when "
+                                f"{describe_condition(m.when)}" for m in transition.modifiers)
             lines.append(f"    {transition.source} -> {transition.target}: {_time(transition.time)}, "
                          f"median {figure(median, 3)} months{modifiers}")
     return lines
@@ -289,6 +289,11 @@ def _changes(base: Model, arm: Model) -> list[str]:
 def _plain(value: Number) -> str:
     """A number as written: `$name` or the figure (the tracks show medians beside their times)."""
     return f"${value.name}" if isinstance(value, Ref) else figure(value)
+
+
+def _strength(strength) -> str:
+    """A modifier's strength as an exponent (`^$trial_effect_share`); nothing for the full effect."""
+    return "" if strength == 1.0 else f"^{_plain(strength)}"
 
 
 def _time(time: TimeSpec) -> str:
@@ -326,7 +331,8 @@ def _flow(flow: Flow, show: Show) -> str:
                    else f"{show.number(round(months * DAYS_PER_MONTH, 1))} days")
                   + (f" from {show.month(since)}" if i else "") for i, (since, months) in enumerate(rule.limits)]
         period.append(f"at most {', then '.join(limits)} per youth per {year}")
-    return (f"{show.label(flow.label)}: {show.money(flow.amount)} {when}"
+    scale = "" if flow.scale == 1.0 else f" × {show.number(flow.scale)} (the share that counts)"
+    return (f"{show.label(flow.label)}: {show.money(flow.amount)}{scale} {when}"
             + "".join(f", {part}" for part in period) + f"; {_who(flow.shares, show)}")
 
 

@@ -141,20 +141,26 @@ def _collect_positions(node: yaml.Node, path: str, source: Source, problems: Pro
 
 REPLACED_WHOLE = ("initial",)  # a distribution over states is given whole, never merged
 ONE_KIND = ("time", "dist")  # {kind: args}: a different kind replaces, the same kind merges
+EXCLUSIVE = (("value", "dist"),)  # a parameter fixed over a drawn one (or back) drops the other
 
 
 def deep_merge(base: Any, over: Any, key: str | None = None) -> Any:
     """Mappings merge key by key (`over` wins); a list or a scalar is replaced whole.
 
-    Two exceptions keep patches meaningful: an `initial` distribution is replaced whole (merging
-    {none: 1} with {referred: 1} would sum to 2), and a `time` or `dist` of another kind
-    replaces the old one instead of sitting beside it.
+    Three exceptions keep patches meaningful: an `initial` distribution is replaced whole (merging
+    {none: 1} with {referred: 1} would sum to 2), a `time` or `dist` of another kind replaces the
+    old one instead of sitting beside it, and a parameter's `value` replaces its `dist` (and the
+    other way round), keeping its label and source.
     """
     if not (isinstance(base, dict) and isinstance(over, dict)) or key in REPLACED_WHOLE:
         return over
     if key in ONE_KIND and set(base) != set(over):
         return over
     merged = dict(base)
+    for pair in EXCLUSIVE:
+        for mine, other in (pair, pair[::-1]):
+            if mine in over and other not in over:
+                merged.pop(other, None)
     for name, value in over.items():
         merged[name] = deep_merge(base[name], value, name) if name in base else value
     return merged

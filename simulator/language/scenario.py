@@ -66,8 +66,12 @@ class Condition:
 
 @dataclass(frozen=True, slots=True)
 class Modifier:
+    """While `when` holds, the clock runs at `hazard_ratio ** strength` times its rate: `strength`
+    (in [0, 1]) is the share of a trial's effect, on the log-hazard scale, that carries over."""
+
     when: Condition
     hazard_ratio: Number
+    strength: Number = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +176,8 @@ class Flow:
 
     `shares` is the signed share of `amount` that each department bears: `pays` is {d: 1},
     `split` the given shares, `transfer` {from: share, to: -share}. For `fixed`, `amount` is the
-    amount per month and `start`/`until` its period.
+    amount per month and `start`/`until` its period. `scale` (in [0, 1]) is the share of the
+    amount that counts, e.g. the cashable share of a shelter month's cost.
     """
 
     name: str
@@ -184,6 +189,7 @@ class Flow:
     until: Number | None = None
     max_months_per_year: MonthsPerYear | None = None
     label: Label = None  # type: ignore[assignment]  # None: the name's own (`with_label`)
+    scale: Number = 1.0
 
     def __post_init__(self) -> None:
         with_label(self)
@@ -242,7 +248,10 @@ class Economics:
     currency: str
     annual_discount_rate: Number
     departments: tuple[str, ...]
-    department_labels: Mapping[str, Label] = field(default_factory=dict)  # those given
+    department_labels: Mapping[str, Label] = field(default_factory=dict)  # those given, `outside`'s too
+    # Parties outside the public accounts (a private foundation): they may guarantee a contract,
+    # and what they pay is in no department's position and not in the public total.
+    outside: tuple[str, ...] = ()
 
     def label(self, department: str) -> Label:
         return self.department_labels.get(department) or Label(department)

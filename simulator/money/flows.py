@@ -106,7 +106,7 @@ def evaluate_flows_by_group(trajectories: Trajectories, flows: Sequence[Flow], e
                                   None if group is None else (group, n_groups))
     weights = np.zeros((len(departments), len(flows)))  # department × flow: amount × share
     for row, flow in enumerate(flows):
-        amount = plain(flow.amount, f"flows.{flow.name}.amount")
+        amount = plain(flow.amount, f"flows.{flow.name}.amount") * plain(flow.scale, f"flows.{flow.name}.scale")
         for department, share in flow.shares.items():
             if department not in departments:
                 raise ValueError(f"flows.{flow.name}: department {department!r} is not in economics.departments")

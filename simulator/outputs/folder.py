@@ -364,11 +364,17 @@ class ResultsFolder:
 
     def label(self, kind: str, id: str, lang: str) -> str:
         """What a reader sees for an id of the scenario: its label in `lang`, from the resolved
-        scenario in the manifest, else the id. `kind`: department, contract, arm or parameter."""
+        scenario in the manifest, else the id. `kind`: department (a party outside the public
+        accounts too), contract, arm or parameter."""
         from simulator.language.labels import Label
 
         resolved = self.manifest.get("resolved") or {}
-        section = {"department": (resolved.get("economics") or {}).get("departments"),
+        economics = resolved.get("economics") or {}
+        parties = {}  # departments and parties outside the accounts, where written with labels
+        for key in ("outside", "departments"):
+            if isinstance(economics.get(key), dict):
+                parties.update(economics[key])
+        section = {"department": parties,
                    "contract": resolved.get("contracts"), "arm": resolved.get("arms"),
                    "parameter": resolved.get("parameters")}[kind]
         raw = section.get(id) if isinstance(section, dict) else None

@@ -302,6 +302,12 @@ def _contract_answers(results: ResultsFolder, t: Words, name: str, contract: Map
         reserve_text = t("reserve_of", reserve=t.money(reserve)) if isinstance(reserve, (int, float)) else ""
         sentences.append(t("fund_sentence", reserve=reserve_text, **_scaled(draw, t),
                            p=t.percent(contract["p_fund_exhausted"])))
+    paid = contract.get("guarantee_paid") or {}
+    for guarantee in _listed(terms.get("guarantee")):
+        if paid.get("mean"):
+            sentences.append(t(f"guarantee_{guarantee.get('covers')}_sentence", by=_name(results, t, "department", guarantee.get("by", "")),
+                               up_to=t.money(guarantee.get("up_to")), mean=t.money(paid["mean"])))
+            break  # the payout is of every guarantee together
     null = contract.get("null_effect_payments")
     if null:
         if not any(null.get(key) for key in ("mean", "p05", "p95")):
@@ -313,6 +319,12 @@ def _contract_answers(results: ResultsFolder, t: Words, name: str, contract: Map
                 sentence += t("deadweight_sentence", share=t.percent(share))
             sentences.append(sentence + ".")
     return sentences
+
+
+def _listed(value) -> list:
+    """One mapping or a list of them (a contract's `guarantee`), as a list of mappings."""
+    items = value if isinstance(value, list) else [value] if value else []
+    return [item for item in items if isinstance(item, dict)]
 
 
 def _matters_most(results: ResultsFolder, t: Words, top: int = 3) -> list[str]:

@@ -131,3 +131,32 @@ def test_simulate_yields_the_same_replications_as_one_by_one(scenario_from):
     for result in together:
         alone = simulate_replication(scenario, 5, result.replication, 3).trajectories["only"]
         np.testing.assert_array_equal(result.trajectories["only"].spell_end, alone.spell_end)
+
+
+def test_a_modifier_with_strength_runs_at_the_ratio_to_that_power(scenario_from):
+    """hazard_ratio 4 at strength 0.5 is the clock of hazard_ratio 2 (4 ** 0.5 = 2 exactly in
+    binary): the same spells to the last bit; at strength 0 the modifier does nothing."""
+    def spells(ratio: str):
+        scenario = scenario_from(f"""
+            name: strength
+            horizon: 60
+            intake: {{schedule: [{{at: 0, count: 40}}]}}
+            tracks:
+              support:
+                states: [none, active]
+                initial: {{none: 0.5, active: 0.5}}
+              housing:
+                states: [street, housed]
+                initial: {{street: 1.0}}
+                transitions:
+                  street->housed:
+                    time: {{exponential: {{mean: 12}}}}
+                    modifiers: [{{when: {{support: active}}, {ratio}}}]
+                  housed->street: {{time: {{exponential: {{mean: 20}}}}}}
+            arms: {{only: {{}}}}
+            """)
+        t = simulate_replication(scenario, 3, 0, 1).trajectories["only"]
+        return t.spell_start.tolist(), t.spell_end.tolist(), t.spell_state.tolist()
+    assert spells("hazard_ratio: 4, strength: 0.5") == spells("hazard_ratio: 2")
+    assert spells("hazard_ratio: 4, strength: 0") == spells("hazard_ratio: 1")
+    assert spells("hazard_ratio: 4, strength: 0.5") != spells("hazard_ratio: 4")

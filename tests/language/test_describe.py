@@ -96,6 +96,11 @@ OTHER_FORMS = {
                                    ["per period of 6 months on the calendar from month 7 (2022-02), each youth "
                                     "present for all of it, with at most 0.2 months out of housing shelter",
                                     "7,000 DKK each", "paid only above 3 events in each settlement"]),
+    "per_period before dates": ("{per_period: {every: 6, dates: [2022-08, 2023-02], in: {activity: job}, "
+                                "at_least: 1.5}, price: 3000, above: {share: 0.25}}",
+                                ["per period of 6 months ending on month 13 (2022-08) and month 19 (2023-02), "
+                                 "each youth present for all of it, with at least 1.5 months in activity job",
+                                 "3,000 DKK each", "paid only above 25 % of the contract's youths measured each time"]),
     "months_in above a count": ("{months_in: {housing: housed}, price: 100, above: {count: 1}}",
                                 ["each month in housing housed", "100 DKK a month",
                                  "paid only above 1 month in each settlement"]),
@@ -149,13 +154,16 @@ def test_labels_are_shown_in_the_chosen_language_beside_their_ids():
     assert "Contract Indsats 1: Housing First + Job First, beskæftigelsesgruppen (employment_outcomes)" in danish
     assert "  Aarhus Municipality: social services (municipality.social)\n" in english
     assert "  Region Midtjylland: psykiatrien (region.psychiatry)\n" in danish
-    assert "    Half-year without shelter or the street (no_shelter_half_year): per whole period of 6 months after " \
-           "arrival with at most 0.2 months in housing shelter or street; 65,000 DKK each " \
-           "($price_no_shelter_employment); at most 8 periods per youth\n" in english
+    assert "    Half-year without shelter, street or transitional flat (no_shelter_half_year): per period of 6 " \
+           "months ending on month 12 (2022-08), month 18 (2023-02), month 24 (2023-08), month 36 (2024-08) and " \
+           "month 48 (2025-08), each youth present for all of it, with at most 0.2 months in housing shelter, " \
+           "street or transitional; 140,000 DKK each ($price_no_shelter_employment); paid only above 45 % of the " \
+           "contract's youths measured each time\n" in english
     assert "  Forsorgshjem som hidtil (shelter_as_usual): the baseline" in danish
-    assert "investor: principal 7,300,000 DKK, disbursed 2,433,334 DKK at month 0 (2021-12), 2,433,333 DKK at " \
-           "month 12 (2022-12), 2,433,333 DKK at month 24 (2023-12); provided by The social investment (DSI and " \
-           "partners) (fund.investment) 100 %" in english
+    assert "investor: principal 7,300,000 DKK, disbursed 2,433,334 DKK at month 0 (2021-08), 2,433,333 DKK at " \
+           "month 12 (2022-08), 2,433,333 DKK at month 24 (2023-08); provided by Social Investment Fund (DSI): the " \
+           "investment (fund.investment) 50 %, Aarhus Municipality: Council for Social Investments " \
+           "(municipality.investment_council) 50 %" in english
     for text in (english, danish):
         assert not E_NOTATION.search(text)
 

@@ -41,3 +41,11 @@ def test_deep_merge_replaces_initial_whole_and_a_time_of_another_kind():
     assert deep_merge(base, {"time": {"exponential": {"mean": 3}}})["time"] == {"exponential": {"mean": 3}}
     assert deep_merge(base, {"time": {"weibull": {"median": 8}}})["time"] == {
         "weibull": {"shape": 0.8, "median": 8}}  # the same kind merges its arguments
+
+
+def test_deep_merge_lets_a_value_replace_a_dist_and_back_keeping_the_label():
+    drawn = {"dist": {"pert": {"min": 0.2, "mode": 0.6, "max": 1.0}}, "label": "After support", "source": "a"}
+    assert deep_merge(drawn, {"value": 1.0, "source": "b"}) == {"label": "After support", "source": "b", "value": 1.0}
+    fixed = {"value": 1.0, "label": "After support"}
+    assert deep_merge(fixed, {"dist": {"uniform": {"min": 0, "max": 1}}}) == {
+        "label": "After support", "dist": {"uniform": {"min": 0, "max": 1}}}

@@ -192,3 +192,22 @@ def test_every_key_and_column_of_the_spec_is_there_with_units(two_groups):
     with open(two_groups.file("replications.csv"), encoding="utf-8") as handle:
         header = next(csv.reader(handle))
     assert "position@hf@total" in header and "for_a@payments_discounted" in header
+
+
+def test_a_guarantor_outside_the_public_accounts_pays_the_public_investor(tmp_path):
+    """for_b's guarantee given by a private foundation (`economics.outside`) instead of region.x:
+    the council still receives the 1,500, nobody in the accounts pays it, so the public total
+    rises by 1,500 to 20,500 and region.x stands at 0."""
+    text = textwrap.dedent(TWO_GROUPS).replace(
+        "  departments: [municipality.social, municipality.council, state.y, state.x, region.x]\n",
+        "  departments: [municipality.social, municipality.council, state.y, state.x, region.x]\n"
+        "  outside: {foundation.private: {label: A private foundation}}\n").replace(
+        "guarantee: {by: region.x,", "guarantee: {by: foundation.private,")
+    path = tmp_path / "outside.yaml"
+    path.write_text(text, encoding="utf-8")
+    summary = api.run(path, tmp_path / "out", runs=2, workers=1).summary
+    assert summary["contracts"]["for_b"]["guarantee_paid"]["mean"] == 1500
+    positions = summary["arms"]["hf"]["position_after_contracts"]
+    assert "foundation.private" not in positions
+    assert positions["municipality.council"]["mean"] == -500 and positions["region.x"]["mean"] == 0
+    assert positions["total"]["mean"] == 20500

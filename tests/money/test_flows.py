@@ -207,6 +207,19 @@ def test_pays_split_and_transfer_share_the_amount():
     np.testing.assert_allclose(costs.nominal.sum(axis=0), (-6000 + 2000) * on, rtol=0, atol=1e-9)
 
 
+def test_a_scaled_flow_counts_that_share_of_its_amount():
+    """`scale: 0.25` on a 40,000 shelter month (the cashable share): 10,000 a month, all else equal."""
+    traj = build(12, HOUSING, [{"arrival": 0, "housing": [("shelter", 0), ("housed", 4)]}])
+    stay = when(housing="shelter")
+    whole = flow("stay", "per_month_in", 40000.0, {"municipality.social": 1.0}, stay)
+    scaled = Flow("stay", "per_month_in", stay, 40000.0, {"municipality.social": 1.0}, scale=0.25)
+    expected = np.r_[np.full(4, 10000.0), np.zeros(8)]
+    np.testing.assert_array_equal(row(evaluate_flows(traj, [scaled], economics(), None, 12), "municipality.social"),
+                                  expected)
+    np.testing.assert_array_equal(row(evaluate_flows(traj, [whole], economics(), None, 12), "municipality.social"),
+                                  4 * expected)
+
+
 def test_per_youth_pays_at_arrival_for_matching_youths_and_flows_respect_their_period():
     traj = build(12, HOUSING, [
         {"arrival": 0, "attributes": {"profile": "high"}, "housing": [("street", 0)]},

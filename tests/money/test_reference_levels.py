@@ -22,6 +22,7 @@ pytestmark = pytest.mark.exact
 
 DATED = "{in: {housing: housed}, dates: [2022-03, 2022-07, 2022-10, 2023-10]}"  # months 2, 6, 9, 21
 HALF_YEARS = "{every: 6, from: 2022-01, in: {housing: shelter}, at_most: 1}"  # [0, 6), [6, 12), [12, 18), [18, 24)
+PRECEDING = "{every: 6, dates: [2022-07, 2023-01, 2023-12], in: {housing: shelter}, at_most: 1}"  # [0, 6), [6, 12), [17, 23)
 CONTRACT = """
   {name}:
     arm: hf
@@ -38,6 +39,7 @@ CONTRACTS = {
                                  f"{{status_at: {DATED}, price: 1000, above: {{share: 0.5}}}}"),
     "half_years": ("at_end", "{}", f"{{per_period: {HALF_YEARS}, price: 2000}}"),
     "half_years_above_half": ("at_end", "{}", f"{{per_period: {HALF_YEARS}, price: 2000, above: {{share: 0.5}}}}"),
+    "preceding_half_years": ("at_end", "{}", f"{{per_period: {PRECEDING}, price: 2000}}"),
     "months_above_count": ("yearly", "{}", "{months_in: {housing: housed}, price: 100, above: {count: 20}}"),
 }
 SCENARIO = """
@@ -115,6 +117,15 @@ def test_calendar_periods_count_a_youth_present_for_the_whole_period(contracts):
     [18, 24) (gone at 23); in [6, 12) 2 months (no), [12, 18) 0 (yes). 5 × 2,000. Usual
     services: youths 0, 1 [12, 18) only (4 months in [6, 12)); youth 2 [12, 18) (1 month): 3."""
     assert contracts["half_years"] == (10000, 6000, 0)
+
+
+def test_periods_ending_on_dates_measure_the_preceding_months(contracts):
+    """The 6 months before 2022-07, 2023-01 and 2023-12 (months 6, 12, 23): [0, 6), [6, 12),
+    [17, 23). Housing First: youths 0 and 1, [0, 6) 5 months in a shelter (no), [6, 12) 0
+    (yes), [17, 23) gone at 20; youth 2 (arrives at 3): [6, 12) 2 months (no), [17, 23) 0 (yes):
+    3 × 2,000. Usual services: youths 0 and 1 have 4 months in [6, 12) (no); youth 2 [17, 23)
+    (yes): 2,000."""
+    assert contracts["preceding_half_years"] == (6000, 2000, 0)
 
 
 def test_a_share_of_the_youths_measured_in_each_period_is_not_paid(contracts):

@@ -485,6 +485,26 @@ def test_what_matters_most_comes_from_the_stored_runs_when_nothing_was_re_run(ha
     assert "Nothing" not in shares
 
 
+@pytest.mark.golden
+def test_a_guarantee_by_a_party_outside_the_accounts_is_named_with_its_label(hand_made, tmp_path):
+    out = tmp_path / "guaranteed"
+    shutil.copytree(hand_made, out)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    summary["contracts"]["bond"]["guarantee_paid"] = stat(250000, 0, 1e6)
+    (out / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest["resolved"]["economics"]["outside"] = {"foundation.x": {"label": {"en": "A foundation", "da": "En fond"}}}
+    manifest["resolved"]["contracts"]["bond"]["guarantee"] = {"by": "foundation.x", "covers": "investor_loss",
+                                                              "up_to": 1000000}
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    write_readable(out, lang="en")
+    write_readable(out, lang="da")
+    assert ("A foundation guarantees the investors' loss up to 1.0 million DKK; the guarantees are expected to "
+            "pay 250,000 DKK (nominal).") in visible_text(html_of(out))
+    assert ("En fond garanterer investorernes tab op til 1,0 mio. DKK; garantierne ventes at udbetale "
+            "250.000 DKK (nominelt).") in visible_text(html_of(out, "da"))
+
+
 STANDS = {"en": """\
 Where the contracts stand in 2023-01
 A forecast from the 14 youths of Housing First observed up to 2023-01. What was settled by then is \

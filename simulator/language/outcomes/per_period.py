@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from simulator.language.describe import join_words
 from simulator.language.outcomes.base import (Measured, Occasions, Outcome, Unit, calendar_month, event_bin,
-                                              read_states)
+                                              read_calendar_months, read_states)
 from simulator.language.reader import join
 from simulator.language.scenario import Number, plain
 
@@ -22,24 +23,25 @@ if TYPE_CHECKING:
 class PerPeriod(Outcome):
     """1 at the end of each `every`-month period that the youth spends whole in the population,
     with months in (or out of) the states within [at_least, at_most]; at most `max_periods` paid
-    per youth. The periods run from each youth's arrival, or with `from` on the calendar for the
-    whole group, [from + k·every, from + (k + 1)·every): a youth who arrives or leaves within a
-    period is not measured for it (a half-year is judged whole, as the published indicators
-    count it)."""
+    per youth. The periods run from each youth's arrival, or on the calendar for the whole group:
+    with `from`, [from + k·every, from + (k + 1)·every); with `dates`, the `every` months before
+    each date (a contract that measures "the preceding half-year" on fixed dates). A youth who
+    arrives or leaves within a period is not measured for it (a half-year is judged whole, as
+    the published indicators count it)."""
 
     every: Number
     at_least: Number | None = None
     at_most: Number | None = None
     max_periods: Number | None = None
     from_month: float | None = None  # months since t = 0
-
+    dates: tuple[float, ...] = ()  # months since t = 0 at which a period ends
 
     metric: ClassVar[str] = "per_period"
     unit: ClassVar[Unit] = "events"
     required_keys: ClassVar[tuple[str, ...]] = ("every",)
-    optional_keys: ClassVar[tuple[str, ...]] = ("at_least", "at_most", "from")
+    optional_keys: ClassVar[tuple[str, ...]] = ("at_least", "at_most", "from", "dates")
     terms: ClassVar[tuple[str, ...]] = ("max_periods",)
-    measures: ClassVar[tuple[str, ...]] = ("every", "at_least", "at_most", "from_month")
+    measures: ClassVar[tuple[str, ...]] = ("every", "at_least", "at_most", "from_month", "dates")
 
     @classmethod
     def read(cls, name: str, price: Number | None, raw: dict, path: str, reader: Reader,
@@ -59,7 +61,14 @@ class PerPeriod(Outcome):
         if not bounds:
             reader.issue(here, "at_least and/or at_most", "neither")
             return None
-        from_month = None
+        from_month, dates = None, ()
+        if "from" in spec and "dates" in spec:
+            reader.issue(here, "one of from or dates (calendar months)", "both")
+            return None
+        if "dates" in spec:
+            dates = read_calendar_months(spec["dates"], join(here, "dates"), reader)
+            if dates is None:
+                return None
         if "from" in spec:
             from_month = calendar_month(spec["from"], join(here, "from"), reader)
             if from_month is None:
@@ -73,12 +82,15 @@ class PerPeriod(Outcome):
         if condition is None or price is None or every is None:
             return None
         return cls(name=name, price=price, condition=condition, inside=inside, every=every,
-                   max_periods=max_periods, from_month=from_month, **bounds)
+                   max_periods=max_periods, from_month=from_month, dates=dates, **bounds)
 
     def counts(self, show: Show) -> str:
         bounds = [f"{word} {show.number(value)}" for word, value in (("at least", self.at_least),
                                                                      ("at most", self.at_most)) if value is not None]
-        if self.from_month is None:
+        if self.dates:
+            periods = (f"per period of {show.count(self.every, 'month')} ending on "
+                       f"{join_words(show.month(m) for m in self.dates)}, each youth present for all of it,")
+        elif self.from_month is None:
             periods = f"per whole period of {show.count(self.every, 'month')} after arrival"
         else:
             periods = (f"per period of {show.count(self.every, 'month')} on the calendar from "
@@ -96,16 +108,20 @@ class PerPeriod(Outcome):
 
     @property
     def calendar_months(self) -> tuple[float, ...]:
-        return () if self.from_month is None else (self.from_month,)
+        return self.dates if self.from_month is None else (self.from_month,)
 
     def occasions(self, trajectories: Trajectories, n_months: int) -> Occasions:
         """Each youth present for the whole of each calendar period that ends by the horizon, and
         whether the youth's months in (or out of) the states meet the bounds."""
-        assert self.from_month is not None
         every = plain(self.every, f"outcomes.{self.name}.every")
-        periods = int(np.floor((trajectories.horizon - self.from_month) / every))
-        begin = self.from_month + every * np.arange(max(periods, 0), dtype=float)
-        end = begin + every
+        if self.dates:
+            end = np.array([m for m in self.dates if m <= trajectories.horizon], dtype=float)
+            begin = end - every
+        else:
+            assert self.from_month is not None
+            periods = int(np.floor((trajectories.horizon - self.from_month) / every))
+            begin = self.from_month + every * np.arange(max(periods, 0), dtype=float)
+            end = begin + every
         arrival, leaving = trajectories.presence()
         youth, occasion = np.nonzero((arrival[:, None] <= begin[None, :]) & (end[None, :] <= leaving[:, None]))
         return youth, occasion, event_bin(end[occasion], n_months), self._within_bounds(
@@ -125,7 +141,7 @@ class PerPeriod(Outcome):
         return ok
 
     def measure(self, trajectories: Trajectories, n_months: int) -> Measured:
-        if self.from_month is not None:
+        if self.from_month is not None or self.dates:
             youth, _, month, ok = self.occasions(trajectories, n_months)
             return youth[ok], month[ok], np.ones(int(ok.sum()))
         every = plain(self.every, f"outcomes.{self.name}.every")

@@ -102,7 +102,8 @@ def _guarantees(raw: Any, path: str, reader: Reader, economics: Economics) -> tu
         here = join(path, i) if isinstance(raw, list) else path
         if reader.mapping(item, here, required=("by", "covers", "up_to")) is None:
             return None
-        by = reader.one_of(item["by"], join(here, "by"), economics.departments, "a department")
+        by = reader.one_of(item["by"], join(here, "by"), economics.departments + economics.outside,
+                           "a department or a party in economics.outside")
         covers = reader.one_of(item["covers"], join(here, "covers"), GUARANTEED, "a shortfall")
         up_to = reader.number(item["up_to"], join(here, "up_to"), 0.0)
         if None in (by, covers, up_to):

@@ -15,18 +15,27 @@ FLOW_KINDS = ("per_month_in", "per_entry", "per_youth", "fixed")
 
 def build_economics(raw: Any, reader: Reader) -> Economics:
     default = Economics("DKK", 0.0, ())
-    fields = reader.mapping(raw, "economics", optional=("currency", "discount_rate", "departments"))
+    fields = reader.mapping(raw, "economics", optional=("currency", "discount_rate", "departments", "outside"))
     if fields is None:
         return default
     currency = reader.text(raw.get("currency", "DKK"), "economics.currency") or "DKK"
     rate = reader.number(raw.get("discount_rate", 0.0), "economics.discount_rate", 0.0, 1.0)
     departments, labels = _departments(raw["departments"], reader) if "departments" in raw else ((), {})
-    return Economics(currency, rate if rate is not None else 0.0, departments, labels)
+    outside: tuple[str, ...] = ()
+    if "outside" in raw:
+        outside, outside_labels = _departments(raw["outside"], reader, "economics.outside")
+        for party in outside:
+            if party in departments:
+                reader.issue(join("economics.outside", party), "a party that is not also a department",
+                             f"{party!r}, a department")
+        labels = {**labels, **outside_labels}
+    return Economics(currency, rate if rate is not None else 0.0, departments, labels, outside)
 
 
-def _departments(items: Any, reader: Reader) -> tuple[tuple[str, ...], dict[str, Label]]:
-    """`economics.departments`: a list of ids, or a mapping `ID: {label: ...}` (ids with their labels)."""
-    path = "economics.departments"
+def _departments(items: Any, reader: Reader, path: str = "economics.departments"
+                 ) -> tuple[tuple[str, ...], dict[str, Label]]:
+    """`economics.departments` (or `outside`): a list of ids, or a mapping `ID: {label: ...}`
+    (ids with their labels)."""
     departments: tuple[str, ...] = ()
     labels: dict[str, Label] = {}
     if isinstance(items, dict) and items:
@@ -78,7 +87,8 @@ def build_flows(raw: Any, reader: Reader, scope: Scope, economics: Economics) ->
 def _flow(name: str, raw: Any, path: str, reader: Reader, scope: Scope,
           economics: Economics) -> Flow | None:
     payments = ("pays", "split", "transfer")
-    optional = FLOW_KINDS + payments + ("amount", "from", "until", "max_months_per_year", "label", "source")
+    optional = FLOW_KINDS + payments + ("amount", "scale", "from", "until", "max_months_per_year", "label",
+                                        "source")
     if reader.mapping(raw, path, optional=optional) is None:
         return None
     kind = reader.exactly_one(raw, path, FLOW_KINDS)
@@ -121,11 +131,12 @@ def _flow(name: str, raw: Any, path: str, reader: Reader, scope: Scope,
         where = join(path, "fixed.until" if kind == "fixed" else "until")
         reader.issue(where, f"a month after `from` ({number_text(start)})", number_text(until))
         return None
+    scale = reader.number(raw.get("scale", 1.0), join(path, "scale"), 0.0, 1.0)
     shares = _payment(raw, path, reader, economics, payments)
     label = reader.label(raw.get("label"), join(path, "label"), name)
-    if None in (amount, shares, label) or (kind != "fixed" and condition is None):
+    if None in (amount, scale, shares, label) or (kind != "fixed" and condition is None):
         return None
-    return Flow(name, kind, condition, amount, shares, start, until, maximum, label)
+    return Flow(name, kind, condition, amount, shares, start, until, maximum, label, scale)
 
 
 def _months_per_year(raw: Any, path: str, reader: Reader) -> MonthsPerYear | None:

@@ -228,16 +228,17 @@ def _transition(key: str, raw: Any, path: str, reader: Reader, scope: Scope,
         spec = []
     for i, item in enumerate(spec):
         here = join(join(path, "modifiers"), i)
-        if reader.mapping(item, here, required=("when", "hazard_ratio")) is None:
+        if reader.mapping(item, here, required=("when", "hazard_ratio"), optional=("strength",)) is None:
             continue
         when = scope.condition(item["when"], join(here, "when"))
         ratio = reader.number(item["hazard_ratio"], join(here, "hazard_ratio"), 0.0)
+        strength = reader.number(item.get("strength", 1.0), join(here, "strength"), 0.0, 1.0)
         if time is not None and time.kind == "fixed" and ratio is not None and ratio != 0.0:
             reader.issue(join(here, "hazard_ratio"), "0 (a fixed clock can only be paused)",
                          shown(item["hazard_ratio"]))
             continue
-        if when is not None and ratio is not None:
-            modifiers.append(Modifier(when, ratio))
+        if when is not None and ratio is not None and strength is not None:
+            modifiers.append(Modifier(when, ratio, strength))
     if None in (source, target, time):
         return None
     return Transition(source, target, time, tuple(modifiers))
