@@ -1,4 +1,4 @@
-"""Speed of `simulator forecast`: Aarhus at its midpoint (month 36, 2024-12) from the synthetic
+"""Speed of `simulator forecast`: Aarhus at its midpoint (month 36, 2024-08) from the synthetic
 observed youths of scenarios/aarhus/observed-example, 1,000 runs (the target: under a minute).
 
 Prints figures; it is never part of the test suite. Usage:
@@ -25,7 +25,7 @@ from simulator.language.observed import parse_when, read_observed
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "aarhus.yaml"
 OBSERVED = ROOT / "scenarios" / "aarhus" / "observed-example"
-AT = "2024-12"
+AT = "2024-08"
 
 
 def main() -> None:

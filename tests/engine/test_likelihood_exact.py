@@ -1,5 +1,5 @@
 """The likelihood of observed histories, against a sum written out by hand for three youths:
-exponential and Weibull clocks with modifiers that change during a spell, an `on_enter` jump that
+exponential and Weibull clocks with modifiers that change during a spell (one with a `strength`), an `on_enter` jump that
 happened and one that could have and did not, a departure, a youth still present at the cut-off."""
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ parameters:
   med: {dist: {uniform: {min: 5, max: 30}}}
   pj: {dist: {uniform: {min: 0.1, max: 0.9}}}
   e: {dist: {uniform: {min: 50, max: 500}}}
+  st: {dist: {uniform: {min: 0, max: 1}}}
 attributes:
   group: {a: 0.5, b: 0.5}
 intake: {poisson: {rate: 1, from: 0, until: 12}}
@@ -32,7 +33,7 @@ tracks:
     transitions:
       shelter->housed:
         time: {exponential: {mean: $m}}
-        modifiers: [{when: {group: b}, hazard_ratio: 0.5}]
+        modifiers: [{when: {group: b}, hazard_ratio: 0.5, strength: $st}]
       housed->shelter:
         time: {weibull: {shape: 1.5, median: $med}}
         modifiers: [{when: {activity: working}, hazard_ratio: 0.5}]
@@ -66,11 +67,12 @@ YOUTHS = (
 )
 
 
-def by_hand(m, med, pj, e):
+def by_hand(m, med, pj, e, st):
     r = 1 / m
     scale = med / math.log(2) ** (1 / 1.5)
     H = lambda t: (t / scale) ** 1.5
-    shelter = 3 * math.log(r) + math.log(0.5) - r * (0.5 * 3 + 3 + 3)  # three moves out of the shelter
+    b = 0.5 ** st  # group b's hazard ratio, at its strength
+    shelter = 3 * math.log(r) + math.log(b) - r * (b * 3 + 3 + 3)  # three moves out of the shelter
     housed = -(0.5 * H(3) + (H(7) - H(3)) + 0.5 * H(9) + H(7))  # nobody moved out of housed
     jumps = math.log(pj) + math.log(1 - pj)
     leaving = math.log(1 / e) - (10 + 12 + 10) / e
@@ -81,7 +83,8 @@ def by_hand(m, med, pj, e):
 
 def test_the_log_likelihood_is_the_sum_written_out_by_hand(scenario_from):
     scenario = scenario_from(SCENARIO)
-    draws = np.array([[4.0, 12.0, 0.3, 100.0], [15.0, 25.0, 0.7, 400.0], [2.5, 6.0, 0.5, 60.0]])
-    got = log_likelihood(statistics(scenario, Observed("only", 12.0, YOUTHS)), ("m", "med", "pj", "e"), draws, {})
+    draws = np.array([[4.0, 12.0, 0.3, 100.0, 1.0], [15.0, 25.0, 0.7, 400.0, 0.5], [2.5, 6.0, 0.5, 60.0, 0.0]])
+    names = ("m", "med", "pj", "e", "st")
+    got = log_likelihood(statistics(scenario, Observed("only", 12.0, YOUTHS)), names, draws, {})
     expected = [by_hand(*row) for row in draws]
     assert np.allclose(got, expected, rtol=1e-12, atol=1e-12), (got, expected)

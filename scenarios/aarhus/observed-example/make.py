@@ -1,7 +1,7 @@
 """Make the synthetic observed youths of this folder from scenarios/aarhus.yaml.
 
 These are NOT real youths: one replication of the scenario's Housing First arm, every uncertain
-parameter fixed at its prior median, observed up to the cut-off below and written as a
+parameter fixed at its prior median, observed up to the scenario's midpoint and written as a
 municipality would export it (dates, one row per youth and per spell). Run it again after the
 scenario changes:
 
@@ -14,13 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from simulator.engine.model import simulate_replication
-from simulator.forecast import default_arm, observed_from, write_observed
+from simulator.forecast import date_of, default_arm, observed_from, write_observed
 from simulator.language.loading import load_scenario
-from simulator.language.observed import parse_when
 
 HERE = Path(__file__).resolve().parent
 SCENARIO = HERE.parent.parent / "aarhus.yaml"
-CUT_OFF = "2024-12"  # the scenario's midpoint: month 36 of 72
 SEED = 2024
 
 
@@ -29,9 +27,11 @@ def main() -> None:
     medians = {name: float(p.distribution.median()) for name, p in scenario.parameters().items() if p.uncertain}
     arm = default_arm(scenario)
     truth = simulate_replication(scenario, SEED, 0, 1, overrides=medians).trajectories[arm]
-    observed = observed_from(truth, parse_when(CUT_OFF, scenario), arm)
+    cut_off = scenario.horizon / 2
+    observed = observed_from(truth, cut_off, arm)
     write_observed(observed, HERE, [a.name for a in scenario.attributes], start=scenario.start)
-    print(f"{len(observed.youths)} synthetic youths of arm {arm!r} observed to {CUT_OFF} -> {HERE}")
+    print(f"{len(observed.youths)} synthetic youths of arm {arm!r} observed to month {cut_off:g} "
+          f"({date_of(cut_off, scenario.start)[:7]}) -> {HERE}")
 
 
 if __name__ == "__main__":
