@@ -55,3 +55,13 @@ def test_a_cut_off_at_the_horizon_with_everyone_observed_fixes_the_payments(tmp_
     contract = _summary(tmp_path / "forecast")["contracts"]["homes"]
     assert contract["settled_to_date"] == paid[column["payments_nominal"]] and contract["settled_to_date_fixed"]
     assert contract["remaining_payments_nominal"]["p05"] == contract["remaining_payments_nominal"]["p95"] == 0.0
+
+
+def test_the_same_seed_gives_the_same_forecast_with_one_or_two_workers(tmp_path):
+    scenario = load_scenario(SCENARIO)
+    observed = tmp_path / "observed"
+    write_observed(observed_from(simulate_replication(scenario, 2, 0, 1).trajectories["programme"], 15.0),
+                   observed, ["group"])
+    one, _ = forecast(scenario, observed, 15.0, tmp_path / "one", runs=16, seed=4, workers=1)
+    two, _ = forecast(scenario, observed, 15.0, tmp_path / "two", runs=16, seed=4, workers=2)
+    assert _summary(tmp_path / "one") == _summary(tmp_path / "two")
