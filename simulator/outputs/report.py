@@ -207,9 +207,11 @@ def _where_contracts_stand(results: ResultsFolder, t: Words) -> str:
     if ess is not None and ess < 100:
         parts.append(f'<p class="warning">{escape(t("stands_few_draws"))}</p>')
     for name, contract in summary.get("contracts", {}).items():
+        remaining = _scaled(contract.get("remaining_payments_nominal") or {}, t)
         sentences = [t("settled_sentence" if contract.get("settled_to_date_fixed") else "settled_varies_sentence",
                        settled=t.money(contract.get("settled_to_date"))),
-                     t("remaining_sentence", **_scaled(contract.get("remaining_payments_nominal") or {}, t))]
+                     t("remaining_fixed_sentence", amount=remaining["p05"]) if remaining["p05"] == remaining["p95"]
+                     else t("remaining_sentence", **remaining)]  # the same in 90 % of runs: said so
         repaid = t("repaid_now_sentence", p=t.percent(contract.get("p_full_repayment")))
         if contract.get("p_full_repayment_at_signing") is not None:
             repaid += t("repaid_plan_sentence", p=t.percent(contract["p_full_repayment_at_signing"]))
