@@ -227,8 +227,9 @@ def _where_it_stands(folder: ResultsFolder, name: str, at: float, planned: dict 
     results = price_design(folder, name, {})
     times = np.nan_to_num(results.settlement_times, nan=math.inf)
     remaining = np.sum(np.where(times > at, results.settlements, 0.0), axis=1)
-    settled = results.payments_nominal - remaining  # all of it, exactly, when nothing remains
-    fixed = bool(np.all(settled == settled[0]))
+    settled = np.where(remaining == 0.0, results.payments_nominal,  # all of it, to the last bit
+                       np.sum(np.where(times <= at, results.settlements, 0.0), axis=1))
+    fixed = bool(np.all(np.abs(settled - settled[0]) <= 1e-9 * max(1.0, abs(float(settled[0])))))  # sums' rounding
     result = {"settled_to_date": float(settled[0] if fixed else np.mean(settled)),
               "settled_to_date_fixed": fixed,
               "remaining_payments_nominal": _stat(remaining)}

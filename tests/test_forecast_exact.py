@@ -65,3 +65,19 @@ def test_the_same_seed_gives_the_same_forecast_with_one_or_two_workers(tmp_path)
     one, _ = forecast(scenario, observed, 15.0, tmp_path / "one", runs=16, seed=4, workers=1)
     two, _ = forecast(scenario, observed, 15.0, tmp_path / "two", runs=16, seed=4, workers=2)
     assert _summary(tmp_path / "one") == _summary(tmp_path / "two")
+
+
+def test_what_is_settled_is_fixed_unless_it_is_counted_against_the_simulated_baseline(tmp_path):
+    """At month 24 two yearly settlements are made: the same in every run for the contract as it
+    is; a mean that varies once the contract pays only above the baseline arm (never observed)."""
+    text = SCENARIO.read_text(encoding="utf-8")
+    scenario = load_scenario(SCENARIO)
+    observed = tmp_path / "observed"
+    write_observed(observed_from(simulate_replication(scenario, 6, 0, 1).trajectories["programme"], 24.0),
+                   observed, ["group"])
+    forecast(scenario, observed, 24.0, tmp_path / "as-is", runs=8, seed=2, workers=1)
+    assert _summary(tmp_path / "as-is")["contracts"]["homes"]["settled_to_date_fixed"] is True
+    (tmp_path / "versus.yaml").write_text(text.replace("    settlement: yearly\n",
+                                                       "    settlement: yearly\n    versus_baseline: true\n"))
+    forecast(load_scenario(tmp_path / "versus.yaml"), observed, 24.0, tmp_path / "versus", runs=8, seed=2, workers=1)
+    assert _summary(tmp_path / "versus")["contracts"]["homes"]["settled_to_date_fixed"] is False
