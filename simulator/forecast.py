@@ -172,7 +172,8 @@ def update_parameters(scenario: Scenario, observed: Observed, seed: int, draws: 
 
 def forecast(scenario: Scenario, observed_folder: str | Path, at: float, out: str | Path, *,
              arm: str | None = None, runs: int = 1000, seed: int = 0, workers: int | None = None,
-             plan: str | Path | None = None, draws: int | None = None, progress: bool = False) -> tuple[ResultsFolder, Update]:
+             plan: str | Path | None = None, draws: int | None = None,
+             progress: bool = False) -> tuple[ResultsFolder, Update]:
     """Forecast `scenario` from the youths observed up to `at` (months since start) into `out`:
     the result files of `run`, with `observed_until`, `parameter_update` and each contract's
     `settled_to_date` in summary.json (and, given `plan`, a results folder of the plan at

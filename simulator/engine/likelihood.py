@@ -174,7 +174,8 @@ def _exposure(one: TimeDistribution | None, varying: list[TimeDistribution] | No
         return float(np.sum(one.cumulative_hazard(pieces[:, 1]) - one.cumulative_hazard(pieces[:, 0])))
     assert varying is not None
     if all(isinstance(d, Exponential) for d in varying):
-        return np.array([d.rate for d in varying]) * float(np.sum(pieces[:, 1] - pieces[:, 0]))  # type: ignore[attr-defined]
+        rates = np.array([d.rate for d in varying])  # type: ignore[attr-defined]
+        return rates * float(np.sum(pieces[:, 1] - pieces[:, 0]))
     return np.array([float(np.sum(d.cumulative_hazard(pieces[:, 1]) - d.cumulative_hazard(pieces[:, 0])))
                      for d in varying])
 

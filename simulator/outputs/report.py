@@ -67,8 +67,8 @@ def write_report(out: Path, lang: str = "en") -> Path:
     results = ResultsFolder(out)
     words = Words(lang, results.summary.get("currency") or "DKK")
     figures = _Figures(results, lang)
-    body = [_title(results, words), _where_contracts_stand(results, words), _headline(results, words), _who_pays(results, words, figures),
-            _cash_flow(results, words, figures), _states(results, words, figures),
+    body = [_title(results, words), _where_contracts_stand(results, words), _headline(results, words),
+            _who_pays(results, words, figures), _cash_flow(results, words, figures), _states(results, words, figures),
             _distributions(results, words, figures), _metamodel(results, words, figures), _voi(results, words, figures),
             _sensitivity(results, words, figures), _sobol(results, words, figures), _assumptions(results, words),
             _provenance(results, words)]
@@ -202,8 +202,11 @@ def _where_contracts_stand(results: ResultsFolder, t: Words) -> str:
     date = _calendar(results, summary["observed_until"])
     parts = [f'<section class="headline"><h2>{escape(t("stands_heading", date=date))}</h2>']
     ess = update.get("effective_sample_size")
-    parts.append(f"<p>{escape(t('stands_intro', youths=t.number(forecast.get('observed_youths')), date=date, arm=_arm_label(results, t, forecast.get('arm', '')), ess=t.number(ess), draws=t.number(update.get('prior_draws'))))}</p>"
-                 if ess is not None else "")
+    if ess is not None:
+        intro = t("stands_intro", youths=t.number(forecast.get("observed_youths")), date=date,
+                  arm=_arm_label(results, t, forecast.get("arm", "")), ess=t.number(ess),
+                  draws=t.number(update.get("prior_draws")))
+        parts.append(f"<p>{escape(intro)}</p>")
     if ess is not None and ess < 100:
         parts.append(f'<p class="warning">{escape(t("stands_few_draws"))}</p>')
     for name, contract in summary.get("contracts", {}).items():
@@ -218,7 +221,8 @@ def _where_contracts_stand(results: ResultsFolder, t: Words) -> str:
         sentences.append(repaid + ".")
         draw = contract.get("outcome_fund_draw")
         if draw and draw.get("mean"):
-            sentences.append(t("fund_exposure_sentence", **_scaled(draw, t), p=t.percent(contract.get("p_fund_exhausted"))))
+            sentences.append(t("fund_exposure_sentence", **_scaled(draw, t),
+                               p=t.percent(contract.get("p_fund_exhausted"))))
         parts += [_heading3(_contract(results, t, name)), _sentences(sentences)]
     parts.append("</section>")
     return "\n".join(part for part in parts if part)

@@ -1,5 +1,5 @@
 """The likelihood of observed histories, against a sum written out by hand for three youths:
-exponential and Weibull clocks with modifiers that change during a spell (one with a `strength`), an `on_enter` jump that
+exponential and Weibull clocks with modifiers that change during a spell (one with a strength), an `on_enter` jump that
 happened and one that could have and did not, a departure, a youth still present at the cut-off."""
 from __future__ import annotations
 
