@@ -71,6 +71,26 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--scheduler", default=None, help="a Dask scheduler, tcp://HOST:PORT")
     calibrate.set_defaults(command=_calibrate)
 
+    forecast = commands.add_parser("forecast", help="re-forecast from the youths observed so far (their "
+                                   "histories to a cut-off), as run does")
+    forecast.add_argument("scenario", help="the scenario YAML file")
+    forecast.add_argument("--observed", type=Path, required=True,
+                          help="folder with youths.csv and spells.csv (the observed youths up to --at)")
+    forecast.add_argument("--at", required=True, metavar="WHEN",
+                          help="the cut-off: months since start, YYYY-MM or YYYY-MM-DD")
+    forecast.add_argument("--arm", default=None,
+                          help="the arm the observed youths are in (default: the first that is not the baseline)")
+    forecast.add_argument("--runs", type=int, default=1000, help="replications (default 1000)")
+    forecast.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    forecast.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    forecast.add_argument("--out", type=Path, default=None,
+                          help="output folder (default results/<scenario>-forecast)")
+    forecast.add_argument("--plan", type=Path, default=None,
+                          help="results folder of the plan at signing (simulator run), to compare with")
+    forecast.add_argument("--no-report", action="store_true", help="do not build report.html")
+    forecast.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
+    forecast.set_defaults(command=_forecast)
+
     sweep = commands.add_parser("sweep", help="price contract designs on stored replications")
     sweep.add_argument("results", type=Path, help="a results folder written by `simulator run`")
     sweep.add_argument("--contract", required=True, help="the contract to vary")
@@ -194,6 +214,41 @@ def _calibrate(args: argparse.Namespace) -> int:
         print(f"  {scenario.targets[name].label.get('en')} ({kind}): observed {check['observed_share']:.3g}, "
               f"model 90 % {check['predictive_p05']:.3g} to {check['predictive_p95']:.3g}")
     return 0 if result["complete"] else 130
+
+
+def _forecast(args: argparse.Namespace) -> int:
+    from simulator.api import load_scenario
+    from simulator.forecast import SMALL_ESS, forecast
+    from simulator.language.observed import parse_when
+
+    _check_minimums(runs=(args.runs, 1), seed=(args.seed, 0), workers=(args.workers, 1))
+    scenario = load_scenario(args.scenario)
+    at = parse_when(args.at, scenario)
+    out = args.out or Path("results") / (Path(args.scenario).stem + "-forecast")
+    results, update = forecast(scenario, args.observed, at, out, arm=args.arm, runs=args.runs, seed=args.seed,
+                               workers=args.workers, plan=args.plan, progress=True)
+    if not args.no_report:
+        from simulator.outputs.report import languages, write_readable
+
+        for language in languages(out, args.lang):
+            write_readable(out, language)
+    if update.joint is not None and update.effective_sample_size < SMALL_ESS:
+        print(f"warning: the observed histories leave {update.effective_sample_size:.0f} effective prior draws "
+              f"of {update.prior_draws}: the updated parameters rest on a few draws, so the intervals are rough",
+              file=sys.stderr)
+    summary = results.summary
+    print(f"{results.manifest['runs_done']} replications of {scenario.name!r} forecast from "
+          f"{summary['forecast']['observed_youths']} youths observed to month {at:g} -> {out}{os.sep}")
+    if update.joint is not None:
+        print(f"  parameters updated by importance sampling: {update.effective_sample_size:.0f} effective draws "
+              f"of {update.prior_draws}")
+    currency = summary.get("currency", "")
+    for name, contract in summary.get("contracts", {}).items():
+        fixed = "" if contract["settled_to_date_fixed"] else " (mean: it depends on the simulated baseline)"
+        print(f"  {results.label('contract', name, 'en')}: settled to date {contract['settled_to_date']:,.0f} "
+              f"{currency}{fixed}; still to come {_spread(contract['remaining_payments_nominal'], currency)} "
+              f"(nominal); P(full repayment) {contract['p_full_repayment']:.0%}")
+    return 0
 
 
 def _check_minimums(**options: tuple[int | None, int]) -> None:

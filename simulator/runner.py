@@ -20,8 +20,9 @@ from typing import Iterator
 
 from simulator import __version__
 from simulator.outputs.records import Layout, record_replications
-from simulator.engine.model import simulate
+from simulator.engine.model import simulate, simulate_continued
 from simulator.engine.sampling import JointDraws
+from simulator.language.observed import Observed
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.scenario import Scenario
 from simulator.outputs.folder import CHUNK_SHA256, MANIFEST_JSON, RECORDS_FORMAT, ResultsFolder
@@ -40,10 +41,12 @@ class RunOptions:
     progress: bool = False
     overrides: tuple[tuple[str, float], ...] = ()  # parameters fixed at a value (sensitivity)
     joint: JointDraws | None = None  # weighted joint draws of some parameters (a posterior)
+    observed: Observed | None = None  # a forecast: the observed youths continued from the cut-off
 
 
 def simulate_chunk(scenario: Scenario, seed: int, replications: list[int], runs: int,
-                   overrides: tuple[tuple[str, float], ...] = (), joint: JointDraws | None = None) -> dict:
+                   overrides: tuple[tuple[str, float], ...] = (), joint: JointDraws | None = None,
+                   observed: Observed | None = None) -> dict:
     """The stacked records of some replications: the unit of work a worker does.
 
     The cycle collector is paused meanwhile: a replication is freed by reference counting, and
@@ -53,8 +56,9 @@ def simulate_chunk(scenario: Scenario, seed: int, replications: list[int], runs:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return record_replications(scenario, Layout.of(scenario),
-                                   simulate(scenario, seed, replications, runs, dict(overrides), joint))
+        made = simulate(scenario, seed, replications, runs, dict(overrides), joint) if observed is None \
+            else simulate_continued(scenario, observed, seed, replications, runs, joint)
+        return record_replications(scenario, Layout.of(scenario), made)
     finally:
         if collecting:
             gc.enable()
@@ -116,6 +120,9 @@ def _prepare(scenario: Scenario, folder: ResultsFolder, options: RunOptions) -> 
                 "records_format": RECORDS_FORMAT}
     if options.joint is not None:
         identity["posterior_sha256"] = options.joint.sha256
+    if options.observed is not None:
+        identity["observed"] = {"arm": options.observed.arm, "until": options.observed.until,
+                                "sha256": options.observed.sha256}
     folder.check_not_a_file()
     existing = folder.manifest
     if existing:
@@ -189,13 +196,13 @@ def _execute(scenario: Scenario, chunks: list[list[int]], options: RunOptions
     if workers == 1:
         for replications in chunks:
             yield replications, simulate_chunk(scenario, options.seed, replications, options.runs,
-                                               options.overrides, options.joint)
+                                               options.overrides, options.joint, options.observed)
         return
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_set_worker_scenario,
                                initargs=(scenario,))
     try:
         pending = {pool.submit(_worker_chunk, options.seed, c, options.runs, options.overrides,
-                               options.joint): c
+                               options.joint, options.observed): c
                    for c in chunks}
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -215,8 +222,8 @@ def _set_worker_scenario(scenario: Scenario) -> None:
     _WORKER_SCENARIO = scenario
 
 
-def _worker_chunk(seed: int, replications: list[int], runs: int, overrides, joint) -> dict:
-    return simulate_chunk(_WORKER_SCENARIO, seed, replications, runs, overrides, joint)
+def _worker_chunk(seed: int, replications: list[int], runs: int, overrides, joint, observed) -> dict:
+    return simulate_chunk(_WORKER_SCENARIO, seed, replications, runs, overrides, joint, observed)
 
 
 def _execute_dask(scenario: Scenario, chunks: list[list[int]], options: RunOptions
@@ -229,7 +236,8 @@ def _execute_dask(scenario: Scenario, chunks: list[list[int]], options: RunOptio
     with Client(options.scheduler, timeout="10s") as client:
         shared = client.scatter(scenario, broadcast=True)
         futures = {client.submit(simulate_chunk, shared, options.seed, c, options.runs,
-                                 options.overrides, options.joint, pure=False): c for c in chunks}
+                                 options.overrides, options.joint, options.observed, pure=False): c
+                   for c in chunks}
         try:
             for future in as_completed(futures):
                 yield futures[future], future.result()

@@ -134,6 +134,26 @@ def spell_fingerprint(paths_and_runs: list[tuple[str, int]]) -> str:
     return digest.hexdigest()
 
 
+def forecast_fingerprint(path: str, until: float, runs: int) -> str:
+    """SHA-256 of every recorded array of a forecast's first replications: replication 0 of
+    the scenario's first arm, observed to `until`, continued (`simulate_continued`)."""
+    from simulator.engine.model import simulate_continued
+    from simulator.forecast import observed_from
+
+    scenario = load_scenario(path)
+    arm = next(iter(scenario.arms))
+    observed = observed_from(simulate_replication(scenario, 5, 0, 1).trajectories[arm], until)
+    digest = hashlib.sha256()
+    for replication in simulate_continued(scenario, observed, 7, range(runs), runs):
+        for trajectories in replication.trajectories.values():
+            for name in sorted(vars(trajectories)):
+                value = getattr(trajectories, name)
+                if isinstance(value, np.ndarray):
+                    digest.update(name.encode())
+                    digest.update(np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()
+
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

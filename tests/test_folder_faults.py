@@ -79,10 +79,10 @@ def interrupted(scenario_file: Path, out: Path, monkeypatch, capsys, at: int = 1
     """A run whose worker dies at replication `at`: the chunks before it are kept."""
     real = runner.simulate_chunk
 
-    def failing(scenario, seed, replications, runs, overrides=(), joint=None):
+    def failing(scenario, seed, replications, *rest):
         if at in replications:
             raise RuntimeError("a worker died")
-        return real(scenario, seed, replications, runs, overrides, joint)
+        return real(scenario, seed, replications, *rest)
 
     monkeypatch.setattr(runner, "simulate_chunk", failing)
     with pytest.raises(RuntimeError):

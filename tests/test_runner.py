@@ -71,10 +71,10 @@ def test_a_run_that_fails_midway_keeps_its_chunks_and_resumes_to_the_same_number
     import simulator.runner as runner
 
     real = runner.simulate_chunk
-    def failing(scenario, seed, replications, runs, overrides=(), joint=None):
+    def failing(scenario, seed, replications, *rest):
         if 13 in replications:
             raise RuntimeError("a worker died")
-        return real(scenario, seed, replications, runs, overrides, joint)
+        return real(scenario, seed, replications, *rest)
     monkeypatch.setattr(runner, "simulate_chunk", failing)
     out = tmp_path / "interrupted"
     scenario = load_scenario(scenario_file)

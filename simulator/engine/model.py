@@ -21,6 +21,7 @@ from simpy.resources.resource import Request
 
 from simulator.language.distributions import Exponential, Fixed, TimeDistribution
 from simulator.engine.sampling import JointDraws, draw_parameters
+from simulator.language.observed import Observed, ObservedYouth
 from simulator.language.scenario import (Condition, IntakeStream, Model, Number, Poisson, Ref, Scenario,
                                          TimeSpec, bind)
 from simulator.engine.seeding import rng_for
@@ -134,6 +135,8 @@ class Cohort:
     # value counts: the hazard-ratio memo's key (CompiledTransition.strides).
     attribute_code: list[int]
     streams: Streams
+    # Youths whose departure is known in advance, the same in every arm: observed youths (forecast).
+    departures: dict[int, float] = field(default_factory=dict)
 
 
 def admit(scenario: Scenario, values: Mapping[str, float], seed: int, replication: int) -> Cohort:
@@ -472,11 +475,11 @@ class ArmRun:
     """One arm of one replication: the SimPy environment, the youths and the record of spells."""
 
     def __init__(self, arm: str, plan: ArmPlan, values: Mapping[str, float], scenario: Scenario,
-                 cohort: Cohort):
+                 cohort: Cohort, start: float = 0.0):
         self.arm, self.scenario, self.cohort = arm, scenario, cohort
         self.tracks = plan.compiled(values)
         self.resource_names = plan.resources
-        self.env = simpy.Environment()
+        self.env = simpy.Environment(start)
         self.resources = [simpy.Resource(self.env, int(_value(capacity, values)))
                           for capacity in plan.capacities]
         self.exit = cast(TimeSpec, bind(plan.exit, values)).distribution() if plan.exit is not None else None
@@ -496,7 +499,13 @@ class ArmRun:
             # from it would otherwise be numpy arithmetic, several times slower (same values).
             # Timeout(env, …) is env.timeout(…) without SimPy's per-call bound-method wrapper.
             Timeout(env, float(self.cohort.arrival[index]), index).callbacks.append(self.arrival)
-        env.run(until=self.horizon)
+        return self.finish()
+
+    def finish(self) -> Trajectories:
+        """Run to the horizon and hand over the record."""
+        env = self.env
+        if env.now < self.horizon:
+            env.run(until=self.horizon)
         for event in self.sleeping:
             # What is still pending at the horizon refers to this run through its callback:
             # dropping the callback lets reference counting free the replication now, rather
@@ -549,7 +558,10 @@ class ArmRun:
         attributes = self.cohort.attributes[index]
         streams = self.cohort.streams
         departure = INF
-        if self.exit is not None:
+        known = self.cohort.departures.get(index)
+        if known is not None:
+            departure = known
+        elif self.exit is not None:
             u = streams.single(EXIT, "", index)
             departure = now + cast(float, self.exit.inverse_cumulative_hazard(-math.log1p(-u)))
         self.departure[index] = departure
@@ -691,6 +703,79 @@ class ArmRun:
         self.spells.append((youth.index, k, youth.state[k], youth.entered[k], now,
                             youth.entered_by_move[k]))
 
+    # --- Continuing the observed youths (forecast): see `simulate_continued` ---
+
+    def continue_observed(self, observed: Observed) -> Trajectories:
+        """The observed youths' histories up to the cut-off as recorded spells, the youths still
+        present continued from their states then, and the youths still to come from arrival."""
+        now = self.env.now
+        for index, seen in enumerate(observed.youths):
+            self.departure[index] = seen.departure if seen.departure is not None \
+                else self.cohort.departures.get(index, INF)
+            closed = len(self.tracks) * [0]
+            for k, track in enumerate(self.tracks):
+                spells = seen.spells[track.name]
+                closed[k] = len(spells) - (seen.departure is None)
+                for i in range(closed[k]):
+                    spell = spells[i]
+                    self.spells.append((index, k, track.states.index(spell.state), spell.start, spell.end, i > 0))
+            if seen.departure is None:
+                self.sleep(self.resume(index, seen, now), now)
+        for index in range(len(observed.youths), len(self.cohort.arrival)):
+            Timeout(self.env, float(self.cohort.arrival[index]) - now, index).callbacks.append(self.arrival)
+        return self.finish()
+
+    def resume(self, index: int, seen: ObservedYouth, now: float) -> Youth:
+        """An observed youth at the cut-off: in its observed states, holding the units they need
+        (a unit beyond the capacity is not taken: the youth is there, over capacity, as observed),
+        each clock with the hazard already spent in the state (spec §1.3: the budget continues)."""
+        streams = self.cohort.streams
+        n = len(self.tracks)
+        current = [seen.spells[track.name][-1] for track in self.tracks]
+        state = [track.states.index(spell.state) for track, spell in zip(self.tracks, current)]
+        youth = Youth(index, self.cohort.attributes[index], self.cohort.attribute_code[index], seen.arrival,
+                      self.departure[index], state, [spell.start for spell in current],
+                      [len(seen.spells[track.name]) > 1 for track in self.tracks], [[] for _ in range(n)],
+                      [streams.first(TRACK, track.name, index) for track in self.tracks], [1] * n,
+                      streams.first(JUMPS, "", index) if self.jumps else [])
+        pieces = observed_situations(seen, self.tracks, now)
+        for k in range(n):
+            resource_code = self.tracks[k].holds[state[k]]
+            if resource_code is not None:
+                resource = self.resources[resource_code]
+                request = resource.request()
+                if request.triggered:
+                    youth.holding[k] = (resource, request)
+                else:
+                    request.cancel()
+            self.continue_clocks(youth, k, pieces, now)
+        self.present[index] = youth
+        return youth
+
+    def continue_clocks(self, youth: Youth, k: int, pieces: list[tuple[float, float, list[int]]],
+                        now: float) -> None:
+        """Like `start_clocks`, for a state entered at `youth.entered[k]` before `now`: each clock
+        has spent the hazard ∫ HR dH0 of the observed situations since then, and its budget is
+        that plus a fresh E ~ Exp(1) (the clock had not fired: E - spent is Exp(1) again)."""
+        clocks = []
+        entered = youth.entered[k]
+        uniforms, drawn = youth.uniforms[k], youth.draws[k]
+        for transition in self.tracks[k].transitions[youth.state[k]]:
+            u = uniforms[drawn] if drawn < BLOCK else \
+                self.cohort.streams.uniform(TRACK, self.tracks[k].name, youth.index, drawn)
+            drawn += 1
+            used = 0.0
+            for start, end, situation in pieces:
+                if end > entered:
+                    ratio = transition.ratio(situation, youth.attributes, youth.attribute_code) \
+                        if transition.modifiers else 1.0
+                    used += hazard_spent(transition, entered, max(start, entered), end, ratio)
+            clock = Clock(transition, used - math.log1p(-u), now, used)
+            clock.rerate(now, entered, transition.ratio(youth.state, youth.attributes, youth.attribute_code)
+                         if transition.modifiers else 1.0)
+            clocks.append(clock)
+        youth.clocks[k], youth.draws[k] = clocks, drawn
+
     def trajectories(self) -> Trajectories:
         """Close what is still open at the horizon and hand over the record as arrays."""
         spells = self.spells
@@ -708,3 +793,148 @@ class ArmRun:
             arrival=self.cohort.arrival, departure=self.departure,
             youth_attributes=self.cohort.attributes, spells=spells, waits=self.waits,
             resources=tuple(self.resource_names))
+
+
+# --- Forecast: the observed youths continued from a cut-off ---------------------------------------
+
+
+def hazard_spent(transition: CompiledTransition, entered: float, start: float, end: float, ratio: float) -> float:
+    """What a clock spends over [start, end] in a state entered at `entered`, at hazard ratio
+    `ratio`: ratio × (H0(end - entered) - H0(start - entered)), or for a fixed clock the months
+    it ran (a ratio of 0 pauses both). The same sums as `Clock.rerate`."""
+    if ratio <= 0.0 or end <= start:
+        return 0.0
+    if transition.rate is not None:
+        return ratio * transition.rate * (end - start)
+    if transition.fixed:
+        return end - start
+    h = transition.distribution.cumulative_hazard
+    return ratio * (cast(float, h(end - entered)) - cast(float, h(start - entered)))
+
+
+def observed_situations(seen: ObservedYouth, tracks: list[CompiledTrack], until: float
+                        ) -> list[tuple[float, float, list[int]]]:
+    """(from, to, state code per track) over the youth's observed time, cut wherever a track moved."""
+    times = sorted({seen.arrival, until, *(spell.start for track in tracks for spell in seen.spells[track.name])})
+    times = [t for t in times if t <= until]
+    pieces = []
+    for start, end in zip(times, times[1:]):
+        state = []
+        for track in tracks:
+            spell = next(s for s in seen.spells[track.name] if s.start <= start < s.end)
+            state.append(track.states.index(spell.state))
+        pieces.append((start, end, state))
+    return pieces
+
+
+def simulate_continued(scenario: Scenario, observed: Observed, seed: int, replications: Iterable[int],
+                       runs: int, joint: JointDraws | None = None) -> Iterator[Replication]:
+    """Replications of a forecast: `observed.arm` replays the observed histories to the cut-off
+    and continues them (and the youths still to come); every other arm simulates the same youths
+    from their arrival as `simulate` does. Each replication depends only on (seed, replication)."""
+    plans = plan_arms(scenario)
+    for replication in replications:
+        values = draw_parameters(scenario, seed, replication, runs, joint)
+        cohort = admit_continued(scenario, observed, plans[observed.arm], values, seed, replication)
+        trajectories = {}
+        for name in scenario.arms:
+            if name == observed.arm:
+                run = ArmRun(name, plans[name], values[name], scenario, cohort, observed.until)
+                trajectories[name] = run.continue_observed(observed)
+            else:
+                trajectories[name] = ArmRun(name, plans[name], values[name], scenario, cohort).run()
+        yield Replication(replication, values, trajectories)
+
+
+def admit_continued(scenario: Scenario, observed: Observed, plan: ArmPlan, values: Mapping[str, Mapping[str, float]],
+                    seed: int, replication: int) -> Cohort:
+    """The observed youths, then those still to come: each intake stream after the cut-off, its
+    `max` reduced by the observed youths it brought (the first stream whose attributes they match).
+
+    The observed youths keep their arrival, attributes and departure in every arm; a youth still
+    present leaves at the exit clock's time given that it has not left by the cut-off. Each
+    track's first uniform, which picks the state at arrival in every arm (common random numbers),
+    is drawn given the state observed at arrival: uniform within that state's share of the
+    observed arm's `initial`, so the other arms start the youth as they would have.
+    """
+    until = observed.until
+    streams_bound = bind(scenario.intake, values[scenario.baseline])
+    brought = [0] * len(streams_bound)
+    for seen in observed.youths:
+        for i, stream in enumerate(streams_bound):
+            room = stream.maximum is None or brought[i] < int(_bound(stream.maximum))
+            if room and all(seen.attributes.get(a) == v for a, v in stream.attributes.items()):
+                brought[i] += 1
+                break
+    times, fixed = [], []
+    for index, stream in enumerate(streams_bound):
+        arrivals = _arrival_times_after(stream, until, brought[index],
+                                        rng_for(seed, replication, "intake", index))
+        times.append(arrivals)
+        fixed += [stream.attributes] * len(arrivals)
+    future = np.concatenate(times) if times else np.zeros(0)
+    order = np.argsort(future, kind="stable")
+    keep = future[order] < scenario.horizon
+    order = order[keep]
+    seen_count = len(observed.youths)
+    arrival = np.concatenate([np.array([y.arrival for y in observed.youths], dtype=float), future[order]])
+    streams = Streams(seed, replication, len(arrival))
+    attributes = np.zeros((len(arrival), len(scenario.attributes)), dtype=np.int16)
+    for youth in range(len(arrival)):
+        for a, attribute in enumerate(scenario.attributes):
+            u = streams.single(ATTRIBUTE, attribute.name, youth)
+            if youth < seen_count:
+                attributes[youth, a] = attribute.values.index(observed.youths[youth].attributes[attribute.name])
+                continue
+            given = fixed[order[youth - seen_count]].get(attribute.name)
+            if given is not None:
+                attributes[youth, a] = attribute.values.index(given)
+            else:
+                attributes[youth, a] = _pick(np.cumsum(bind(attribute.shares, values[scenario.baseline])).tolist(), u)
+    attribute_code = [0] * len(arrival)
+    for a, attribute in enumerate(scenario.attributes):
+        attribute_code = [code * len(attribute.values) + value
+                          for code, value in zip(attribute_code, attributes[:, a].tolist())]
+    arm_values = values[observed.arm]
+    tracks = plan.compiled(arm_values)
+    exit_time = cast(TimeSpec, bind(plan.exit, arm_values)).distribution() if plan.exit is not None else None
+    departures: dict[int, float] = {}
+    for youth, seen in enumerate(observed.youths):
+        if seen.departure is not None:
+            departures[youth] = seen.departure
+        elif exit_time is None:
+            departures[youth] = INF
+        else:
+            spent = cast(float, exit_time.cumulative_hazard(until - seen.arrival))
+            budget = spent - math.log1p(-streams.single(EXIT, "", youth))
+            departures[youth] = seen.arrival + cast(float, exit_time.inverse_cumulative_hazard(budget))
+        for track in tracks:
+            key = None if track.initial_by is None else int(attributes[youth, track.initial_by])
+            cumulative = track.initial[key]
+            s = track.states.index(seen.spells[track.name][0].state)
+            low, high = (cumulative[s - 1] if s > 0 else 0.0), cumulative[s]
+            if high > low:
+                block = streams.first(TRACK, track.name, youth)
+                block[0] = low + (high - low) * block[0]
+    return Cohort(arrival, attributes, attribute_code, streams, departures)
+
+
+def _arrival_times_after(stream: IntakeStream, until: float, brought: int, rng: np.random.Generator) -> np.ndarray:
+    """A stream's arrivals from `until` on, at most its `max` less the `brought` already observed.
+
+    From the stream's own generator, as `_arrival_times` draws them: at a cut-off at 0 with no
+    one observed, a forecast's youths are those of `run`."""
+    times: Any
+    if isinstance(stream.arrivals, Poisson):
+        p: Any = stream.arrivals
+        start = max(float(p.start), until)
+        count = rng.poisson(p.rate_per_month * max(0.0, float(p.until) - start))
+        times = np.sort(rng.uniform(start, max(start, float(p.until)), count))
+    else:
+        times = np.concatenate([np.full(int(_bound(count)), at, dtype=float)
+                                for at, count in stream.arrivals.arrivals if _bound(at) >= until] or
+                               [np.zeros(0)])
+        times = np.sort(times, kind="stable")
+    if stream.maximum is not None:
+        times = times[: max(0, int(_bound(stream.maximum)) - brought)]
+    return times

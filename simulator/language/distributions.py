@@ -112,6 +112,11 @@ class TimeDistribution(ABC):
     def mean(self) -> float:
         """E[T] in months; inf where it does not exist."""
 
+    def log_hazard(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
+        """ln h0(t), the log of the baseline hazard at t > 0 months: the likelihood of a move
+        observed at t (a forecast's parameter update). Not defined for `fixed`, a point mass."""
+        raise NotImplementedError(type(self).__name__)
+
     def survival(self, t: FloatOrArray) -> FloatOrArray:
         """S(t) = P(T > t)."""
         h = self.cumulative_hazard(t)
@@ -143,6 +148,9 @@ class Exponential(TimeDistribution):
     def inverse_cumulative_hazard(self, h: FloatOrArray) -> FloatOrArray:
         return h / self.rate
 
+    def log_hazard(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.full(np.shape(t), math.log(self.rate))
+
     def mean(self) -> float:
         return 1 / self.rate
 
@@ -159,6 +167,10 @@ class Weibull(TimeDistribution):
 
     def inverse_cumulative_hazard(self, h: FloatOrArray) -> FloatOrArray:
         return self.scale * h ** (1 / self.shape)
+
+    def log_hazard(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
+        with np.errstate(divide="ignore"):  # h0(0) is 0 or inf by the shape
+            return math.log(self.shape / self.scale) + (self.shape - 1) * np.log(np.asarray(t) / self.scale)
 
     def mean(self) -> float:
         return self.scale * float(_exp(math.lgamma(1 + 1 / self.shape)))
@@ -178,6 +190,12 @@ class LogNormal(TimeDistribution):
     def inverse_cumulative_hazard(self, h: FloatOrArray) -> FloatOrArray:
         # S = e^-h; ndtri_exp takes ln S, so it never underflows, even for h in the hundreds.
         return self.scale * _exp(-self.sigma * special.ndtri_exp(-h))
+
+    def log_hazard(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
+        # ln f - ln S: f(t) = φ(z) / (σ t), S = Φ(-z), z = ln(t / scale) / σ.
+        with np.errstate(divide="ignore"):
+            z = np.log(np.asarray(t) / self.scale) / self.sigma
+        return -0.5 * z * z - 0.5 * math.log(2 * math.pi) - np.log(self.sigma * np.asarray(t)) - special.log_ndtr(-z)
 
     def mean(self) -> float:
         return self.scale * float(_exp(self.sigma**2 / 2))
@@ -208,6 +226,12 @@ class Gamma(TimeDistribution):
             x = np.where(h < _LN2, special.gammaincinv(a, -np.expm1(-h)), special.gammainccinv(a, np.exp(-h)))
         return self.scale * x
 
+    def log_hazard(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
+        from scipy import stats  # ln f - ln S, each in log space
+
+        t = np.asarray(t)
+        return stats.gamma.logpdf(t, self.shape, scale=self.scale) - stats.gamma.logsf(t, self.shape, scale=self.scale)
+
     def mean(self) -> float:
         return self.shape * self.scale
 
@@ -227,6 +251,12 @@ class LogLogistic(TimeDistribution):
         # scale * (e^h - 1)^(1/shape), written so that e^h cannot overflow for a far-tail h.
         expm1 = math.expm1 if _is_scalar(h) else np.expm1
         return self.scale * _exp(h / self.shape) * (-expm1(-h)) ** (1 / self.shape)
+
+    def log_hazard(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
+        # h0 = (shape / scale) (t / scale)^(shape-1) / (1 + (t / scale)^shape)
+        with np.errstate(divide="ignore"):
+            x = np.log(np.asarray(t) / self.scale)
+        return math.log(self.shape / self.scale) + (self.shape - 1) * x - np.logaddexp(0.0, self.shape * x)
 
     def mean(self) -> float:
         if self.shape <= 1:

@@ -68,8 +68,8 @@ def write_report(out: Path, lang: str = "en") -> Path:
     results = ResultsFolder(out)
     words = Words(lang, results.summary.get("currency") or "DKK")
     figures = _Figures(results, lang)
-    body = [_title(results, words), _headline(results, words), _who_pays(results, words, figures),
-            _cash_flow(results, words, figures), _states(results, words, figures),
+    body = [_title(results, words), _where_contracts_stand(results, words), _headline(results, words),
+            _who_pays(results, words, figures), _cash_flow(results, words, figures), _states(results, words, figures),
             _distributions(results, words, figures), _metamodel(results, words, figures), _voi(results, words, figures),
             _sensitivity(results, words, figures), _sobol(results, words, figures), _assumptions(results, words),
             _provenance(results, words)]
@@ -190,6 +190,53 @@ def _headline(results: ResultsFolder, t: Words) -> str:
         parts.append(f"<p>{escape(t('no_money'))}</p>")
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _where_contracts_stand(results: ResultsFolder, t: Words) -> str:
+    """A forecast's first question (spec §4.7): per contract, what is settled, what is still to
+    come, the chance of full repayment now (and in the plan at signing) and the outcome fund."""
+    summary = results.summary
+    if "observed_until" not in summary:
+        return ""
+    forecast = summary.get("forecast") or {}
+    update = forecast.get("parameter_update") or {}
+    date = _calendar(results, summary["observed_until"])
+    parts = [f'<section class="headline"><h2>{escape(t("stands_heading", date=date))}</h2>']
+    ess = update.get("effective_sample_size")
+    if ess is not None:
+        intro = t("stands_intro", youths=t.number(forecast.get("observed_youths")), date=date,
+                  arm=_arm_label(results, t, forecast.get("arm", "")), ess=t.number(ess),
+                  draws=t.number(update.get("prior_draws")))
+        parts.append(f"<p>{escape(intro)}</p>")
+    if ess is not None and ess < 100:
+        parts.append(f'<p class="warning">{escape(t("stands_few_draws"))}</p>')
+    for name, contract in summary.get("contracts", {}).items():
+        remaining = _scaled(contract.get("remaining_payments_nominal") or {}, t)
+        sentences = [t("settled_sentence" if contract.get("settled_to_date_fixed") else "settled_varies_sentence",
+                       settled=t.money(contract.get("settled_to_date"))),
+                     t("remaining_fixed_sentence", amount=remaining["p05"]) if remaining["p05"] == remaining["p95"]
+                     else t("remaining_sentence", **remaining)]  # the same in 90 % of runs: said so
+        repaid = t("repaid_now_sentence", p=t.percent(contract.get("p_full_repayment")))
+        if contract.get("p_full_repayment_at_signing") is not None:
+            repaid += t("repaid_plan_sentence", p=t.percent(contract["p_full_repayment_at_signing"]))
+        sentences.append(repaid + ".")
+        draw = contract.get("outcome_fund_draw")
+        if draw and draw.get("mean"):
+            sentences.append(t("fund_exposure_sentence", **_scaled(draw, t),
+                               p=t.percent(contract.get("p_fund_exhausted"))))
+        parts += [_heading3(_contract(results, t, name)), _sentences(sentences)]
+    parts.append("</section>")
+    return "\n".join(part for part in parts if part)
+
+
+def _calendar(results: ResultsFolder, month: float) -> str:
+    """Months since the scenario's start as the calendar month YYYY-MM it falls in (the month
+    number itself when the scenario has no start)."""
+    start = str((results.manifest.get("resolved") or {}).get("start") or "")
+    if len(start) < 7:
+        return f"{month:g}"
+    year, first = divmod(int(start[:4]) * 12 + int(start[5:7]) - 1 + int(month // 1), 12)
+    return f"{year:04d}-{first + 1:02d}"
 
 
 def _heading3(text: str) -> str:

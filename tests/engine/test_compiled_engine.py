@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import simulator.engine
-from tests.support import ROOT, spell_fingerprint
+from tests.support import ROOT, forecast_fingerprint, spell_fingerprint
 
 pytestmark = pytest.mark.end_to_end
 PURE = os.environ.get("SIMULATOR_PURE_PYTHON") == "1"
@@ -85,6 +85,20 @@ def test_compiled_and_plain_python_engines_record_identical_trajectories(tmp_pat
     plain = subprocess.run(
         [sys.executable, "-c", "import sys; from tests.support import spell_fingerprint; "
                                f"print(spell_fingerprint({scenarios!r}))"],
+        cwd=ROOT, env={**os.environ, "SIMULATOR_PURE_PYTHON": "1"}, capture_output=True, text=True,
+        check=True)
+    assert plain.stdout.strip() == here
+
+
+def test_compiled_and_plain_python_engines_continue_observed_youths_identically(tmp_path):
+    """A forecast's continuation (clocks with spent hazard, units held at the cut-off, queues,
+    jumps, a continued exit clock), bit for bit."""
+    everything = tmp_path / "everything.yaml"
+    everything.write_text(textwrap.dedent(EVERYTHING), encoding="utf-8")
+    here = forecast_fingerprint(str(everything), 18.0, 4)
+    plain = subprocess.run(
+        [sys.executable, "-c", "from tests.support import forecast_fingerprint; "
+                               f"print(forecast_fingerprint({str(everything)!r}, 18.0, 4))"],
         cwd=ROOT, env={**os.environ, "SIMULATOR_PURE_PYTHON": "1"}, capture_output=True, text=True,
         check=True)
     assert plain.stdout.strip() == here

@@ -503,3 +503,51 @@ def test_a_guarantee_by_a_party_outside_the_accounts_is_named_with_its_label(han
             "pay 250,000 DKK (nominal).") in visible_text(html_of(out))
     assert ("En fond garanterer investorernes tab op til 1,0 mio. DKK; garantierne ventes at udbetale "
             "250.000 DKK (nominelt).") in visible_text(html_of(out, "da"))
+
+
+STANDS = {"en": """\
+Where the contracts stand in 2023-01
+A forecast from the 14 youths of Housing First observed up to 2023-01. What was settled by then is \
+fixed; the rest is forecast from where these youths are now, how long they have been there, and the \
+assumptions as their histories so far have updated them (their weight rests on 57 effective prior draws \
+of 2,000).
+Few effective draws: the updated assumptions rest on a handful of prior draws, so the intervals below \
+are rough.
+Housing bond
+Settled so far: 300,000 DKK paid to the investor (nominal).
+Still to come: 0.9 million DKK (90 %: 0.5 million DKK to 1.3 million DKK; nominal).
+The investor gets the principal back in 35% of runs now, against 60% in the plan at signing.""",
+          "da": """\
+Hvor kontrakterne står i 2023-01
+En fremskrivning ud fra de 14 unge i Housing First, som er fulgt frem til 2023-01. Det, der var \
+afregnet til da, ligger fast; resten fremskrives ud fra, hvor de unge er nu, hvor længe de har været \
+der, og antagelserne, som de unges forløb indtil nu har opdateret dem (vægten hviler på 57 effektive \
+trækninger af 2.000 fra forhåndsfordelingen).
+Få effektive trækninger: de opdaterede antagelser hviler på en håndfuld trækninger, så intervallerne \
+nedenfor er grove.
+Boligobligation
+Afregnet indtil nu: 300.000 DKK udbetalt til investor (nominelt).
+Mangler endnu: 0,9 mio. DKK (90 %: 0,5 mio. DKK til 1,3 mio. DKK; nominelt).
+Investor får hovedstolen tilbage i 35 % af kørslerne nu, mod 60 % i planen ved underskrivelsen."""}
+
+
+@pytest.mark.golden
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_forecast_says_first_where_the_contracts_stand(hand_made, tmp_path, lang):
+    """summary.json of `simulator forecast` (observed_until 12 months after 2022-01, settled_to_date,
+    the plan's P(full repayment)) in sentences, before the headline; a run has no such section."""
+    out = tmp_path / "forecast"
+    shutil.copytree(hand_made, out)
+    summary = hand_made_summary()
+    summary.update(observed_until=12.0, forecast={
+        "arm": "housing_first", "observed_youths": 14,
+        "parameter_update": {"method": "importance sampling", "prior_draws": 2000, "effective_sample_size": 57.2}})
+    summary["contracts"]["bond"].update(settled_to_date=300000.0, settled_to_date_fixed=True,
+                                        remaining_payments_nominal=stat(9e5, 5e5, 1.3e6),
+                                        p_full_repayment_at_signing=0.6)
+    (out / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    write_readable(out, lang=lang)
+    html = html_of(out, lang)
+    first = html[html.index('<section class="headline">'):html.index("</section>")]
+    assert visible_text(first) == STANDS[lang].replace("\\\n", "")
+    assert "observed" not in visible_text(html_of(hand_made, "en")).split("Headline")[0]
