@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import zipfile
 from array import array
 from dataclasses import dataclass
@@ -488,6 +489,40 @@ class ResultsFolder:
                 gathered = np.empty((stop - start, *part.shape[1:]), dtype=part.dtype)
             gathered[place[inside] - start] = part[inside]
         return gathered
+
+    @contextlib.contextmanager
+    def by_columns(self, read: Callable[[Any], np.ndarray], rows_per_pass: int
+                   ) -> Iterator[Callable[[slice], np.ndarray]]:
+        """Yields `block(columns)`: those columns of `read` (flattened to one row of float64 per
+        replication) over every stored replication, in replication order, as (runs, width).
+
+        On entering, `read` of every chunk is spilled, `rows_per_pass` rows at a time, to a scratch
+        file in the folder, column after column; a block of columns is then one read of it,
+        however many the blocks. (`gather` reads every chunk again for each block.) The file is
+        anonymous: it goes when the block is left, or the process ends.
+        """
+        runs = self.stored_runs
+
+        def flat(chunk: Any) -> np.ndarray:
+            values = np.asarray(read(chunk), dtype=float)
+            return values.reshape(len(values), -1)
+
+        with writing(self.path, "a folder with room for a scratch file"), \
+                tempfile.TemporaryFile(dir=self.path) as scratch:
+            for start in range(0, runs, rows_per_pass):
+                rows = self.gather(flat, rows=(start, min(runs, start + rows_per_pass)))
+                for column in range(rows.shape[1]):
+                    os.pwrite(scratch.fileno(), rows[:, column].tobytes(), 8 * (column * runs + start))
+                del rows
+
+            def block(columns: slice) -> np.ndarray:
+                values = np.empty((columns.stop - columns.start, runs))
+                scratch.seek(8 * columns.start * runs)
+                if scratch.readinto(memoryview(values).cast("B")) != values.nbytes:
+                    raise OSError(errno.EIO, "a short read of the scratch file")
+                return np.ascontiguousarray(values.T)
+
+            yield block
 
     @cached_property
     def _places(self) -> tuple[list[tuple[Path, np.ndarray]], int]:

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from simulator.outputs.records import Layout
-from simulator.outputs.statistics import rows_per_block, statistics, statistics_by_blocks
+from simulator.outputs.statistics import column_blocks, rows_per_block, statistics, statistics_by_blocks
 from simulator.money.flows import contract_years, levels
 from simulator.language.scenario import Scenario
 from simulator.outputs import metrics
@@ -69,10 +69,14 @@ def positions_by_year(chunk: Any) -> np.ndarray:
 
 
 def _over_runs(folder: ResultsFolder, read: Callable[[Any], np.ndarray]) -> dict[str, np.ndarray]:
-    """`statistics` over the stored runs of what `read` gives per run, a block of columns at a time."""
+    """`statistics` over the stored runs of what `read` gives per run, a block of columns at a time:
+    gathered from the chunks when one block holds them all, else through a scratch file by column."""
     shape = folder.gather(read, rows=(0, 1)).shape[1:]
-    return statistics_by_blocks(folder.stored_runs, shape, lambda columns: folder.gather(
-        lambda chunk: _flat(read(chunk))[:, columns]))
+    runs, columns = folder.stored_runs, int(np.prod(shape, dtype=np.int64))
+    if len(column_blocks(runs, columns)) == 1:
+        return statistics_by_blocks(runs, shape, lambda part: folder.gather(lambda chunk: _flat(read(chunk))[:, part]))
+    with folder.by_columns(read, rows_per_block(columns)) as block:
+        return statistics_by_blocks(runs, shape, block)
 
 
 def _flat(values: np.ndarray) -> np.ndarray:

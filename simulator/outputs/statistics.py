@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-BLOCK_BYTES = 64 * 2**20  # float64 values in one block of columns; `statistics` peaks at about 3 times that
+BLOCK_BYTES = 32 * 2**20  # float64 values in one block of columns; the result files peak at about 4 times that
 
 
 def statistics(values: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:
