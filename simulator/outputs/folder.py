@@ -111,11 +111,6 @@ class ContractKeys:
         """(R, 2, months + 1): cumulative cash flow of the payers and of the investor."""
         return f"contract{self.index}_cash"
 
-    @staticmethod
-    def is_savings(key: str) -> bool:
-        """Whether a record key is a contract's `savings` (by month: left out of the summaries)."""
-        return key.startswith("contract") and key.endswith("_savings")
-
     @property
     def savings(self) -> str:
         """(R, payers, months, nominal | discounted): the payers' savings on the contract's youths."""
