@@ -3,10 +3,15 @@
 Prints figures; it is never part of the test suite. Usage:
 
     python benchmarks/benchmark.py [SCENARIO] [--engine-runs 50] [--runs 1000] [--memory-runs 1000 10000]
-                                   [--instructions 3]
+                                   [--instructions 3] [--dask] [--no-startup]
 
 Timings on a shared machine vary from minute to minute; the instruction count (callgrind, when
 valgrind is installed) does not: it is what a worker spends per replication, engine and record.
+Peak memory is the client's: the process that runs `simulator run` (report included), which
+holds the results as they come and computes the result files; the workers' is the pool's own
+and does not depend on --runs. `--memory-runs 0` (or `--runs 0`, `--engine-runs 0`) skips a part;
+e.g. `--runs 0 --engine-runs 0 --instructions 0 --no-startup --memory-runs 1000 10000 100000`
+measures memory alone.
 """
 from __future__ import annotations
 
@@ -70,6 +75,55 @@ def cli_run(scenario_path: str, runs: int, workers: int) -> tuple[float, float]:
     return float(output[0]), float(output[1]) / 1024
 
 
+_CLIENT = """
+import resource, sys, time
+from simulator.cli import main
+started = time.perf_counter()
+status = main(sys.argv[1:])
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, status)
+"""
+
+
+def client_peak(scenario_path: str, runs: int, workers: int = 2, scheduler: str | None = None
+                ) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MiB) of the client of `simulator run`, report included:
+    the process that schedules the chunks, stores them and writes every result file."""
+    with tempfile.TemporaryDirectory() as out:
+        where = ["--scheduler", scheduler] if scheduler else ["--workers", str(workers)]
+        output = subprocess.run([sys.executable, "-c", _CLIENT, "run", scenario_path, "--runs", str(runs),
+                                 "--out", out, *where], check=True, capture_output=True, text=True).stdout
+        output = output.splitlines()[-1].split()  # after what the command prints
+    if output[2] != "0":
+        raise RuntimeError(f"simulator run exited {output[2]}")
+    return float(output[0]), float(output[1]) / 1024
+
+
+def local_cluster() -> tuple[subprocess.Popen, str]:
+    """A Dask LocalCluster of two one-thread worker processes in a process of its own, and its address."""
+    code = ("from distributed import LocalCluster; import sys, time; "
+            "cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None); "
+            "print(cluster.scheduler_address, flush=True); sys.stdin.read()")
+    process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    return process, process.stdout.readline().strip()
+
+
+def memory(scenario_path: str, runs: list[int], dask: bool) -> None:
+    """The client's peak memory at each number of runs, on the process pool and on a Dask LocalCluster."""
+    for count in runs:
+        seconds, peak = client_peak(scenario_path, count)
+        print(f"--runs {count} --workers 2: {seconds:.1f} s, peak memory of the client {peak:.0f} MiB")
+    if dask:
+        cluster, address = local_cluster()
+        try:
+            for count in runs:
+                seconds, peak = client_peak(scenario_path, count, scheduler=address)
+                print(f"--runs {count} --scheduler (LocalCluster, 2 workers): {seconds:.1f} s, "
+                      f"peak memory of the client {peak:.0f} MiB")
+        finally:
+            cluster.communicate(timeout=60)  # its stdin closes: it shuts the cluster down
+
+
 def startup(scenario_path: str, repeats: int = 5) -> None:
     """Wall seconds of the quickest of `repeats` runs of `simulator validate` and `simulator --help`."""
     for arguments in (["validate", scenario_path], ["--help"]):
@@ -117,28 +171,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", default="scenarios/aarhus.yaml")
     parser.add_argument("--engine-runs", type=int, default=50)
-    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=1000, help="runs per speed measurement (0: skip)")
     parser.add_argument("--memory-runs", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--dask", action="store_true", help="also measure memory on a Dask LocalCluster")
+    parser.add_argument("--no-startup", action="store_true")
     parser.add_argument("--instructions", type=int, default=3, metavar="REPLICATIONS",
                         help="replications to count instructions over (0: skip)")
     args = parser.parse_args()
     print(f"scenario {args.scenario}; engine "
           f"{'compiled (mypyc)' if engine_is_compiled() else 'plain Python'}")
-    startup(args.scenario)
+    if not args.no_startup:
+        startup(args.scenario)
     if args.instructions:
         instructions(args.scenario, args.instructions)
-    engine(args.scenario, args.engine_runs)
-    rates = {}
-    for workers in (1, 2):
-        seconds, peak = cli_run(args.scenario, args.runs, workers)
-        rates[workers] = args.runs / seconds
-        print(f"simulator run --runs {args.runs} --workers {workers}: {seconds:.1f} s = "
-              f"{rates[workers]:.1f} replications/s (whole command, results included)")
-    print(f"parallel efficiency with 2 workers: {rates[2] / (2 * rates[1]):.0%}")
-    for runs in args.memory_runs:
-        seconds, peak = cli_run(args.scenario, runs, 2)
-        print(f"--runs {runs} --workers 2: {seconds:.1f} s, peak memory of the largest process "
-              f"{peak:.0f} MiB")
+    if args.engine_runs:
+        engine(args.scenario, args.engine_runs)
+    if args.runs:
+        rates = {}
+        for workers in (1, 2):
+            seconds, peak = cli_run(args.scenario, args.runs, workers)
+            rates[workers] = args.runs / seconds
+            print(f"simulator run --runs {args.runs} --workers {workers}: {seconds:.1f} s = "
+                  f"{rates[workers]:.1f} replications/s (whole command, results included)")
+        print(f"parallel efficiency with 2 workers: {rates[2] / (2 * rates[1]):.0%}")
+    memory(args.scenario, [count for count in args.memory_runs if count], args.dask)
 
 
 if __name__ == "__main__":

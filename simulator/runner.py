@@ -240,7 +240,8 @@ def _execute_dask(scenario: Scenario, chunks: list[list[int]], options: RunOptio
                    for c in chunks}
         try:
             for future in as_completed(futures):
-                yield futures[future], future.result()
+                # forgotten once handed on, so that the cluster frees its result (memory stays flat)
+                yield futures.pop(future), future.result()
         finally:
             client.cancel(list(futures))
 

@@ -28,11 +28,13 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import zipfile
+from array import array
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -111,11 +113,6 @@ class ContractKeys:
     def cash(self) -> str:
         """(R, 2, months + 1): cumulative cash flow of the payers and of the investor."""
         return f"contract{self.index}_cash"
-
-    @staticmethod
-    def is_savings(key: str) -> bool:
-        """Whether a record key is a contract's `savings` (by month: left out of the summaries)."""
-        return key.startswith("contract") and key.endswith("_savings")
 
     @property
     def savings(self) -> str:
@@ -230,13 +227,18 @@ def write_text(path: Path, text: str) -> Path:
     return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
 
 
-def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
-    """A CSV file (cells as given: format numbers with `format_cell` first where that matters)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return write_text(path, buffer.getvalue())
+def write_csv(path: Path, header: list[str], rows: Iterable[list]) -> Path:
+    """A CSV file (cells as given: format numbers with `format_cell` first where that matters).
+
+    The rows go to the file as they come, so a generator of rows keeps memory flat however many.
+    """
+    def write(temporary: Path) -> None:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+
+    return write_atomically(path, write)
 
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> str:
@@ -300,6 +302,41 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
         return []
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+class _Columns(Mapping[str, np.ndarray]):
+    """A CSV file of numbers by column, missing values NaN; each column is parsed when first asked
+    for and then kept, so that one column of a large replications.csv does not hold the table."""
+
+    def __init__(self, path: Path):
+        self._path = path
+        self._parsed: dict[str, np.ndarray] = {}
+        header: list[str] = []
+        if path.exists():
+            with open(path, newline="", encoding="utf-8") as handle:
+                reader = csv.reader(handle)
+                header = next(reader, [])
+                if next(reader, None) is None:
+                    header = []  # no rows: no columns, as an empty table
+        self._header = header
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self._parsed:
+            if key not in self._header:
+                raise KeyError(key)
+            column = self._header.index(key)
+            with open(self._path, newline="", encoding="utf-8") as handle:
+                reader = csv.reader(handle)
+                next(reader)
+                values = array("d", (float(row[column]) if row[column] != "" else np.nan for row in reader))
+            self._parsed[key] = np.array(values, dtype=float)
+        return self._parsed[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._header)
+
+    def __len__(self) -> int:
+        return len(self._header)
 
 
 # --- The folder -------------------------------------------------------------------------------------
@@ -430,6 +467,76 @@ class ResultsFolder:
         parts = self._read_chunks(read)
         return concatenate_records(parts) if parts else None
 
+    @property
+    def stored_runs(self) -> int:
+        """How many replications the whole chunks hold (a damaged chunk raises, see `_read_chunks`)."""
+        return self._places[1]
+
+    def gather(self, read: Callable[[Any], np.ndarray], rows: tuple[int, int] | None = None) -> np.ndarray | None:
+        """`read` of every stored chunk (an open .npz to an array with its replications along a
+        first axis), placed in replication order; None when no replication is stored.
+
+        Memory holds the result and one chunk's part, never all the chunks: read a column, or a
+        block of columns, at a time (`outputs.statistics.statistics_by_blocks`). `rows`
+        (start, stop) asks for those places of the order only, and reads only the chunks with one.
+        """
+        places, total = self._places
+        start, stop = rows or (0, total)
+        gathered = None
+        for path, place in places:
+            if place.max() < start or place.min() >= stop:
+                continue
+            inside = (place >= start) & (place < stop)
+            with np.load(path) as chunk:
+                part = np.asarray(read(chunk))
+            if gathered is None:
+                gathered = np.empty((stop - start, *part.shape[1:]), dtype=part.dtype)
+            gathered[place[inside] - start] = part[inside]
+        return gathered
+
+    @contextlib.contextmanager
+    def by_columns(self, read: Callable[[Any], np.ndarray], rows_per_pass: int
+                   ) -> Iterator[Callable[[slice], np.ndarray]]:
+        """Yields `block(columns)`: those columns of `read` (flattened to one row of float64 per
+        replication) over every stored replication, in replication order, as (runs, width).
+
+        On entering, `read` of every chunk is spilled, `rows_per_pass` rows at a time, to a scratch
+        file in the folder, column after column; a block of columns is then one read of it,
+        however many the blocks. (`gather` reads every chunk again for each block.) The file is
+        anonymous: it goes when the block is left, or the process ends.
+        """
+        runs = self.stored_runs
+
+        def flat(chunk: Any) -> np.ndarray:
+            values = np.asarray(read(chunk), dtype=float)
+            return values.reshape(len(values), -1)
+
+        with writing(self.path, "a folder with room for a scratch file"), \
+                tempfile.TemporaryFile(dir=self.path) as scratch:
+            for start in range(0, runs, rows_per_pass):
+                rows = self.gather(flat, rows=(start, min(runs, start + rows_per_pass)))
+                for column in range(rows.shape[1]):
+                    os.pwrite(scratch.fileno(), rows[:, column].tobytes(), 8 * (column * runs + start))
+                del rows
+
+            def block(columns: slice) -> np.ndarray:
+                values = np.empty((columns.stop - columns.start, runs))
+                scratch.seek(8 * columns.start * runs)
+                if scratch.readinto(memoryview(values).cast("B")) != values.nbytes:
+                    raise OSError(errno.EIO, "a short read of the scratch file")
+                return np.ascontiguousarray(values.T)
+
+            yield block
+
+    @cached_property
+    def _places(self) -> tuple[list[tuple[Path, np.ndarray]], int]:
+        """Each whole chunk and where its replications fall in replication order, and how many
+        there are; every chunk is checked once, here."""
+        paths = self.chunk_files()
+        numbers = [part[REPLICATION] for part in self._read_chunks(lambda data: {REPLICATION: data[REPLICATION]})]
+        order = np.sort(np.concatenate(numbers)) if numbers else np.zeros(0, dtype=np.int64)
+        return [(path, np.searchsorted(order, number)) for path, number in zip(paths, numbers)], len(order)
+
     def _read_chunks(self, read: Callable[[Any], dict]) -> list[dict]:
         """`read` applied to each chunk (an open .npz), once every chunk is known to be whole.
 
@@ -480,11 +587,9 @@ class ResultsFolder:
         return _read_rows(self.file(CONTRACTS_CSV))
 
     @cached_property
-    def replications(self) -> dict[str, np.ndarray]:
-        """replications.csv by column, missing values NaN."""
-        rows = _read_rows(self.file(REPLICATIONS_CSV))
-        return {key: np.array([float(row[key]) if row[key] != "" else np.nan for row in rows])
-                for key in (rows[0] if rows else ())}
+    def replications(self) -> Mapping[str, np.ndarray]:
+        """replications.csv by column, missing values NaN (each column read when first asked for)."""
+        return _Columns(self.file(REPLICATIONS_CSV))
 
     @cached_property
     def sensitivity(self) -> list[dict[str, str]]:

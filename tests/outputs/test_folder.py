@@ -54,6 +54,27 @@ def test_chunks_read_back_in_replication_order_whatever_order_they_were_written(
     assert not list(tmp_path.rglob("*.tmp"))
 
 
+def test_gather_places_each_chunks_rows_in_replication_order_even_when_chunks_interleave(tmp_path):
+    """After --resume a chunk may hold replications on both sides of another's (3, 4, 7, 8 and 5, 6)."""
+    folder = ResultsFolder(tmp_path)
+    folder.write_chunk([5, 6], chunk([5, 6]))
+    folder.write_chunk([0, 1, 2], chunk([0, 1, 2]))
+    folder.write_chunk([3, 4, 7, 8], chunk([3, 4, 7, 8]))
+    assert folder.stored_runs == 9
+    np.testing.assert_array_equal(folder.gather(lambda data: data["youths"][:, 1]), 2.0 * np.arange(9))
+    np.testing.assert_array_equal(folder.gather(lambda data: data[REPLICATION], rows=(4, 8)), [4, 5, 6, 7])
+    assert ResultsFolder(tmp_path / "empty").gather(lambda data: data[REPLICATION]) is None
+
+
+def test_a_csv_column_is_read_when_asked_for(tmp_path):
+    write_csv(tmp_path / "replications.csv", ["replication", "x"], [["0", "1.5"], ["1", ""]])
+    columns = ResultsFolder(tmp_path).replications
+    assert list(columns) == ["replication", "x"] and "y" not in columns
+    np.testing.assert_array_equal(columns["x"], [1.5, np.nan])
+    write_csv(tmp_path / "empty" / "replications.csv", ["replication", "x"], [])
+    assert not ResultsFolder(tmp_path / "empty").replications
+
+
 def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
     path = write_json(tmp_path / "summary.json", {"runs": 10})
 
