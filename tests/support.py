@@ -125,13 +125,18 @@ def spell_fingerprint(paths_and_runs: list[tuple[str, int]]) -> str:
     for path, runs in paths_and_runs:
         scenario = load_scenario(path)
         for replication in range(runs):
-            for trajectories in simulate_replication(scenario, 7, replication, runs).trajectories.values():
-                for name in sorted(vars(trajectories)):
-                    value = getattr(trajectories, name)
-                    if isinstance(value, np.ndarray):
-                        digest.update(name.encode())
-                        digest.update(np.ascontiguousarray(value).tobytes())
+            _digest_arrays(digest, simulate_replication(scenario, 7, replication, runs))
     return digest.hexdigest()
+
+
+def _digest_arrays(digest, replication) -> None:
+    """Add every recorded array of every arm of a replication, by name, to `digest`."""
+    for trajectories in replication.trajectories.values():
+        for name in sorted(vars(trajectories)):
+            value = getattr(trajectories, name)
+            if isinstance(value, np.ndarray):
+                digest.update(name.encode())
+                digest.update(np.ascontiguousarray(value).tobytes())
 
 
 def forecast_fingerprint(path: str, until: float, runs: int) -> str:
@@ -145,12 +150,7 @@ def forecast_fingerprint(path: str, until: float, runs: int) -> str:
     observed = observed_from(simulate_replication(scenario, 5, 0, 1).trajectories[arm], until)
     digest = hashlib.sha256()
     for replication in simulate_continued(scenario, observed, 7, range(runs), runs):
-        for trajectories in replication.trajectories.values():
-            for name in sorted(vars(trajectories)):
-                value = getattr(trajectories, name)
-                if isinstance(value, np.ndarray):
-                    digest.update(name.encode())
-                    digest.update(np.ascontiguousarray(value).tobytes())
+        _digest_arrays(digest, replication)
     return digest.hexdigest()
 
 
