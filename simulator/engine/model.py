@@ -12,7 +12,8 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping, cast
+from math import log1p
+from typing import Any, Final, Iterable, Iterator, Mapping, cast
 
 import numpy as np
 import simpy
@@ -27,9 +28,10 @@ from simulator.language.scenario import (Condition, IntakeStream, Model, Number,
 from simulator.engine.seeding import rng_for
 from simulator.engine.trajectories import Trajectories
 
-INF = math.inf
-BLOCK = 64  # uniforms drawn per youth and stream up front; more come from an overflow stream
-MAX_JUMP_DEPTH = 100  # moves one entry may cause through on_enter jumps
+# Final: the compiled engine reads a constant, not the module's dictionary, on every use.
+INF: Final = math.inf
+BLOCK: Final = 64  # uniforms drawn per youth and stream up front; more come from an overflow stream
+MAX_JUMP_DEPTH: Final = 100  # moves one entry may cause through on_enter jumps
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,10 @@ def _simulate(scenario: Scenario, plans: Mapping[str, ArmPlan], seed: int, repli
 
 # The kinds of a youth's random streams. A stream is keyed by (kind, name): a user's track named
 # "exit" or "jumps" gets the stream ("track", "exit"), never the stream of another kind.
-ATTRIBUTE, EXIT, TRACK, JUMPS = "attribute", "exit", "track", "jumps"
+ATTRIBUTE: Final = "attribute"
+EXIT: Final = "exit"
+TRACK: Final = "track"
+JUMPS: Final = "jumps"
 
 
 class Streams:
@@ -563,7 +568,7 @@ class ArmRun:
             departure = known
         elif self.exit is not None:
             u = streams.single(EXIT, "", index)
-            departure = now + cast(float, self.exit.inverse_cumulative_hazard(-math.log1p(-u)))
+            departure = now + cast(float, self.exit.inverse_cumulative_hazard(-log1p(-u)))
         self.departure[index] = departure
         state, uniforms = [], []
         for track in self.tracks:
@@ -656,7 +661,7 @@ class ArmRun:
             u = uniforms[drawn] if drawn < BLOCK else \
                 self.cohort.streams.uniform(TRACK, self.tracks[k].name, youth.index, drawn)
             drawn += 1
-            budget = -math.log1p(-u)
+            budget = -log1p(-u)
             ratio = transition.ratio(youth.state, youth.attributes, youth.attribute_code) \
                 if transition.modifiers else 1.0
             if transition.rate is not None and ratio > 0.0:  # most clocks: Clock.rerate's sum, inline
@@ -770,7 +775,7 @@ class ArmRun:
                     ratio = transition.ratio(situation, youth.attributes, youth.attribute_code) \
                         if transition.modifiers else 1.0
                     used += hazard_spent(transition, entered, max(start, entered), end, ratio)
-            clock = Clock(transition, used - math.log1p(-u), now, used)
+            clock = Clock(transition, used - log1p(-u), now, used)
             clock.rerate(now, entered, transition.ratio(youth.state, youth.attributes, youth.attribute_code)
                          if transition.modifiers else 1.0)
             clocks.append(clock)
@@ -906,7 +911,7 @@ def admit_continued(scenario: Scenario, observed: Observed, plan: ArmPlan, value
             departures[youth] = INF
         else:
             spent = cast(float, exit_time.cumulative_hazard(until - seen.arrival))
-            budget = spent - math.log1p(-streams.single(EXIT, "", youth))
+            budget = spent - log1p(-streams.single(EXIT, "", youth))
             departures[youth] = seen.arrival + cast(float, exit_time.inverse_cumulative_hazard(budget))
         for track in tracks:
             key = None if track.initial_by is None else int(attributes[youth, track.initial_by])
