@@ -291,9 +291,9 @@ class TransitionPlan:
     hazard_ratios: list[tuple[Number, Number]]  # (hazard ratio, strength): the ratio ** strength applies
     conditions: list[CompiledCondition]  # when each hazard ratio applies
     depends_on: frozenset[int]  # the tracks whose moves can change the hazard ratio
-    # Per such track, what each of its states makes of the modifiers: a move between two states
-    # with the same signature leaves the ratio as it is.
-    signatures: dict[int, list[tuple[bool, ...]]]
+    # Per such track, what each of its states makes of the modifiers (numbered, so the hot loop
+    # compares ints): a move between two states with the same signature leaves the ratio as it is.
+    signatures: dict[int, list[int]]
     # The memo key of a situation: the youth's attribute code plus, per track it depends on,
     # the track's state times a stride (a mixed-radix number, one per situation).
     strides: list[tuple[int, int]]
@@ -345,6 +345,12 @@ class ArmPlan:
         return [track.compiled(values) for track in self.tracks]
 
 
+def _numbered(signatures: list[tuple[bool, ...]]) -> list[int]:
+    """Each signature as a number, equal numbers for equal signatures."""
+    numbers: dict[tuple[bool, ...], int] = {}
+    return [numbers.setdefault(signature, len(numbers)) for signature in signatures]
+
+
 def plan_arms(scenario: Scenario) -> dict[str, ArmPlan]:
     return {name: plan_arm(arm.model, scenario) for name, arm in scenario.arms.items()}
 
@@ -372,8 +378,8 @@ def plan_arm(model: Model, scenario: Scenario) -> ArmPlan:
         for t in track.transitions:
             conditions = [condition(m.when) for m in t.modifiers]
             depends_on = frozenset(track for c in conditions for track, _ in c.states)
-            signatures = {j: [tuple(s in allowed for c in conditions for track, allowed in c.states
-                                    if track == j) for s in range(len(model.tracks[j].states))]
+            signatures = {j: _numbered([tuple(s in allowed for c in conditions for track, allowed in c.states
+                                              if track == j) for s in range(len(model.tracks[j].states))])
                           for j in depends_on}
             strides, stride = [], situations
             for j in sorted(depends_on):
@@ -676,13 +682,13 @@ class ArmRun:
     def rerate(self, youth: Youth, moved: dict[int, int], now: float) -> None:
         """Re-evaluate the hazard ratios that the moved tracks can change."""
         if len(moved) == 1:  # the common case: a move between states the modifiers tell apart?
-            (k, before), = moved.items()
-            after = youth.state[k]
-            for j in self.watchers[k]:
-                for clock in youth.clocks[j]:
-                    signature = clock.transition.signatures.get(k)
-                    if signature is not None and signature[before] != signature[after]:
-                        self.rerate_clock(youth, clock, j, now)
+            for k, before in moved.items():
+                after = youth.state[k]
+                for j in self.watchers[k]:
+                    for clock in youth.clocks[j]:
+                        signature = clock.transition.signatures.get(k)
+                        if signature is not None and signature[before] != signature[after]:
+                            self.rerate_clock(youth, clock, j, now)
             return
         for j in sorted({j for k in moved for j in self.watchers[k]}):
             for clock in youth.clocks[j]:
