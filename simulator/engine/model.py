@@ -478,6 +478,7 @@ class Youth:
     next_clock: Clock | None = None
     next_track: int = -1
     leaving: bool = False
+    alarm: float = INF  # when the youth wakes, unless it also waits for a unit
     waiting: dict[int, tuple[simpy.Resource, Request, int, float]] = field(default_factory=dict)
     holding: dict[int, tuple[simpy.Resource, Request]] = field(default_factory=dict)
 
@@ -537,20 +538,24 @@ class ArmRun:
         wake = youth.departure if leaving else due
         if wake == INF and not youth.waiting:
             return  # absorbed in every track, and never leaves
-        alarm = Timeout(self.env, max(0.0, wake - now)) if wake < INF else None
+        delay = max(0.0, wake - now)
+        alarm = Timeout(self.env, delay) if wake < INF else None
         event: Event
         if youth.waiting:  # a unit may be granted before the clock fires
             requests = [request for _, request, _, _ in youth.waiting.values()]
             event = self.env.any_of([e for e in (alarm, *requests) if e is not None])
         else:
             event = cast(Timeout, alarm)
+            youth.alarm = now + delay  # SimPy's time for the alarm, env.now + delay, to the bit
         youth.next_clock, youth.next_track, youth.leaving = clock, track, leaving
         self.sleeping[event] = youth
         cast(list, event.callbacks).append(self.wake)
 
     def wake(self, event: Event) -> None:
         youth = self.sleeping.pop(event)
-        now = self.env.now
+        # The alarm's time, unless a unit may have been granted first: `env.now` is a property,
+        # a Python call per move for the compiled engine.
+        now = self.env.now if youth.waiting else youth.alarm
         granted = youth.waiting and [k for k, (_, request, _, _) in youth.waiting.items()
                                      if request.triggered]
         if granted:
