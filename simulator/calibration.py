@@ -27,14 +27,12 @@ nothing to weight and nothing is written.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import math
 import os
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -46,6 +44,7 @@ from simulator.language.distributions import UNIFORM_EDGE
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.scenario import Calibration, Scenario, Target
 from simulator.outputs.folder import CALIBRATION_JSON, POSTERIOR_CSV, write_csv, write_json
+from simulator.parallel import Workers, collector_paused
 from simulator.progress import progress
 
 EDGE = 1e-12  # a simulated share of exactly 0 or 1 is read as this far inside, so no weight is log(0)
@@ -106,16 +105,13 @@ def measure_parameter_set(scenario: Scenario, targets: Sequence[Target], seed: i
     return counts
 
 
-def _measure_chunk(scenario: Scenario, targets: Sequence[Target], seed: int,
-                   items: Sequence[tuple[int, Mapping[str, float]]], replications: int) -> list[np.ndarray]:
-    collecting = gc.isenabled()
-    gc.disable()  # as in runner.simulate_chunk: replications are freed by reference counting
-    try:
+def _measure_chunk(shared: tuple[Scenario, tuple[Target, ...]], items: Sequence[tuple[int, Mapping[str, float]]],
+                   seed: int, replications: int) -> list[np.ndarray]:
+    """The counts of some parameter sets: the unit of work `parallel.Workers` hands out."""
+    scenario, targets = shared
+    with collector_paused():
         return [measure_parameter_set(scenario, targets, seed, index, values, replications)
                 for index, values in items]
-    finally:
-        if collecting:
-            gc.enable()
 
 
 # --- Likelihood ------------------------------------------------------------------------------------
@@ -271,11 +267,11 @@ def calibrate(scenario: Scenario, out: Path, options: CalibrateOptions, langs: S
     started = time.monotonic()
     most = settings.initial + settings.rounds * settings.step
     with progress(most, "parameter sets", "set", shown=options.progress) as advance, \
-            _Executor(scenario, targets, options) as executor:
+            Workers((scenario, tuple(targets)), options.workers, options.scheduler) as workers:
         def evaluate(z: np.ndarray, first: int) -> np.ndarray:
             values = values_of(z)
             items = [(first + i, dict(zip(names, map(float, row)))) for i, row in enumerate(values)]
-            counts = executor.measure(items, settings.replications, advance)
+            counts = _measure(workers, items, options.seed, settings.replications, advance)
             numerators, denominators = np.array(counts).transpose(2, 0, 1)  # each (sets, targets)
             never = np.flatnonzero(np.all(denominators == 0, axis=0)) if first == 0 else []
             if len(never):  # under every prior draw: the target cannot be measured in this model
@@ -386,83 +382,13 @@ def _summary(scenario: Scenario, settings: Calibration, targets: Sequence[Target
         "parameters": parameters, "targets": checks}
 
 
-class _Executor:
-    """Measures parameter sets on this process, a process pool or a Dask cluster, in chunks; the
-    results come back in set order whatever order the chunks finish in."""
-
-    def __init__(self, scenario: Scenario, targets: Sequence[Target], options: CalibrateOptions):
-        self.scenario, self.targets, self.options = scenario, tuple(targets), options
-        self.workers = options.workers or os.cpu_count() or 1
-
-    def __enter__(self) -> "_Executor":
-        self.pool = self.client = None
-        if self.options.scheduler:
-            try:
-                from distributed import Client
-            except ImportError:
-                raise ScenarioError([Issue("--scheduler", "", "Dask distributed installed "
-                                           "(pip install 'simulator[dask]')", "it is missing")]) from None
-            self.client = Client(self.options.scheduler, timeout="10s")
-            self.shared = self.client.scatter((self.scenario, self.targets), broadcast=True)
-        elif self.workers > 1:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_set_worker,
-                                            initargs=(self.scenario, self.targets))
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-        if self.client is not None:
-            self.client.close()
-
-    def measure(self, items: list, replications: int, advance: Callable[[int], None]) -> list[np.ndarray]:
-        seed = self.options.seed
-        size = max(1, min(25, len(items) // (4 * (8 if self.client else self.workers))))
-        chunks = [items[i:i + size] for i in range(0, len(items), size)]
-        results: dict[int, list[np.ndarray]] = {}
-        for start, counts in self._run(chunks, seed, replications):
-            results[start] = counts
-            advance(len(counts))
-        return [count for start in sorted(results) for count in results[start]]
-
-    def _run(self, chunks: list, seed: int, replications: int) -> Iterator[tuple[int, list[np.ndarray]]]:
-        if self.client is not None:
-            from distributed import as_completed
-
-            futures = {self.client.submit(_measure_shared, self.shared, seed, c, replications, pure=False): c[0][0]
-                       for c in chunks}
-            try:
-                for future in as_completed(futures):
-                    yield futures[future], future.result()
-            finally:
-                self.client.cancel(list(futures))
-            return
-        if self.pool is None:
-            for chunk in chunks:
-                yield chunk[0][0], _measure_chunk(self.scenario, self.targets, seed, chunk, replications)
-            return
-        pending = {self.pool.submit(_worker_measure, seed, c, replications): c[0][0] for c in chunks}
-        try:
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield pending.pop(future), future.result()
-        finally:
-            for future in pending:
-                future.cancel()
-
-
-_WORKER: tuple | None = None
-
-
-def _set_worker(scenario: Scenario, targets: tuple[Target, ...]) -> None:
-    global _WORKER
-    _WORKER = (scenario, targets)
-
-
-def _worker_measure(seed: int, items: list, replications: int) -> list[np.ndarray]:
-    return _measure_chunk(*_WORKER, seed, items, replications)  # type: ignore[misc]
-
-
-def _measure_shared(shared: tuple, seed: int, items: list, replications: int) -> list[np.ndarray]:
-    return _measure_chunk(*shared, seed, items, replications)
+def _measure(workers: Workers, items: list, seed: int, replications: int,
+             advance: Callable[[int], None]) -> list[np.ndarray]:
+    """The counts of every parameter set in `items`, in set order whatever order the chunks finish in."""
+    size = max(1, min(25, len(items) // (4 * workers.parallel)))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    results: dict[int, list[np.ndarray]] = {}
+    for chunk, counts in workers.completed(_measure_chunk, chunks, seed, replications):
+        results[chunk[0][0]] = counts
+        advance(len(counts))
+    return [count for first in sorted(results) for count in results[first]]

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import os
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -26,6 +24,7 @@ from simulator.language.observed import Observed
 from simulator.language.errors import Issue, ScenarioError
 from simulator.language.scenario import Scenario
 from simulator.outputs.folder import CHUNK_SHA256, MANIFEST_JSON, RECORDS_FORMAT, ResultsFolder
+from simulator.parallel import Workers, collector_paused
 from simulator.progress import Advance, progress
 
 
@@ -47,21 +46,12 @@ class RunOptions:
 def simulate_chunk(scenario: Scenario, seed: int, replications: list[int], runs: int,
                    overrides: tuple[tuple[str, float], ...] = (), joint: JointDraws | None = None,
                    observed: Observed | None = None) -> dict:
-    """The stacked records of some replications: the unit of work a worker does.
-
-    The cycle collector is paused meanwhile: a replication is freed by reference counting, and
-    the collector's passes over what a chunk keeps alive took ~6 % of the time. What little
-    cyclic garbage SimPy leaves (~1,000 objects a replication) goes at its next pass.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    """The stacked records of some replications: the unit of work a worker does (with the cycle
+    collector paused, `parallel.collector_paused`)."""
+    with collector_paused():
         made = simulate(scenario, seed, replications, runs, dict(overrides), joint) if observed is None \
             else simulate_continued(scenario, observed, seed, replications, runs, joint)
         return record_replications(scenario, Layout.of(scenario), made)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def run(scenario: Scenario, out: Path, options: RunOptions, advance: Advance | None = None) -> dict:
@@ -187,63 +177,19 @@ def _chunks(todo: list[int], options: RunOptions) -> list[list[int]]:
 
 def _execute(scenario: Scenario, chunks: list[list[int]], options: RunOptions
              ) -> Iterator[tuple[list[int], dict]]:
+    """Each chunk's records as it finishes, on this process, a process pool or a Dask cluster."""
     if not chunks:
         return
-    if options.scheduler:
-        yield from _execute_dask(scenario, chunks, options)
-        return
-    workers = options.workers or os.cpu_count() or 1
-    if workers == 1:
-        for replications in chunks:
-            yield replications, simulate_chunk(scenario, options.seed, replications, options.runs,
-                                               options.overrides, options.joint, options.observed)
-        return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_set_worker_scenario,
-                               initargs=(scenario,))
-    try:
-        pending = {pool.submit(_worker_chunk, options.seed, c, options.runs, options.overrides,
-                               options.joint, options.observed): c
-                   for c in chunks}
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                replications = pending.pop(future)
-                yield replications, future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    with Workers(scenario, options.workers, options.scheduler) as workers:
+        yield from workers.completed(_simulate_shared, chunks, options.seed, options.runs, options.overrides,
+                                     options.joint, options.observed)
 
 
-_WORKER_SCENARIO: Scenario | None = None
-
-
-def _set_worker_scenario(scenario: Scenario) -> None:
-    """Each worker process receives the resolved scenario once, not a file path."""
-    global _WORKER_SCENARIO
-    _WORKER_SCENARIO = scenario
-
-
-def _worker_chunk(seed: int, replications: list[int], runs: int, overrides, joint, observed) -> dict:
-    return simulate_chunk(_WORKER_SCENARIO, seed, replications, runs, overrides, joint, observed)
-
-
-def _execute_dask(scenario: Scenario, chunks: list[list[int]], options: RunOptions
-                  ) -> Iterator[tuple[list[int], dict]]:
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise ScenarioError([Issue("--scheduler", "", "Dask distributed installed "
-                                   "(pip install 'simulator[dask]')", "it is missing")]) from None
-    with Client(options.scheduler, timeout="10s") as client:
-        shared = client.scatter(scenario, broadcast=True)
-        futures = {client.submit(simulate_chunk, shared, options.seed, c, options.runs,
-                                 options.overrides, options.joint, options.observed, pure=False): c
-                   for c in chunks}
-        try:
-            for future in as_completed(futures):
-                # forgotten once handed on, so that the cluster frees its result (memory stays flat)
-                yield futures.pop(future), future.result()
-        finally:
-            client.cancel(list(futures))
+def _simulate_shared(scenario: Scenario, replications: list[int], seed: int, runs: int, overrides,
+                     joint, observed) -> dict:
+    """`simulate_chunk` in the order `Workers` calls its work (looked up when called, so a test
+    can stand in for it)."""
+    return simulate_chunk(scenario, seed, replications, runs, overrides, joint, observed)
 
 
 def _now() -> str:
