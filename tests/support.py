@@ -214,4 +214,50 @@ SMALL_RUN = """
         cap: 500000
         outcome_fund: {reserve: 100000}
     """
+
+# Deterministic: 10 youths arrive at month 0 and stay in a shelter; in the programme every one
+# moves into a home at month 12 (a fixed clock). No discounting. Over the 24 months the social
+# department saves 10 × 12 shelter months and pays 10 × 12 housed months at `price`, so
+#     payer_net = 120 × (shelter_cost − price),
+# which is linear in both, and `team_cost` (paid by a fund) does not enter it at all.
+LINEAR_CONTRACT = """
+    name: Linear contract
+    horizon: 24
+    start: 2022-01
+    parameters:
+      shelter_cost: {dist: {uniform: {min: 20000, max: 30000}}, label: Shelter cost per month}
+      price: {dist: {uniform: {min: 12000, max: 36000}}, label: Price per month housed}
+      team_cost: {dist: {uniform: {min: 1000, max: 3000}}, label: Team cost per month}
+    intake: {cohort: {count: 10, at: 0}}
+    tracks:
+      housing:
+        states: [shelter, housed]
+        initial: {shelter: 1.0}
+        transitions:
+          shelter->housed: {time: {fixed: 12}, modifiers: [{when: {}, hazard_ratio: 0}]}
+    arms:
+      usual: {}
+      programme:
+        patch:
+          tracks: {housing: {transitions: {shelter->housed: {time: {fixed: 12}, modifiers: []}}}}
+          flows:
+            team: {fixed: {per_month: $team_cost, from: 0, until: 24}, pays: fund.development}
+    economics:
+      currency: DKK
+      discount_rate: 0
+      departments: [municipality.social, fund.development]
+    flows:
+      shelter_stay: {per_month_in: {housing: shelter}, amount: $shelter_cost, pays: municipality.social}
+    contracts:
+      outcomes:
+        arm: programme
+        payer: municipality.social
+        investor: {principal: 1000000, disbursed: [{at: 0, amount: 1000000}]}
+        window: {from: 0, until: 24}
+        settlement: yearly
+        outcomes:
+          housed_months: {months_in: {housing: housed}, price: $price}
+    """
+
+
 RESULT_FILES = ("summary.json", "occupancy.csv", "replications.csv", "money.csv", "contracts.csv")

@@ -9,57 +9,16 @@ import textwrap
 import pytest
 
 from simulator.cli import main
+from tests.support import LINEAR_CONTRACT
 
 pytestmark = pytest.mark.end_to_end
-
-# 10 youths stay in a shelter; in the programme every one is housed at month 12. The social
-# department saves 120 shelter months at `shelter_cost` and pays 120 housed months at `price`;
-# `team_cost` is paid by the fund. No chance in the runs: only the parameters move the result.
-LINEAR = """
-    name: Linear contract
-    horizon: 24
-    start: 2022-01
-    parameters:
-      shelter_cost: {dist: {uniform: {min: 20000, max: 30000}}, label: Shelter cost per month}
-      price: {dist: {uniform: {min: 12000, max: 36000}}, label: Price per month housed}
-      team_cost: {dist: {uniform: {min: 1000, max: 3000}}, label: Team cost per month}
-    intake: {cohort: {count: 10, at: 0}}
-    tracks:
-      housing:
-        states: [shelter, housed]
-        initial: {shelter: 1.0}
-        transitions:
-          shelter->housed: {time: {fixed: 12}, modifiers: [{when: {}, hazard_ratio: 0}]}
-    arms:
-      usual: {}
-      programme:
-        patch:
-          tracks: {housing: {transitions: {shelter->housed: {time: {fixed: 12}, modifiers: []}}}}
-          flows:
-            team: {fixed: {per_month: $team_cost, from: 0, until: 24}, pays: fund.development}
-    economics:
-      currency: DKK
-      discount_rate: 0
-      departments: [municipality.social, fund.development]
-    flows:
-      shelter_stay: {per_month_in: {housing: shelter}, amount: $shelter_cost, pays: municipality.social}
-    contracts:
-      outcomes:
-        arm: programme
-        payer: municipality.social
-        investor: {principal: 1000000, disbursed: [{at: 0, amount: 1000000}]}
-        window: {from: 0, until: 24}
-        settlement: yearly
-        outcomes:
-          housed_months: {months_in: {housing: housed}, price: $price}
-    """
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     folder = tmp_path_factory.mktemp("voi")
     scenario = folder / "linear.yaml"
-    scenario.write_text(textwrap.dedent(LINEAR), encoding="utf-8")
+    scenario.write_text(textwrap.dedent(LINEAR_CONTRACT), encoding="utf-8")
     out = folder / "results"
     assert main(["run", str(scenario), "--runs", "200", "--workers", "1", "--out", str(out), "--no-report"]) == 0
     return out
