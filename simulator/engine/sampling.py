@@ -57,6 +57,7 @@ class JointDraws:
     values: np.ndarray
     weights: np.ndarray
     sha256: str = ""
+    cumulative: np.ndarray = dataclasses.field(init=False, repr=False)  # the weights' running share, to 1
 
     def __post_init__(self) -> None:
         values = np.array(self.values, dtype=float, ndmin=2)
@@ -69,14 +70,13 @@ class JointDraws:
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "weights", weights)
         cumulative = np.cumsum(weights)
-        object.__setattr__(self, "_cumulative", cumulative / cumulative[-1])
+        object.__setattr__(self, "cumulative", cumulative / cumulative[-1])
 
     def row(self, seed: int, replication: int) -> int:
         """The draw replication `replication` takes: chosen by weight with a uniform from the
         stream (seed, replication, "posterior"), so it depends on nothing but (seed, replication)."""
         u = rng_for(seed, replication, "posterior").random()
-        cumulative = self._cumulative  # type: ignore[attr-defined]
-        return int(min(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1))
+        return int(min(np.searchsorted(self.cumulative, u, side="right"), len(self.cumulative) - 1))
 
     def pick(self, seed: int, replication: int) -> dict[str, float]:
         """The parameter values of replication `replication`."""

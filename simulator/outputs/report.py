@@ -309,12 +309,11 @@ def _contract_answers(results: ResultsFolder, t: Words, name: str, contract: Map
         reserve_text = t("reserve_of", reserve=t.money(reserve)) if isinstance(reserve, (int, float)) else ""
         sentences.append(t("fund_sentence", reserve=reserve_text, **_scaled(draw, t),
                            p=t.percent(contract["p_fund_exhausted"])))
-    paid = contract.get("guarantee_paid") or {}
-    for guarantee in _listed(terms.get("guarantee")):
-        if paid.get("mean"):
-            sentences.append(t(f"guarantee_{guarantee.get('covers')}_sentence", by=_name(results, t, "department", guarantee.get("by", "")),
-                               up_to=t.money(guarantee.get("up_to")), mean=t.money(paid["mean"])))
-            break  # the payout is of every guarantee together
+    guarantees = [t(f"guarantee_{g.get('covers')}", by=_department(results, t, g.get("by", "")),
+                    up_to=t.money(g.get("up_to"))) for g in _listed(terms.get("guarantee"))]
+    paid = (contract.get("guarantee_paid") or {}).get("mean")
+    if guarantees and paid:  # `guarantee_paid` is what every guarantee of the contract pays together
+        sentences.append(t("guarantees_paid_sentence", guarantees="; ".join(guarantees), mean=t.money(paid)))
     null = contract.get("null_effect_payments")
     if null:
         if not any(null.get(key) for key in ("mean", "p05", "p95")):
