@@ -12,8 +12,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field
-from math import log1p
-from typing import Any, Final, Iterable, Iterator, Mapping, cast
+from typing import Any, Callable, Final, Iterable, Iterator, Mapping, cast
 
 import numpy as np
 import simpy
@@ -30,6 +29,7 @@ from simulator.engine.trajectories import Trajectories
 
 # Final: the compiled engine reads a constant, not the module's dictionary, on every use.
 INF: Final = math.inf
+log1p: Final = math.log1p  # Final: a static the compiled engine calls, not a name it looks up per clock
 BLOCK: Final = 64  # uniforms drawn per youth and stream up front; more come from an overflow stream
 PIECE: Final = 16  # of a youth's block, made Python floats up front; the rest when a youth needs it
 MAX_JUMP_DEPTH: Final = 100  # moves one entry may cause through on_enter jumps
@@ -301,9 +301,10 @@ class TransitionPlan:
     hazard_ratios: list[tuple[Number, Number]]  # (hazard ratio, strength): the ratio ** strength applies
     conditions: list[CompiledCondition]  # when each hazard ratio applies
     depends_on: frozenset[int]  # the tracks whose moves can change the hazard ratio
-    # Per such track, what each of its states makes of the modifiers (numbered, so the hot loop
-    # compares ints): a move between two states with the same signature leaves the ratio as it is.
-    signatures: dict[int, list[int]]
+    # Per track (None for a track it does not depend on), what each of the track's states makes of
+    # the modifiers, numbered so the hot loop compares ints: a move between two states with the
+    # same signature leaves the ratio as it is.
+    signatures: list[list[int] | None]
     # The memo key of a situation: the youth's attribute code plus, per track it depends on,
     # the track's state times a stride (a mixed-radix number, one per situation).
     strides: list[tuple[int, int]]
@@ -388,9 +389,9 @@ def plan_arm(model: Model, scenario: Scenario) -> ArmPlan:
         for t in track.transitions:
             conditions = [condition(m.when) for m in t.modifiers]
             depends_on = frozenset(track for c in conditions for track, _ in c.states)
-            signatures = {j: _numbered([tuple(s in allowed for c in conditions for track, allowed in c.states
-                                              if track == j) for s in range(len(model.tracks[j].states))])
-                          for j in depends_on}
+            signatures = [_numbered([tuple(s in allowed for c in conditions for track, allowed in c.states
+                                           if track == j) for s in range(len(model.tracks[j].states))])
+                          if j in depends_on else None for j in range(len(model.tracks))]
             strides, stride = [], situations
             for j in sorted(depends_on):
                 strides.append((j, stride))
@@ -465,7 +466,10 @@ class Clock:
             self.due = now + max(0.0, cast(Fixed, transition.distribution).months - self.used)
         else:
             d = transition.distribution
-            target = cast(float, d.cumulative_hazard(now - entered)) + (self.budget - self.used) / ratio
+            # H0(0) = 0 for every distribution (tests/language/test_distributions.py): a clock that
+            # starts with its state needs no call to a scipy function to know it.
+            spent = 0.0 if now == entered else cast(float, d.cumulative_hazard(now - entered))
+            target = spent + (self.budget - self.used) / ratio
             self.due = entered + cast(float, d.inverse_cumulative_hazard(target))
 
 
@@ -513,6 +517,8 @@ class ArmRun:
         self.departure = np.full(len(cohort.arrival), INF)
         self.present: dict[int, Youth] = {}
         self.sleeping: dict[Event, Youth] = {}  # the event each youth sleeps on
+        # `self.wake` made once, not a new bound method per move; `finish` drops it (a cycle).
+        self.waker: Callable[[Event], None] | None = self.wake
         self.jumps = plan.jumps
         self.watchers = plan.watchers  # per track: the tracks with a clock that depends on it
 
@@ -530,6 +536,7 @@ class ArmRun:
         env = self.env
         if env.now < self.horizon:
             env.run(until=self.horizon)
+        self.waker = None
         for event in self.sleeping:
             # What is still pending at the horizon refers to this run through its callback:
             # dropping the callback lets reference counting free the replication now, rather
@@ -566,7 +573,7 @@ class ArmRun:
             # The youth's own processed event, scheduled again: what Timeout(env, delay) does (the
             # same heap entry, so SimPy orders it exactly as a new one) without making an event.
             event = youth.event
-            event.callbacks = [self.wake]
+            event.callbacks = [cast(Callable[[Event], None], self.waker)]
             self.env.schedule(event, NORMAL, delay)
         if not youth.waiting:
             youth.alarm = now + delay  # SimPy's time for the alarm, env.now + delay, to the bit
@@ -713,7 +720,7 @@ class ArmRun:
                 after = youth.state[k]
                 for j in self.watchers[k]:
                     for clock in youth.clocks[j]:
-                        signature = clock.transition.signatures.get(k)
+                        signature = clock.transition.signatures[k]
                         if signature is not None and signature[before] != signature[after]:
                             self.rerate_clock(youth, clock, j, now)
             return

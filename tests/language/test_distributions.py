@@ -41,6 +41,13 @@ def test_survival_cdf_and_cumulative_hazard_match_scipy(dist, ref):
 
 
 @pytest.mark.parametrize(("dist", "ref"), CONTINUOUS_TIMES, ids=TIME_IDS)
+def test_cumulative_hazard_is_exactly_zero_at_zero(dist, ref):
+    """The engine starts a clock without calling H0(0) (`Clock.rerate`): that it is 0.0 keeps the numbers."""
+    assert dist.cumulative_hazard(0.0) == 0.0
+    assert dist.cumulative_hazard(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(("dist", "ref"), CONTINUOUS_TIMES, ids=TIME_IDS)
 def test_median_and_mean_match_scipy(dist, ref):
     assert dist.median() == pytest.approx(ref.median(), rel=RTOL)
     if isinstance(dist, LogLogistic) and dist.shape <= 1:
