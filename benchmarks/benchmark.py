@@ -157,14 +157,19 @@ def instructions(scenario_path: str, replications: int) -> None:
         return
     environment = {**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
-    def count(n: int) -> int:
-        output = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+    def count(n: int, within: list[str]) -> int:
+        output = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *within,
                                  sys.executable, "-c", _CHUNK, scenario_path, str(n)],
                                 env=environment, capture_output=True, text=True, check=True).stderr
         return int(re.search(r"Collected : (\d+)", output).group(1))
 
-    per_replication = (count(replications) - count(0)) / replications
-    print(f"instructions per replication (callgrind, chunk of {replications}): {per_replication / 1e6:.0f} M")
+    per_replication = (count(replications, []) - count(0, [])) / replications
+    line = f"instructions per replication (callgrind, chunk of {replications}): {per_replication / 1e6:.0f} M"
+    if engine_is_compiled():  # the compiled engine's function that makes one replication: the engine's part
+        within = ["--toggle-collect=CPyDef__simulate"]
+        engine = (count(replications, within) - count(0, within)) / replications
+        line += f", of which the engine {engine / 1e6:.0f} M and its record and pricing {(per_replication - engine) / 1e6:.0f} M"
+    print(line)
 
 
 def main() -> None:
