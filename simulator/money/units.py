@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from simulator.engine.trajectories import Trajectories
 from simulator.language.outcomes.base import Occasions
-from simulator.language.scenario import Contract
+from simulator.language.scenario import Contract, holds_refs
 
 
 @dataclass(frozen=True)
@@ -57,35 +57,56 @@ def outcome_units(contract: Contract, trajectories: Trajectories, n_months: int,
 
     References: spec §1.7.
     """
-    if n_months != math.ceil(trajectories.horizon):
-        raise ValueError(f"n_months must be the number of month bins of the horizon, "
-                         f"ceil({trajectories.horizon:g}) = {math.ceil(trajectories.horizon)}; found {n_months}")
-    chosen = trajectories.youths_matching(contract.youths.attributes)
-    n_youths = trajectories.youths
-    memo = {} if memo is None else memo
-    keys, amounts = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
-    for index, outcome in enumerate(contract.outcomes):
-        measured = outcome.canonical_text()
-        if outcome.above is not None and outcome.above.kind == "share":
-            if ("occasions", measured) not in memo:
-                memo["occasions", measured] = outcome.occasions(trajectories, n_months)
-            youth, month, units = above_share(memo["occasions", measured], chosen, outcome.above.value)
-        else:
-            if measured not in memo:
-                memo[measured] = outcome.measure(trajectories, n_months)
-            youth, month, units = memo[measured]
-        keep = chosen[youth] & (units > 0)
-        keys.append((index * n_youths + youth[keep].astype(np.int64)) * n_months + month[keep])
-        amounts.append(units[keep])
-    cells, where = np.unique(np.concatenate(keys), return_inverse=True)
-    units = np.bincount(where, weights=np.concatenate(amounts), minlength=len(cells)).astype(float)
-    return OutcomeUnits(
-        contract=contract.name, arm=trajectories.arm,
-        outcomes=tuple(o.name for o in contract.outcomes), definitions=definitions(contract),
-        n_months=n_months, n_youths=n_youths,
-        outcome=(cells // max(n_youths * n_months, 1)).astype(np.int16),
-        youth=((cells // n_months) % max(n_youths, 1)).astype(np.int32),
-        month=(cells % n_months).astype(np.int32), units=units)
+    return Counting.of(contract).units(trajectories, n_months, memo)
+
+
+@dataclass(frozen=True)
+class Counting:
+    """A contract's outcomes with what they measure as text (`canonical_text`, `definitions`):
+    worked out once, it counts the units of every replication whose values leave what the
+    outcomes measure as it is (`fixed`: no measuring term is a `$name`; prices may be)."""
+
+    contract: Contract
+    measured: tuple[str, ...]  # each outcome's canonical text: what it measured, in a memo
+    definitions: tuple[str, ...]
+    fixed: bool
+
+    @classmethod
+    def of(cls, contract: Contract) -> "Counting":
+        return cls(contract, tuple(o.canonical_text() for o in contract.outcomes), definitions(contract),
+                   not holds_refs([getattr(o, name) for o in contract.outcomes for name in o.measures]))
+
+    def units(self, trajectories: Trajectories, n_months: int, memo: dict | None = None) -> OutcomeUnits:
+        """`outcome_units` of the contract on one arm's trajectories."""
+        if n_months != math.ceil(trajectories.horizon):
+            raise ValueError(f"n_months must be the number of month bins of the horizon, "
+                             f"ceil({trajectories.horizon:g}) = {math.ceil(trajectories.horizon)}; found {n_months}")
+        contract = self.contract
+        chosen = trajectories.youths_matching(contract.youths.attributes)
+        n_youths = trajectories.youths
+        memo = {} if memo is None else memo
+        keys, amounts = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
+        for index, (outcome, measured) in enumerate(zip(contract.outcomes, self.measured)):
+            if outcome.above is not None and outcome.above.kind == "share":
+                if ("occasions", measured) not in memo:
+                    memo["occasions", measured] = outcome.occasions(trajectories, n_months)
+                youth, month, units = above_share(memo["occasions", measured], chosen, outcome.above.value)
+            else:
+                if measured not in memo:
+                    memo[measured] = outcome.measure(trajectories, n_months)
+                youth, month, units = memo[measured]
+            keep = chosen[youth] & (units > 0)
+            keys.append((index * n_youths + youth[keep].astype(np.int64)) * n_months + month[keep])
+            amounts.append(units[keep])
+        cells, where = np.unique(np.concatenate(keys), return_inverse=True)
+        units = np.bincount(where, weights=np.concatenate(amounts), minlength=len(cells)).astype(float)
+        return OutcomeUnits(
+            contract=contract.name, arm=trajectories.arm,
+            outcomes=tuple(o.name for o in contract.outcomes), definitions=self.definitions,
+            n_months=n_months, n_youths=n_youths,
+            outcome=(cells // max(n_youths * n_months, 1)).astype(np.int16),
+            youth=((cells // n_months) % max(n_youths, 1)).astype(np.int32),
+            month=(cells % n_months).astype(np.int32), units=units)
 
 
 def above_share(occasions: Occasions, chosen: NDArray[np.bool_], share: float
