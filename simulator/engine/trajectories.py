@@ -75,16 +75,15 @@ class Trajectories:
         at_horizon = (self.spell_end >= self.horizon) & (self.departure[self.spell_youth] > self.horizon)
         last = np.where(at_horizon, np.searchsorted(months, self.spell_end, side="right"),
                         np.searchsorted(months, self.spell_end, side="left"))
+        # Every track's states in one table (counts of youths: whole numbers, exact in any order).
         width = len(months) + 1
-        result = []
-        for k, states in enumerate(self.states):
-            rows = self.spell_track == k
-            base = self.spell_state[rows].astype(np.int64) * width
-            steps = np.bincount(np.concatenate([base + first[rows], base + last[rows]]),
-                                weights=np.concatenate([np.ones(rows.sum()), -np.ones(rows.sum())]),
-                                minlength=len(states) * width)
-            result.append(np.cumsum(steps.reshape(len(states), width), axis=1)[:, :-1])
-        return result
+        offset = np.cumsum([0] + [len(states) for states in self.states])
+        base = (offset[self.spell_track] + self.spell_state) * width
+        n = len(base)
+        steps = np.bincount(np.concatenate([base + first, base + last]),
+                            weights=np.concatenate([np.ones(n), -np.ones(n)]), minlength=offset[-1] * width)
+        counts = np.cumsum(steps.reshape(offset[-1], width), axis=1)[:, :-1]
+        return [counts[offset[k]:offset[k + 1]] for k in range(len(self.states))]
 
     # --- Intervals in a condition: what flows and contracts are computed from ----------------------
     #
@@ -121,8 +120,7 @@ class Trajectories:
         intervals; two condition intervals that touch (the youth left and came back at the same
         instant) leave a zero-length interval between them.
         """
-        key = (tuple(sorted((k, tuple(sorted(v))) for k, v in condition.states.items())),
-               tuple(sorted((k, tuple(sorted(v))) for k, v in condition.attributes.items())), inside)
+        key = (condition_key(condition), inside)
         if key not in self._stays:
             stays = self._condition_stays(condition)
             self._stays[key] = stays if inside else self._complement(stays)
@@ -186,6 +184,12 @@ class Trajectories:
         entered = np.concatenate([np.ones(int(same.sum()), dtype=bool), np.zeros(int(head.sum()), dtype=bool),
                                   np.ones(int(tail.sum()), dtype=bool), np.zeros(len(whole), dtype=bool)])
         return Stays(youth, start, end, entered).sorted()
+
+
+def condition_key(condition: "Condition") -> tuple:
+    """The condition as a key that does not depend on the order it was written in."""
+    return (tuple(sorted((k, tuple(sorted(v))) for k, v in condition.states.items())),
+            tuple(sorted((k, tuple(sorted(v))) for k, v in condition.attributes.items())))
 
 
 @dataclass(frozen=True)

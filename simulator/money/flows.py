@@ -19,7 +19,8 @@ from numpy.typing import NDArray
 
 from simulator.money.finance import discount_factor, present_value_of_rate
 from simulator.language.scenario import Condition, Economics, Flow, Months, MonthsPerYear, plain
-from simulator.engine.trajectories import Trajectories, split_by_month, split_periodic, sum_before_in_group
+from simulator.engine.trajectories import (Trajectories, condition_key, split_by_month, split_periodic,
+                                          sum_before_in_group)
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,19 @@ def evaluate_flows_by_group(trajectories: Trajectories, flows: Sequence[Flow], e
     rate = plain(economics.annual_discount_rate, "economics.discount_rate")
     departments = tuple(economics.departments)
     n_months = math.ceil(horizon)
-    accruing, events = [], []
-    for row, flow in enumerate(flows):
-        kind, who, *when = _flow_quantity(flow, trajectories, start, horizon)
-        (accruing if kind == "accrual" else events).append((row, who, *when))
-    per_flow = _by_flow_and_month(accruing, events, len(flows), n_months, rate,
-                                  None if group is None else (group, n_groups))
+    # Flows that pay for the same thing (the same kind, condition, period and yearly limit, as a
+    # benefit and its supplement) share one count of their quantities.
+    accruing, events, counted, source = [], [], {}, []
+    for flow in flows:
+        window = _window(flow, horizon)
+        key = (flow.kind, condition_key(flow.condition or Condition()), window, flow.max_months_per_year)
+        if key not in counted:
+            counted[key] = len(counted)
+            kind, who, *when = _flow_quantity(flow, window, trajectories, start)
+            (accruing if kind == "accrual" else events).append((counted[key], who, *when))
+        source.append(counted[key])
+    per_flow = [quantity[..., source, :] for quantity in _by_flow_and_month(
+        accruing, events, len(counted), n_months, rate, None if group is None else (group, n_groups))]
     weights = np.zeros((len(departments), len(flows)))  # department × flow: amount × share
     for row, flow in enumerate(flows):
         amount = plain(flow.amount, f"flows.{flow.name}.amount") * plain(flow.scale, f"flows.{flow.name}.scale")
@@ -111,31 +119,39 @@ def evaluate_flows_by_group(trajectories: Trajectories, flows: Sequence[Flow], e
             if department not in departments:
                 raise ValueError(f"flows.{flow.name}: department {department!r} is not in economics.departments")
             weights[departments.index(department), row] += amount * plain(share, f"flows.{flow.name} share of {department}")
-    whole = _by_department(departments, weights, *per_flow[:2])
-    groups = tuple(_by_department(departments, weights, nominal, discounted)
-                   for nominal, discounted in zip(*per_flow[2:]))
-    return whole, groups
+    # The whole arm first, then each group: all of them in one pass over the weights.
+    nominal, discounted = _by_department(weights, np.concatenate([per_flow[0][None], per_flow[2]]),
+                                         np.concatenate([per_flow[1][None], per_flow[3]]))
+    costs = [DepartmentCosts(departments, n, d) for n, d in zip(nominal, discounted)]
+    return costs[0], tuple(costs[1:])
 
 
-def _by_department(departments: tuple[str, ...], weights: NDArray[np.float64], per_flow_nominal: NDArray[np.float64],
-                   per_flow_discounted: NDArray[np.float64]) -> DepartmentCosts:
-    """Money per department: each flow's quantities times its amount and each department's share,
-    added flow by flow in the scenario's order."""
-    nominal = np.zeros((len(departments), per_flow_nominal.shape[1]))
-    discounted = np.zeros_like(nominal)
+def _by_department(weights: NDArray[np.float64], per_flow_nominal: NDArray[np.float64],
+                   per_flow_discounted: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Money per department, (…, departments, months) from (…, flows, months): each flow's
+    quantities times its amount and each department's share, added flow by flow in the
+    scenario's order."""
+    shape = per_flow_nominal.shape[:-2] + (len(weights), per_flow_nominal.shape[-1])
+    nominal, discounted = np.zeros(shape), np.zeros(shape)
     for d, row in zip(*np.nonzero(weights)):
-        nominal[d] += weights[d, row] * per_flow_nominal[row]
-        discounted[d] += weights[d, row] * per_flow_discounted[row]
-    return DepartmentCosts(departments, nominal, discounted)
+        nominal[..., d, :] += weights[d, row] * per_flow_nominal[..., row, :]
+        discounted[..., d, :] += weights[d, row] * per_flow_discounted[..., row, :]
+    return nominal, discounted
 
 
-def _flow_quantity(flow: Flow, trajectories: Trajectories, start: tuple[int, int] | None,
-                   horizon: Months) -> tuple:
-    """What a flow pays for, per unit of `amount`: ("accrual", youths, starts, ends) of the
-    intervals in which it accrues at one a month, or ("events", youths, times) of the events it
-    pays for once; a `fixed` flow's youth is −1 (it belongs to none)."""
+def _window(flow: Flow, horizon: Months) -> tuple[float, float]:
+    """The period [low, high) in which a flow pays, within the horizon."""
     low = max(0.0, plain(flow.start, f"flows.{flow.name}.from")) if flow.start is not None else 0.0
     high = horizon if flow.until is None else min(horizon, plain(flow.until, f"flows.{flow.name}.until"))
+    return low, high
+
+
+def _flow_quantity(flow: Flow, window: tuple[float, float], trajectories: Trajectories,
+                   start: tuple[int, int] | None) -> tuple:
+    """What a flow pays for in its `window`, per unit of `amount`: ("accrual", youths, starts,
+    ends) of the intervals in which it accrues at one a month, or ("events", youths, times) of
+    the events it pays for once; a `fixed` flow's youth is −1 (it belongs to none)."""
+    low, high = window
     if flow.kind == "fixed":
         none = np.full(1, -1)
         return ("accrual", none, np.array([low]), np.array([high])) if high > low else \
