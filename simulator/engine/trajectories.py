@@ -265,17 +265,18 @@ def split_periodic(start: np.ndarray, end: np.ndarray, period: float, phase: flo
     The cut points are computed as phase + period·j, so whole-month cuts are exact.
     """
     start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
-    long = end > start
-    start, end = start[long], end[long]
-    others = tuple(np.asarray(o)[long] for o in others)
-    first = np.floor((start - phase) / period).astype(np.int64)
-    count = np.maximum(np.ceil((end - phase) / period).astype(np.int64) - first, 1)
-    row = np.repeat(np.arange(len(start)), count)
-    j = first[row] + (np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count))
+    interval = np.flatnonzero(end > start)
+    first = np.floor((start[interval] - phase) / period).astype(np.int64)
+    count = np.maximum(np.ceil((end[interval] - phase) / period).astype(np.int64) - first, 1)
+    piece = np.repeat(np.arange(len(interval)), count)
+    # Piece k of interval i is its (k − its first piece's index)-th, in period first[i] + that.
+    j = np.arange(len(piece)) + np.repeat(first - (np.cumsum(count) - count), count)
+    row = interval[piece]
     a = np.maximum(start[row], phase + period * j)
     b = np.minimum(end[row], phase + period * (j + 1))
-    keep = b > a  # a cut that rounding placed on an interval's edge gives an empty piece
-    return (j[keep], a[keep], b[keep]) + tuple(o[row][keep] for o in others)
+    keep = np.flatnonzero(b > a)  # a cut that rounding placed on an interval's edge gives an empty piece
+    row = row[keep]
+    return (j[keep], a[keep], b[keep]) + tuple(np.asarray(o)[row] for o in others)
 
 
 def sum_before_in_group(values: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -289,15 +290,16 @@ def _last_at_or_before(key_youth: np.ndarray, key_time: np.ndarray, youth: np.nd
                        time: np.ndarray) -> np.ndarray:
     """For each query (youth, time), the index of the last key with (youth, time) ≤ it, or −1.
 
-    Keys must be sorted by (youth, time). Exact (no float arithmetic on the keys): times are
-    replaced by their rank among all times, so (youth, rank) packs into one integer.
+    Keys must be sorted by (youth, time). Exact (no float arithmetic on the keys): each pair is
+    one complex number, youth + i·time, which numpy orders by its real part, then its imaginary.
     """
-    times, rank = np.unique(np.concatenate([key_time, time]), return_inverse=True)
-    rank = rank.ravel().astype(np.int64)
-    width = len(times) + 1
-    keys = np.asarray(key_youth, dtype=np.int64) * width + rank[:len(key_time)]
-    queries = np.asarray(youth, dtype=np.int64) * width + rank[len(key_time):]
-    return np.searchsorted(keys, queries, side="right") - 1
+    return np.searchsorted(_pairs(key_youth, key_time), _pairs(youth, time), side="right") - 1
+
+
+def _pairs(youth: np.ndarray, time: np.ndarray) -> np.ndarray:
+    pairs = np.empty(np.shape(time), dtype=complex)
+    pairs.real, pairs.imag = youth, time
+    return pairs
 
 
 def _intersect(per_track: list[Stays]) -> Stays:

@@ -193,24 +193,29 @@ def _by_flow_and_month(accruing: list[tuple], events: list[tuple], n_flows: int,
     nominal, discounted = np.zeros(size), np.zeros(size)
     group_nominal, group_discounted = np.zeros(n_groups * size), np.zeros(n_groups * size)
 
+    group_of = np.append(group_of, -1)  # a `fixed` flow's youth, −1, is in no group
+
     def add(bins, youths, amount, present_value):
         nominal[:] += np.bincount(bins, weights=amount, minlength=size)
         discounted[:] += np.bincount(bins, weights=present_value, minlength=size)
         if n_groups:
-            group = np.where(youths >= 0, group_of[np.maximum(youths, 0)], -1)
-            mine = group >= 0
-            cells = group[mine] * size + bins[mine]
-            group_nominal[:] += np.bincount(cells, weights=amount[mine], minlength=n_groups * size)
-            group_discounted[:] += np.bincount(cells, weights=present_value[mine], minlength=n_groups * size)
+            group = group_of[youths]
+            mine = np.flatnonzero(group >= 0)
+            if len(mine) < len(group):
+                group, bins, amount, present_value = group[mine], bins[mine], amount[mine], present_value[mine]
+            cells = group * size + bins
+            group_nominal[:] += np.bincount(cells, weights=amount, minlength=n_groups * size)
+            group_discounted[:] += np.bincount(cells, weights=present_value, minlength=n_groups * size)
 
     if accruing:
         rows = np.concatenate([np.full(len(a), row) for row, _, a, _ in accruing])
         month, a, b, rows, youths = split_by_month(np.concatenate([a for _, _, a, _ in accruing]),
                                                    np.concatenate([b for _, _, _, b in accruing]), rows,
                                                    np.concatenate([who for _, who, _, _ in accruing]))
-        keep = month < n_months
-        a, b = a[keep], b[keep]
-        add(rows[keep] * n_months + month[keep], youths[keep], b - a, present_value_of_rate(1.0, a, b, annual_rate))
+        keep = np.flatnonzero(month < n_months)
+        if len(keep) < len(month):
+            month, a, b, rows, youths = month[keep], a[keep], b[keep], rows[keep], youths[keep]
+        add(rows * n_months + month, youths, b - a, present_value_of_rate(1.0, a, b, annual_rate))
     if events:
         rows = np.concatenate([np.full(len(t), row) for row, _, t in events])
         times = np.concatenate([t for _, _, t in events])
