@@ -37,8 +37,10 @@ class Trajectories:
     wait_youth: np.ndarray  # int32
     wait_requested: np.ndarray  # float64
     wait_granted: np.ndarray  # float64, NaN if withdrawn or still waiting at the horizon
-    # Stays already computed, per (condition, inside): flows and contracts ask for the same ones.
+    # Stays already computed, per (condition, inside): flows and contracts ask for the same ones;
+    # and each track's spells (their rows, youths and states), which every condition on it reads.
     _stays: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _tracks: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_records(cls, *, spells: Sequence[tuple], waits: Sequence[tuple], **fields) -> "Trajectories":
@@ -151,20 +153,25 @@ class Trajectories:
 
     def _track_stays(self, k: int, codes: Sequence[int], ok: np.ndarray) -> "Stays":
         """Runs of consecutive spells of track k in the given states, for the youths in `ok`."""
-        rows = np.flatnonzero(self.spell_track == k)
-        rows = rows[ok[self.spell_youth[rows]]]
-        youth = self.spell_youth[rows]
+        if k not in self._tracks:
+            rows = np.flatnonzero(self.spell_track == k)
+            self._tracks[k] = rows, self.spell_youth[rows], self.spell_state[rows]
+        rows, youth, state = self._tracks[k]
+        if not ok.all():
+            mine = ok[youth]
+            rows, youth, state = rows[mine], youth[mine], state[mine]
         listed = np.zeros(len(self.states[k]), dtype=bool)
         listed[list(codes)] = True
-        allowed = listed[self.spell_state[rows]]
+        allowed = listed[state]
         same_youth = youth[1:] == youth[:-1]
         joins_previous = np.zeros(len(rows), dtype=bool)
         joins_previous[1:] = same_youth & allowed[:-1]
         joins_next = np.zeros(len(rows), dtype=bool)
         joins_next[:-1] = same_youth & allowed[1:]
         first, last = rows[allowed & ~joins_previous], rows[allowed & ~joins_next]
-        return Stays(self.spell_youth[first].astype(np.int32), self.spell_start[first].astype(float),
-                     self.spell_end[last].astype(float), self.spell_entered[first].astype(bool))
+        return Stays(self.spell_youth[first].astype(np.int32, copy=False),
+                     self.spell_start[first].astype(float, copy=False),
+                     self.spell_end[last].astype(float, copy=False), self.spell_entered[first].astype(bool, copy=False))
 
     def _complement(self, stays: "Stays") -> "Stays":
         """Presence minus `stays`: the intervals in which the youth is present and out of them."""
@@ -275,8 +282,9 @@ def split_periodic(start: np.ndarray, end: np.ndarray, period: float, phase: flo
     a = np.maximum(start[row], phase + period * j)
     b = np.minimum(end[row], phase + period * (j + 1))
     keep = np.flatnonzero(b > a)  # a cut that rounding placed on an interval's edge gives an empty piece
-    row = row[keep]
-    return (j[keep], a[keep], b[keep]) + tuple(np.asarray(o)[row] for o in others)
+    if len(keep) < len(row):
+        j, a, b, row = j[keep], a[keep], b[keep], row[keep]
+    return (j, a, b) + tuple(np.asarray(o)[row] for o in others)
 
 
 def sum_before_in_group(values: np.ndarray, first: np.ndarray) -> np.ndarray:

@@ -131,12 +131,15 @@ def _by_department(weights: NDArray[np.float64], per_flow_nominal: NDArray[np.fl
     """Money per department, (…, departments, months) from (…, flows, months): each flow's
     quantities times its amount and each department's share, added flow by flow in the
     scenario's order."""
-    shape = per_flow_nominal.shape[:-2] + (len(weights), per_flow_nominal.shape[-1])
-    nominal, discounted = np.zeros(shape), np.zeros(shape)
-    for d, row in zip(*np.nonzero(weights)):
-        nominal[..., d, :] += weights[d, row] * per_flow_nominal[..., row, :]
-        discounted[..., d, :] += weights[d, row] * per_flow_discounted[..., row, :]
-    return nominal, discounted
+    # Flows first, so that each flow's and each department's months are one contiguous block.
+    per_flow_nominal, per_flow_discounted = (np.ascontiguousarray(np.moveaxis(quantity, -2, 0))
+                                             for quantity in (per_flow_nominal, per_flow_discounted))
+    nominal, discounted = np.zeros((2, len(weights)) + per_flow_nominal.shape[1:])
+    department, row = np.nonzero(weights)
+    for d, r, weight in zip(department.tolist(), row.tolist(), weights[department, row].tolist()):
+        nominal[d] += weight * per_flow_nominal[r]
+        discounted[d] += weight * per_flow_discounted[r]
+    return np.moveaxis(nominal, 0, -2), np.moveaxis(discounted, 0, -2)
 
 
 def _window(flow: Flow, horizon: Months) -> tuple[float, float]:
