@@ -125,10 +125,9 @@ def _record(scenario: Scenario, layout: Layout, plan: _Plan, replication: Replic
     for a, arm in enumerate(layout.arms):
         trajectories = replication.trajectories[arm]
         youths[a] = trajectories.youths
-        for k, counts in enumerate(trajectories.occupancy(months)):
-            track = trajectories.tracks[k]
-            for s, state in enumerate(trajectories.states[k]):
-                occupancy[a, plan.occupancy_rows[(track, state)]] = counts[s]
+        rows = [plan.occupancy_rows[(track, state)]
+                for track, states in zip(trajectories.tracks, trajectories.states) for state in states]
+        occupancy[a, rows] = np.concatenate(trajectories.occupancy(months))
         for r, resource in enumerate(trajectories.resources):
             granted = trajectories.wait_granted[trajectories.wait_resource == r]
             requested = trajectories.wait_requested[trajectories.wait_resource == r]
