@@ -86,17 +86,21 @@ class Counting:
         n_youths = trajectories.youths
         memo = {} if memo is None else memo
         keys, amounts = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
+        shares = [index for index, o in enumerate(contract.outcomes) if o.above is not None and o.above.kind == "share"]
         for index, (outcome, measured) in enumerate(zip(contract.outcomes, self.measured)):
-            if outcome.above is not None and outcome.above.kind == "share":
-                if ("occasions", measured) not in memo:
-                    memo["occasions", measured] = outcome.occasions(trajectories, n_months)
-                youth, month, units = above_share(memo["occasions", measured], chosen, outcome.above.value)
-            else:
+            if index not in shares:
                 if measured not in memo:
                     memo[measured] = outcome.measure(trajectories, n_months)
                 youth, month, units = memo[measured]
-            keep = chosen[youth] & (units > 0)
-            keys.append((index * n_youths + youth[keep].astype(np.int64)) * n_months + month[keep])
+                keep = chosen[youth] & (units > 0)
+                keys.append((index * n_youths + youth[keep].astype(np.int64)) * n_months + month[keep])
+                amounts.append(units[keep])
+        if shares:  # every outcome paid above a share of the group at once
+            youth, month, units, index = above_share(self._occasions(shares, trajectories, n_months, memo), chosen,
+                                                     np.array([contract.outcomes[i].above.value for i in shares]))
+            keep = units > 0
+            keys.append((np.array(shares)[index[keep]] * n_youths + youth[keep].astype(np.int64)) * n_months
+                        + month[keep])
             amounts.append(units[keep])
         cells, where = np.unique(np.concatenate(keys), return_inverse=True)
         units = np.bincount(where, weights=np.concatenate(amounts), minlength=len(cells)).astype(float)
@@ -109,18 +113,42 @@ class Counting:
             month=(cells % n_months).astype(np.int32), units=units)
 
 
-def above_share(occasions: Occasions, chosen: NDArray[np.bool_], share: float
-                ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
-    """Units above a reference level of `share` of the contract's youths measured on each
+    def _occasions(self, shares: list[int], trajectories: Trajectories, n_months: int, memo: dict
+                   ) -> tuple[Occasions, NDArray[np.int64]]:
+        """The occasions of the outcomes `shares` (their indices) one after the other, numbered
+        on from one outcome to the next, with each occasion's outcome (0 … len(shares) − 1):
+        contracts that measure the same outcomes share them through `memo`."""
+        key = ("occasions", tuple(self.measured[i] for i in shares))
+        if key not in memo:
+            measured = {}  # per canonical text: an outcome that two contracts measure the same
+            for i in shares:
+                if self.measured[i] not in measured:
+                    measured[self.measured[i]] = self.contract.outcomes[i].occasions(trajectories, n_months)
+            columns, counts = [], []
+            for i in shares:
+                youth, occasion, month, holds = measured[self.measured[i]]
+                columns.append((youth, occasion + sum(counts), month, holds))
+                counts.append(int(occasion.max()) + 1 if len(occasion) else 0)
+            memo[key] = (tuple(np.concatenate(column) for column in zip(*columns)),
+                         np.repeat(np.arange(len(shares)), counts))
+        return memo[key]
+
+
+def above_share(occasions: tuple[Occasions, NDArray[np.int64]], chosen: NDArray[np.bool_], share: NDArray[np.float64]
+                ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
+    """Units above a reference level of a share of the contract's youths measured on each
     occasion: max(0, held − share × measured) per occasion, each youth who held earning an equal
-    part of it (so the per-youth caps meet each youth's part)."""
-    youth, occasion, month, holds = (column[chosen[occasions[0]]] for column in occasions)
-    count = int(occasion.max()) + 1 if len(occasion) else 0
+    part of it (so the per-youth caps meet each youth's part). `occasions` are several
+    outcomes' (numbered on from one to the next) with each occasion's outcome, `share` each
+    outcome's level; returns (youth, month, units, outcome) of each youth's part."""
+    (youth, occasion, month, holds), outcome = occasions
+    youth, occasion, month, holds = (column[chosen[youth]] for column in (youth, occasion, month, holds))
+    count = len(outcome)
     measured = np.bincount(occasion, minlength=count).astype(float)
     held = np.bincount(occasion, weights=holds.astype(float), minlength=count)
-    above = np.maximum(held - share * measured, 0.0)
+    above = np.maximum(held - share[outcome] * measured, 0.0)
     part = np.divide(above, held, out=np.zeros(count), where=held > 0)
-    return youth[holds], month[holds], part[occasion[holds]]
+    return youth[holds], month[holds], part[occasion[holds]], outcome[occasion[holds]]
 
 
 def definitions(contract: Contract) -> tuple[str, ...]:
