@@ -198,11 +198,13 @@ def _by_flow_and_month(accruing: list[tuple], events: list[tuple], n_flows: int,
 
     group_of = np.append(group_of, -1)  # a `fixed` flow's youth, −1, is in no group
 
-    def add(bins, youths, amount, present_value):
+    def group_of_youths(youths):  # read only with groups
+        return group_of[youths] if n_groups else youths
+
+    def add(bins, group, amount, present_value):
         nominal[:] += np.bincount(bins, weights=amount, minlength=size)
         discounted[:] += np.bincount(bins, weights=present_value, minlength=size)
         if n_groups:
-            group = group_of[youths]
             mine = np.flatnonzero(group >= 0)
             if len(mine) < len(group):
                 group, bins, amount, present_value = group[mine], bins[mine], amount[mine], present_value[mine]
@@ -211,14 +213,14 @@ def _by_flow_and_month(accruing: list[tuple], events: list[tuple], n_flows: int,
             group_discounted[:] += np.bincount(cells, weights=present_value, minlength=n_groups * size)
 
     if accruing:
-        rows = np.concatenate([np.full(len(a), row) for row, _, a, _ in accruing])
-        month, a, b, rows, youths = split_by_month(np.concatenate([a for _, _, a, _ in accruing]),
-                                                   np.concatenate([b for _, _, _, b in accruing]), rows,
-                                                   np.concatenate([who for _, who, _, _ in accruing]))
+        first_bin = np.concatenate([np.full(len(a), row * n_months) for row, _, a, _ in accruing])
+        month, a, b, first_bin, group = split_by_month(
+            np.concatenate([a for _, _, a, _ in accruing]), np.concatenate([b for _, _, _, b in accruing]),
+            first_bin, group_of_youths(np.concatenate([who for _, who, _, _ in accruing])))
         keep = np.flatnonzero(month < n_months)
         if len(keep) < len(month):
-            month, a, b, rows, youths = month[keep], a[keep], b[keep], rows[keep], youths[keep]
-        add(rows * n_months + month, youths, b - a, present_value_of_rate(1.0, a, b, annual_rate))
+            month, a, b, first_bin, group = month[keep], a[keep], b[keep], first_bin[keep], group[keep]
+        add(first_bin + month, group, b - a, _present_value_of_pieces(month, a, b, annual_rate))
     if events:
         rows = np.concatenate([np.full(len(t), row) for row, _, t in events])
         times = np.concatenate([t for _, _, t in events])
@@ -226,11 +228,22 @@ def _by_flow_and_month(accruing: list[tuple], events: list[tuple], n_flows: int,
         month = np.floor(times).astype(np.int64)
         keep = (month >= 0) & (month < n_months)
         times = times[keep]
-        add(rows[keep] * n_months + month[keep], youths[keep], np.ones(len(times)),
+        add(rows[keep] * n_months + month[keep], group_of_youths(youths[keep]), np.ones(len(times)),
             discount_factor(times, annual_rate))
     shape = (n_groups, n_flows, n_months)
     return (nominal.reshape(n_flows, n_months), discounted.reshape(n_flows, n_months),
             group_nominal.reshape(shape), group_discounted.reshape(shape))
+
+
+def _present_value_of_pieces(month: NDArray[np.int64], start: NDArray[np.float64], end: NDArray[np.float64],
+                            annual_rate: float) -> NDArray[np.float64]:
+    """`present_value_of_rate(1, start, end)` of pieces within their month: most fill it, and a
+    whole month's value is worked out once (the same formula on the same numbers)."""
+    grid = np.arange(int(month.max(initial=-1)) + 1, dtype=float)
+    value = present_value_of_rate(1.0, grid, grid + 1.0, annual_rate)[month]
+    part = np.flatnonzero((start != month) | (end != month + 1))
+    value[part] = present_value_of_rate(1.0, start[part], end[part], annual_rate)
+    return value
 
 
 def first_months_per_year(youth: np.ndarray, start: np.ndarray, end: np.ndarray, rule: MonthsPerYear,
