@@ -68,23 +68,27 @@ class Trajectories:
         A youth counts at t if present (arrival ≤ t < departure); at t = horizon the spells that
         reach the horizon count.
         """
-        if months is None:
-            months = np.arange(0, int(np.floor(self.horizon)) + 1, dtype=float)
-        months = np.asarray(months, dtype=float)  # sorted
         # Spell i covers the instants months[first[i]:last[i]]: start <= t < end, and t = horizon
         # for a spell that reaches the horizon while the youth is still present.
-        first = np.searchsorted(months, self.spell_start, side="left")
         at_horizon = (self.spell_end >= self.horizon) & (self.departure[self.spell_youth] > self.horizon)
-        last = np.where(at_horizon, np.searchsorted(months, self.spell_end, side="right"),
-                        np.searchsorted(months, self.spell_end, side="left"))
-        # Every track's states in one table (counts of youths: whole numbers, exact in any order).
-        width = len(months) + 1
+        if months is None:  # 0, 1, …, floor(horizon): the counts of instants below t are whole numbers
+            instants = int(np.floor(self.horizon)) + 1
+            first = np.clip(np.ceil(self.spell_start), 0, instants).astype(np.int64)
+            last = np.clip(np.where(at_horizon, np.floor(self.spell_end) + 1.0, np.ceil(self.spell_end)),
+                           0, instants).astype(np.int64)
+        else:
+            months = np.asarray(months, dtype=float)  # sorted
+            instants = len(months)
+            first = np.searchsorted(months, self.spell_start, side="left")
+            last = np.where(at_horizon, np.searchsorted(months, self.spell_end, side="right"),
+                            np.searchsorted(months, self.spell_end, side="left"))
+        # Every track's states in one table: youths in, less youths out, added up over time.
+        width = instants + 1
         offset = np.cumsum([0] + [len(states) for states in self.states])
         base = (offset[self.spell_track] + self.spell_state) * width
-        n = len(base)
-        steps = np.bincount(np.concatenate([base + first, base + last]),
-                            weights=np.concatenate([np.ones(n), -np.ones(n)]), minlength=offset[-1] * width)
-        counts = np.cumsum(steps.reshape(offset[-1], width), axis=1)[:, :-1]
+        steps = (np.bincount(base + first, minlength=offset[-1] * width)
+                 - np.bincount(base + last, minlength=offset[-1] * width))
+        counts = np.cumsum(steps.reshape(offset[-1], width), axis=1)[:, :-1].astype(float)
         return [counts[offset[k]:offset[k + 1]] for k in range(len(self.states))]
 
     # --- Intervals in a condition: what flows and contracts are computed from ----------------------
@@ -279,12 +283,8 @@ def split_periodic(start: np.ndarray, end: np.ndarray, period: float, phase: flo
     # Piece k of interval i is its (k − its first piece's index)-th, in period first[i] + that.
     j = np.arange(len(piece)) + np.repeat(first - (np.cumsum(count) - count), count)
     row = interval[piece]
-    if period == 1.0 and phase == 0.0:  # whole months: the same cut points, fewer passes
-        cut = j.astype(float)
-        a, b = np.maximum(start[row], cut), np.minimum(end[row], cut + 1.0)
-    else:
-        a = np.maximum(start[row], phase + period * j)
-        b = np.minimum(end[row], phase + period * (j + 1))
+    a = np.maximum(start[row], phase + period * j)
+    b = np.minimum(end[row], phase + period * (j + 1))
     keep = np.flatnonzero(b > a)  # a cut that rounding placed on an interval's edge gives an empty piece
     if len(keep) < len(row):
         j, a, b, row = j[keep], a[keep], b[keep], row[keep]

@@ -220,7 +220,7 @@ def _by_flow_and_month(accruing: list[tuple], events: list[tuple], n_flows: int,
         keep = np.flatnonzero(month < n_months)
         if len(keep) < len(month):
             month, a, b, first_bin, group = month[keep], a[keep], b[keep], first_bin[keep], group[keep]
-        add(first_bin + month, group, b - a, _present_value_of_pieces(month, a, b, annual_rate))
+        add(first_bin + month, group, b - a, present_value_of_rate(1.0, a, b, annual_rate))
     if events:
         rows = np.concatenate([np.full(len(t), row) for row, _, t in events])
         times = np.concatenate([t for _, _, t in events])
@@ -233,17 +233,6 @@ def _by_flow_and_month(accruing: list[tuple], events: list[tuple], n_flows: int,
     shape = (n_groups, n_flows, n_months)
     return (nominal.reshape(n_flows, n_months), discounted.reshape(n_flows, n_months),
             group_nominal.reshape(shape), group_discounted.reshape(shape))
-
-
-def _present_value_of_pieces(month: NDArray[np.int64], start: NDArray[np.float64], end: NDArray[np.float64],
-                            annual_rate: float) -> NDArray[np.float64]:
-    """`present_value_of_rate(1, start, end)` of pieces within their month: most fill it, and a
-    whole month's value is worked out once (the same formula on the same numbers)."""
-    grid = np.arange(int(month.max(initial=-1)) + 1, dtype=float)
-    value = present_value_of_rate(1.0, grid, grid + 1.0, annual_rate)[month]
-    part = np.flatnonzero((start != month) | (end != month + 1))
-    value[part] = present_value_of_rate(1.0, start[part], end[part], annual_rate)
-    return value
 
 
 def first_months_per_year(youth: np.ndarray, start: np.ndarray, end: np.ndarray, rule: MonthsPerYear,

@@ -121,13 +121,12 @@ def _record(scenario: Scenario, layout: Layout, plan: _Plan, replication: Replic
     occupancy = np.full((arms, len(layout.occupancy_rows), layout.months + 1), np.nan, dtype=np.float32)
     youths = np.zeros(arms)
     wait = np.full((arms, len(layout.resources)), np.nan)
-    months = np.arange(layout.months + 1, dtype=float)
     for a, arm in enumerate(layout.arms):
         trajectories = replication.trajectories[arm]
         youths[a] = trajectories.youths
         rows = [plan.occupancy_rows[(track, state)]
                 for track, states in zip(trajectories.tracks, trajectories.states) for state in states]
-        occupancy[a, rows] = np.concatenate(trajectories.occupancy(months))
+        occupancy[a, rows] = np.concatenate(trajectories.occupancy())
         for r, resource in enumerate(trajectories.resources):
             granted = trajectories.wait_granted[trajectories.wait_resource == r]
             requested = trajectories.wait_requested[trajectories.wait_resource == r]
