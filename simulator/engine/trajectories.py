@@ -276,19 +276,19 @@ def split_periodic(start: np.ndarray, end: np.ndarray, period: float, phase: flo
     The cut points are computed as phase + period·j, so whole-month cuts are exact.
     """
     start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
-    interval = np.flatnonzero(end > start)
-    first = np.floor((start[interval] - phase) / period).astype(np.int64)
-    count = np.maximum(np.ceil((end[interval] - phase) / period).astype(np.int64) - first, 1)
-    piece = np.repeat(np.arange(len(interval)), count)
+    long = end > start
+    start, end = start[long], end[long]
+    first = np.floor((start - phase) / period).astype(np.int64)
+    count = np.maximum(np.ceil((end - phase) / period).astype(np.int64) - first, 1)
     # Piece k of interval i is its (k − its first piece's index)-th, in period first[i] + that.
-    j = np.arange(len(piece)) + np.repeat(first - (np.cumsum(count) - count), count)
-    row = interval[piece]
-    a = np.maximum(start[row], phase + period * j)
-    b = np.minimum(end[row], phase + period * (j + 1))
+    j = np.arange(count.sum()) + np.repeat(first - (np.cumsum(count) - count), count)
+    a = np.maximum(np.repeat(start, count), phase + period * j)
+    b = np.minimum(np.repeat(end, count), phase + period * (j + 1))
+    others = tuple(np.repeat(np.asarray(o)[long], count) for o in others)
     keep = np.flatnonzero(b > a)  # a cut that rounding placed on an interval's edge gives an empty piece
-    if len(keep) < len(row):
-        j, a, b, row = j[keep], a[keep], b[keep], row[keep]
-    return (j, a, b) + tuple(np.asarray(o)[row] for o in others)
+    if len(keep) < len(j):
+        j, a, b, others = j[keep], a[keep], b[keep], tuple(o[keep] for o in others)
+    return (j, a, b) + others
 
 
 def sum_before_in_group(values: np.ndarray, first: np.ndarray) -> np.ndarray:
