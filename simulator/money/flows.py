@@ -101,7 +101,10 @@ def evaluate_flows_by_group(trajectories: Trajectories, flows: Sequence[Flow], e
     n_months = math.ceil(horizon)
     # Flows that pay for the same thing (the same kind, condition, period and yearly limit, as a
     # benefit and its supplement) share one count of their quantities.
-    accruing, events, counted, source = [], [], {}, []
+    accruing: list[tuple] = []
+    events: list[tuple] = []
+    counted: dict[tuple, int] = {}  # what a flow pays for -> its row among those counted
+    source: list[int] = []  # each flow's row among those counted
     for flow in flows:
         window = _window(flow, horizon)
         key = (flow.kind, condition_key(flow.condition or Condition()), window, flow.max_months_per_year)

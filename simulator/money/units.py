@@ -86,20 +86,23 @@ class Counting:
         n_youths = trajectories.youths
         memo = {} if memo is None else memo
         keys, amounts = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
-        shares = [index for index, o in enumerate(contract.outcomes) if o.above is not None and o.above.kind == "share"]
+        levels = {index: o.above.value for index, o in enumerate(contract.outcomes)
+                  if o.above is not None and o.above.kind == "share"}  # outcome -> share of the group
         for index, (outcome, measured) in enumerate(zip(contract.outcomes, self.measured)):
-            if index not in shares:
-                if measured not in memo:
-                    memo[measured] = outcome.measure(trajectories, n_months)
-                youth, month, units = memo[measured]
-                keep = chosen[youth] & (units > 0)
-                keys.append((index * n_youths + youth[keep].astype(np.int64)) * n_months + month[keep])
-                amounts.append(units[keep])
-        if shares:  # every outcome paid above a share of the group at once
-            youth, month, units, index = above_share(self._occasions(shares, trajectories, n_months, memo), chosen,
-                                                     np.array([contract.outcomes[i].above.value for i in shares]))
+            if index in levels:
+                continue
+            if measured not in memo:
+                memo[measured] = outcome.measure(trajectories, n_months)
+            youth, month, units = memo[measured]
+            keep = chosen[youth] & (units > 0)
+            keys.append((index * n_youths + youth[keep].astype(np.int64)) * n_months + month[keep])
+            amounts.append(units[keep])
+        if levels:  # every outcome paid above a share of the group at once
+            shares = list(levels)
+            youth, month, units, which = above_share(self._occasions(shares, trajectories, n_months, memo), chosen,
+                                                     np.array(list(levels.values())))
             keep = units > 0
-            keys.append((np.array(shares)[index[keep]] * n_youths + youth[keep].astype(np.int64)) * n_months
+            keys.append((np.array(shares)[which[keep]] * n_youths + youth[keep].astype(np.int64)) * n_months
                         + month[keep])
             amounts.append(units[keep])
         cells, where = np.unique(np.concatenate(keys), return_inverse=True)
@@ -112,7 +115,6 @@ class Counting:
             youth=((cells // n_months) % max(n_youths, 1)).astype(np.int32),
             month=(cells % n_months).astype(np.int32), units=units)
 
-
     def _occasions(self, shares: list[int], trajectories: Trajectories, n_months: int, memo: dict
                    ) -> tuple[Occasions, NDArray[np.int64]]:
         """The occasions of the outcomes `shares` (their indices) one after the other, numbered
@@ -120,11 +122,12 @@ class Counting:
         contracts that measure the same outcomes share them through `memo`."""
         key = ("occasions", tuple(self.measured[i] for i in shares))
         if key not in memo:
-            measured = {}  # per canonical text: an outcome that two contracts measure the same
+            measured: dict[str, Occasions] = {}  # per canonical text
             for i in shares:
                 if self.measured[i] not in measured:
                     measured[self.measured[i]] = self.contract.outcomes[i].occasions(trajectories, n_months)
-            columns, counts = [], []
+            columns: list[tuple] = []
+            counts: list[int] = []  # each outcome's occasions
             for i in shares:
                 youth, occasion, month, holds = measured[self.measured[i]]
                 columns.append((youth, occasion + sum(counts), month, holds))
