@@ -74,7 +74,7 @@ class Counting:
     @classmethod
     def of(cls, contract: Contract) -> "Counting":
         return cls(contract, tuple(o.canonical_text() for o in contract.outcomes), definitions(contract),
-                   not holds_refs([getattr(o, name) for o in contract.outcomes for name in o.measures]))
+                   not holds_refs(tuple(getattr(o, name) for o in contract.outcomes for name in o.measures)))
 
     def units(self, trajectories: Trajectories, n_months: int, memo: dict | None = None) -> OutcomeUnits:
         """`outcome_units` of the contract on one arm's trajectories."""
