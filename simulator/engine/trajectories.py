@@ -37,8 +37,10 @@ class Trajectories:
     wait_youth: np.ndarray  # int32
     wait_requested: np.ndarray  # float64
     wait_granted: np.ndarray  # float64, NaN if withdrawn or still waiting at the horizon
-    # Stays already computed, per (condition, inside): flows and contracts ask for the same ones.
+    # Stays already computed, per (condition, inside): flows and contracts ask for the same ones;
+    # and each track's spells (their rows, youths and states), which every condition on it reads.
     _stays: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _tracks: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_records(cls, *, spells: Sequence[tuple], waits: Sequence[tuple], **fields) -> "Trajectories":
@@ -66,25 +68,28 @@ class Trajectories:
         A youth counts at t if present (arrival ≤ t < departure); at t = horizon the spells that
         reach the horizon count.
         """
-        if months is None:
-            months = np.arange(0, int(np.floor(self.horizon)) + 1, dtype=float)
-        months = np.asarray(months, dtype=float)  # sorted
         # Spell i covers the instants months[first[i]:last[i]]: start <= t < end, and t = horizon
         # for a spell that reaches the horizon while the youth is still present.
-        first = np.searchsorted(months, self.spell_start, side="left")
         at_horizon = (self.spell_end >= self.horizon) & (self.departure[self.spell_youth] > self.horizon)
-        last = np.where(at_horizon, np.searchsorted(months, self.spell_end, side="right"),
-                        np.searchsorted(months, self.spell_end, side="left"))
-        width = len(months) + 1
-        result = []
-        for k, states in enumerate(self.states):
-            rows = self.spell_track == k
-            base = self.spell_state[rows].astype(np.int64) * width
-            steps = np.bincount(np.concatenate([base + first[rows], base + last[rows]]),
-                                weights=np.concatenate([np.ones(rows.sum()), -np.ones(rows.sum())]),
-                                minlength=len(states) * width)
-            result.append(np.cumsum(steps.reshape(len(states), width), axis=1)[:, :-1])
-        return result
+        if months is None:  # 0, 1, …, floor(horizon): the counts of instants below t are whole numbers
+            instants = int(np.floor(self.horizon)) + 1
+            first = np.clip(np.ceil(self.spell_start), 0, instants).astype(np.int64)
+            last = np.clip(np.where(at_horizon, np.floor(self.spell_end) + 1.0, np.ceil(self.spell_end)),
+                           0, instants).astype(np.int64)
+        else:
+            months = np.asarray(months, dtype=float)  # sorted
+            instants = len(months)
+            first = np.searchsorted(months, self.spell_start, side="left")
+            last = np.where(at_horizon, np.searchsorted(months, self.spell_end, side="right"),
+                            np.searchsorted(months, self.spell_end, side="left"))
+        # Every track's states in one table: youths in, less youths out, added up over time.
+        width = instants + 1
+        offset = np.cumsum([0] + [len(states) for states in self.states])
+        base = (offset[self.spell_track] + self.spell_state) * width
+        steps = (np.bincount(base + first, minlength=offset[-1] * width)
+                 - np.bincount(base + last, minlength=offset[-1] * width))
+        counts = np.cumsum(steps.reshape(offset[-1], width), axis=1)[:, :-1].astype(float)
+        return [counts[offset[k]:offset[k + 1]] for k in range(len(self.states))]
 
     # --- Intervals in a condition: what flows and contracts are computed from ----------------------
     #
@@ -121,8 +126,7 @@ class Trajectories:
         intervals; two condition intervals that touch (the youth left and came back at the same
         instant) leave a zero-length interval between them.
         """
-        key = (tuple(sorted((k, tuple(sorted(v))) for k, v in condition.states.items())),
-               tuple(sorted((k, tuple(sorted(v))) for k, v in condition.attributes.items())), inside)
+        key = (condition_key(condition), inside)
         if key not in self._stays:
             stays = self._condition_stays(condition)
             self._stays[key] = stays if inside else self._complement(stays)
@@ -153,20 +157,25 @@ class Trajectories:
 
     def _track_stays(self, k: int, codes: Sequence[int], ok: np.ndarray) -> "Stays":
         """Runs of consecutive spells of track k in the given states, for the youths in `ok`."""
-        rows = np.flatnonzero(self.spell_track == k)
-        rows = rows[ok[self.spell_youth[rows]]]
-        youth = self.spell_youth[rows]
+        if k not in self._tracks:
+            rows = np.flatnonzero(self.spell_track == k)
+            self._tracks[k] = rows, self.spell_youth[rows], self.spell_state[rows]
+        rows, youth, state = self._tracks[k]
+        if not ok.all():
+            mine = ok[youth]
+            rows, youth, state = rows[mine], youth[mine], state[mine]
         listed = np.zeros(len(self.states[k]), dtype=bool)
         listed[list(codes)] = True
-        allowed = listed[self.spell_state[rows]]
+        allowed = listed[state]
         same_youth = youth[1:] == youth[:-1]
         joins_previous = np.zeros(len(rows), dtype=bool)
         joins_previous[1:] = same_youth & allowed[:-1]
         joins_next = np.zeros(len(rows), dtype=bool)
         joins_next[:-1] = same_youth & allowed[1:]
         first, last = rows[allowed & ~joins_previous], rows[allowed & ~joins_next]
-        return Stays(self.spell_youth[first].astype(np.int32), self.spell_start[first].astype(float),
-                     self.spell_end[last].astype(float), self.spell_entered[first].astype(bool))
+        return Stays(self.spell_youth[first].astype(np.int32, copy=False),
+                     self.spell_start[first].astype(float, copy=False),
+                     self.spell_end[last].astype(float, copy=False), self.spell_entered[first].astype(bool, copy=False))
 
     def _complement(self, stays: "Stays") -> "Stays":
         """Presence minus `stays`: the intervals in which the youth is present and out of them."""
@@ -186,6 +195,12 @@ class Trajectories:
         entered = np.concatenate([np.ones(int(same.sum()), dtype=bool), np.zeros(int(head.sum()), dtype=bool),
                                   np.ones(int(tail.sum()), dtype=bool), np.zeros(len(whole), dtype=bool)])
         return Stays(youth, start, end, entered).sorted()
+
+
+def condition_key(condition: "Condition") -> tuple:
+    """The condition as a key that does not depend on the order it was written in."""
+    return (tuple(sorted((k, tuple(sorted(v))) for k, v in condition.states.items())),
+            tuple(sorted((k, tuple(sorted(v))) for k, v in condition.attributes.items())))
 
 
 @dataclass(frozen=True)
@@ -263,15 +278,17 @@ def split_periodic(start: np.ndarray, end: np.ndarray, period: float, phase: flo
     start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
     long = end > start
     start, end = start[long], end[long]
-    others = tuple(np.asarray(o)[long] for o in others)
     first = np.floor((start - phase) / period).astype(np.int64)
     count = np.maximum(np.ceil((end - phase) / period).astype(np.int64) - first, 1)
-    row = np.repeat(np.arange(len(start)), count)
-    j = first[row] + (np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count))
-    a = np.maximum(start[row], phase + period * j)
-    b = np.minimum(end[row], phase + period * (j + 1))
-    keep = b > a  # a cut that rounding placed on an interval's edge gives an empty piece
-    return (j[keep], a[keep], b[keep]) + tuple(o[row][keep] for o in others)
+    # Piece k of interval i is its (k − its first piece's index)-th, in period first[i] + that.
+    j = np.arange(count.sum()) + np.repeat(first - (np.cumsum(count) - count), count)
+    a = np.maximum(np.repeat(start, count), phase + period * j)
+    b = np.minimum(np.repeat(end, count), phase + period * (j + 1))
+    others = tuple(np.repeat(np.asarray(o)[long], count) for o in others)
+    keep = np.flatnonzero(b > a)  # a cut that rounding placed on an interval's edge gives an empty piece
+    if len(keep) < len(j):
+        j, a, b, others = j[keep], a[keep], b[keep], tuple(o[keep] for o in others)
+    return (j, a, b) + others
 
 
 def sum_before_in_group(values: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -285,15 +302,16 @@ def _last_at_or_before(key_youth: np.ndarray, key_time: np.ndarray, youth: np.nd
                        time: np.ndarray) -> np.ndarray:
     """For each query (youth, time), the index of the last key with (youth, time) ≤ it, or −1.
 
-    Keys must be sorted by (youth, time). Exact (no float arithmetic on the keys): times are
-    replaced by their rank among all times, so (youth, rank) packs into one integer.
+    Keys must be sorted by (youth, time). Exact (no float arithmetic on the keys): each pair is
+    one complex number, youth + i·time, which numpy orders by its real part, then its imaginary.
     """
-    times, rank = np.unique(np.concatenate([key_time, time]), return_inverse=True)
-    rank = rank.ravel().astype(np.int64)
-    width = len(times) + 1
-    keys = np.asarray(key_youth, dtype=np.int64) * width + rank[:len(key_time)]
-    queries = np.asarray(youth, dtype=np.int64) * width + rank[len(key_time):]
-    return np.searchsorted(keys, queries, side="right") - 1
+    return np.searchsorted(_pairs(key_youth, key_time), _pairs(youth, time), side="right") - 1
+
+
+def _pairs(youth: np.ndarray, time: np.ndarray) -> np.ndarray:
+    pairs = np.empty(np.shape(time), dtype=complex)
+    pairs.real, pairs.imag = youth, time
+    return pairs
 
 
 def _intersect(per_track: list[Stays]) -> Stays:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Mapping, get_args
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, get_args
 
 from simulator.language.distributions import ParameterDistribution, TimeDistribution, time_distribution
 from simulator.language.labels import Label, with_label
@@ -410,6 +410,44 @@ def bind(obj: Any, values: Mapping[str, float]) -> Any:
         if bound is not value:
             changes[name] = bound
     return dataclasses.replace(obj, **changes) if changes else obj
+
+
+def binder(obj: Any) -> Callable[[Mapping[str, float]], Any]:
+    """`bind` for many sets of values: `binder(obj)(values) == bind(obj, values)`, with the walk
+    through `obj` done once. A record binds the same flows and contracts every replication, and
+    most of them hold no `$name` (they come back as the same object) or only a few."""
+    bound = _binder(obj)
+    return (lambda values: obj) if bound is None else bound
+
+
+def holds_refs(obj: Any) -> bool:
+    """Whether `obj` holds a `$name` anywhere: whether binding it can change it."""
+    return _binder(obj) is not None
+
+
+def _binder(obj: Any) -> Callable[[Mapping[str, float]], Any] | None:
+    """What `binder` returns, or None when `obj` holds no Ref (bind gives it back as it is)."""
+    kind = type(obj)
+    if kind is Ref:
+        return lambda values: values[obj.name]
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = _fields_to_bind(kind)
+    if fields is _AS_IS:
+        return None
+    if fields is _TUPLE or fields is _MAPPING:
+        keys = range(len(obj)) if fields is _TUPLE else obj.keys()
+        items = {key: _binder(obj[key]) for key in keys}
+        if all(item is None for item in items.values()):
+            return None
+        parts = [(key, obj[key], item) for key, item in items.items()]
+        if fields is _TUPLE:
+            return lambda values: tuple(item if bound is None else bound(values) for _, item, bound in parts)
+        return lambda values: {key: item if bound is None else bound(values) for key, item, bound in parts}
+    changes = [(name, bound) for name in fields if (bound := _binder(getattr(obj, name))) is not None]
+    if not changes:
+        return None
+    return lambda values: dataclasses.replace(obj, **{name: bound(values) for name, bound in changes})
 
 
 _AS_IS, _TUPLE, _MAPPING = ("<as is>",), ("<tuple>",), ("<mapping>",)

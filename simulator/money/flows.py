@@ -19,7 +19,8 @@ from numpy.typing import NDArray
 
 from simulator.money.finance import discount_factor, present_value_of_rate
 from simulator.language.scenario import Condition, Economics, Flow, Months, MonthsPerYear, plain
-from simulator.engine.trajectories import Trajectories, split_by_month, split_periodic, sum_before_in_group
+from simulator.engine.trajectories import (Trajectories, condition_key, split_by_month, split_periodic,
+                                          sum_before_in_group)
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,22 @@ def evaluate_flows_by_group(trajectories: Trajectories, flows: Sequence[Flow], e
     rate = plain(economics.annual_discount_rate, "economics.discount_rate")
     departments = tuple(economics.departments)
     n_months = math.ceil(horizon)
-    accruing, events = [], []
-    for row, flow in enumerate(flows):
-        kind, who, *when = _flow_quantity(flow, trajectories, start, horizon)
-        (accruing if kind == "accrual" else events).append((row, who, *when))
-    per_flow = _by_flow_and_month(accruing, events, len(flows), n_months, rate,
-                                  None if group is None else (group, n_groups))
+    # Flows that pay for the same thing (the same kind, condition, period and yearly limit, as a
+    # benefit and its supplement) share one count of their quantities.
+    accruing: list[tuple] = []
+    events: list[tuple] = []
+    counted: dict[tuple, int] = {}  # what a flow pays for -> its row among those counted
+    source: list[int] = []  # each flow's row among those counted
+    for flow in flows:
+        window = _window(flow, horizon)
+        key = (flow.kind, condition_key(flow.condition or Condition()), window, flow.max_months_per_year)
+        if key not in counted:
+            counted[key] = len(counted)
+            kind, who, *when = _flow_quantity(flow, window, trajectories, start)
+            (accruing if kind == "accrual" else events).append((counted[key], who, *when))
+        source.append(counted[key])
+    per_flow = [quantity[..., source, :] for quantity in _by_flow_and_month(
+        accruing, events, len(counted), n_months, rate, None if group is None else (group, n_groups))]
     weights = np.zeros((len(departments), len(flows)))  # department × flow: amount × share
     for row, flow in enumerate(flows):
         amount = plain(flow.amount, f"flows.{flow.name}.amount") * plain(flow.scale, f"flows.{flow.name}.scale")
@@ -111,31 +122,42 @@ def evaluate_flows_by_group(trajectories: Trajectories, flows: Sequence[Flow], e
             if department not in departments:
                 raise ValueError(f"flows.{flow.name}: department {department!r} is not in economics.departments")
             weights[departments.index(department), row] += amount * plain(share, f"flows.{flow.name} share of {department}")
-    whole = _by_department(departments, weights, *per_flow[:2])
-    groups = tuple(_by_department(departments, weights, nominal, discounted)
-                   for nominal, discounted in zip(*per_flow[2:]))
-    return whole, groups
+    # The whole arm first, then each group: all of them in one pass over the weights.
+    nominal, discounted = _by_department(weights, np.concatenate([per_flow[0][None], per_flow[2]]),
+                                         np.concatenate([per_flow[1][None], per_flow[3]]))
+    costs = [DepartmentCosts(departments, n, d) for n, d in zip(nominal, discounted)]
+    return costs[0], tuple(costs[1:])
 
 
-def _by_department(departments: tuple[str, ...], weights: NDArray[np.float64], per_flow_nominal: NDArray[np.float64],
-                   per_flow_discounted: NDArray[np.float64]) -> DepartmentCosts:
-    """Money per department: each flow's quantities times its amount and each department's share,
-    added flow by flow in the scenario's order."""
-    nominal = np.zeros((len(departments), per_flow_nominal.shape[1]))
-    discounted = np.zeros_like(nominal)
-    for d, row in zip(*np.nonzero(weights)):
-        nominal[d] += weights[d, row] * per_flow_nominal[row]
-        discounted[d] += weights[d, row] * per_flow_discounted[row]
-    return DepartmentCosts(departments, nominal, discounted)
+def _by_department(weights: NDArray[np.float64], per_flow_nominal: NDArray[np.float64],
+                   per_flow_discounted: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Money per department, (…, departments, months) from (…, flows, months): each flow's
+    quantities times its amount and each department's share, added flow by flow in the
+    scenario's order."""
+    # Flows first, so that each flow's and each department's months are one contiguous block.
+    per_flow_nominal, per_flow_discounted = (np.ascontiguousarray(np.moveaxis(quantity, -2, 0))
+                                             for quantity in (per_flow_nominal, per_flow_discounted))
+    nominal, discounted = np.zeros((2, len(weights)) + per_flow_nominal.shape[1:])
+    department, row = np.nonzero(weights)
+    for d, r, weight in zip(department.tolist(), row.tolist(), weights[department, row].tolist()):
+        nominal[d] += weight * per_flow_nominal[r]
+        discounted[d] += weight * per_flow_discounted[r]
+    return np.moveaxis(nominal, 0, -2), np.moveaxis(discounted, 0, -2)
 
 
-def _flow_quantity(flow: Flow, trajectories: Trajectories, start: tuple[int, int] | None,
-                   horizon: Months) -> tuple:
-    """What a flow pays for, per unit of `amount`: ("accrual", youths, starts, ends) of the
-    intervals in which it accrues at one a month, or ("events", youths, times) of the events it
-    pays for once; a `fixed` flow's youth is −1 (it belongs to none)."""
+def _window(flow: Flow, horizon: Months) -> tuple[float, float]:
+    """The period [low, high) in which a flow pays, within the horizon."""
     low = max(0.0, plain(flow.start, f"flows.{flow.name}.from")) if flow.start is not None else 0.0
     high = horizon if flow.until is None else min(horizon, plain(flow.until, f"flows.{flow.name}.until"))
+    return low, high
+
+
+def _flow_quantity(flow: Flow, window: tuple[float, float], trajectories: Trajectories,
+                   start: tuple[int, int] | None) -> tuple:
+    """What a flow pays for in its `window`, per unit of `amount`: ("accrual", youths, starts,
+    ends) of the intervals in which it accrues at one a month, or ("events", youths, times) of
+    the events it pays for once; a `fixed` flow's youth is −1 (it belongs to none)."""
+    low, high = window
     if flow.kind == "fixed":
         none = np.full(1, -1)
         return ("accrual", none, np.array([low]), np.array([high])) if high > low else \
@@ -177,24 +199,31 @@ def _by_flow_and_month(accruing: list[tuple], events: list[tuple], n_flows: int,
     nominal, discounted = np.zeros(size), np.zeros(size)
     group_nominal, group_discounted = np.zeros(n_groups * size), np.zeros(n_groups * size)
 
-    def add(bins, youths, amount, present_value):
+    group_of = np.append(group_of, -1)  # a `fixed` flow's youth, −1, is in no group
+
+    def group_of_youths(youths):  # read only with groups
+        return group_of[youths] if n_groups else youths
+
+    def add(bins, group, amount, present_value):
         nominal[:] += np.bincount(bins, weights=amount, minlength=size)
         discounted[:] += np.bincount(bins, weights=present_value, minlength=size)
         if n_groups:
-            group = np.where(youths >= 0, group_of[np.maximum(youths, 0)], -1)
-            mine = group >= 0
-            cells = group[mine] * size + bins[mine]
-            group_nominal[:] += np.bincount(cells, weights=amount[mine], minlength=n_groups * size)
-            group_discounted[:] += np.bincount(cells, weights=present_value[mine], minlength=n_groups * size)
+            mine = np.flatnonzero(group >= 0)
+            if len(mine) < len(group):
+                group, bins, amount, present_value = group[mine], bins[mine], amount[mine], present_value[mine]
+            cells = group * size + bins
+            group_nominal[:] += np.bincount(cells, weights=amount, minlength=n_groups * size)
+            group_discounted[:] += np.bincount(cells, weights=present_value, minlength=n_groups * size)
 
     if accruing:
-        rows = np.concatenate([np.full(len(a), row) for row, _, a, _ in accruing])
-        month, a, b, rows, youths = split_by_month(np.concatenate([a for _, _, a, _ in accruing]),
-                                                   np.concatenate([b for _, _, _, b in accruing]), rows,
-                                                   np.concatenate([who for _, who, _, _ in accruing]))
-        keep = month < n_months
-        a, b = a[keep], b[keep]
-        add(rows[keep] * n_months + month[keep], youths[keep], b - a, present_value_of_rate(1.0, a, b, annual_rate))
+        first_bin = np.concatenate([np.full(len(a), row * n_months) for row, _, a, _ in accruing])
+        month, a, b, first_bin, group = split_by_month(
+            np.concatenate([a for _, _, a, _ in accruing]), np.concatenate([b for _, _, _, b in accruing]),
+            first_bin, group_of_youths(np.concatenate([who for _, who, _, _ in accruing])))
+        keep = np.flatnonzero(month < n_months)
+        if len(keep) < len(month):
+            month, a, b, first_bin, group = month[keep], a[keep], b[keep], first_bin[keep], group[keep]
+        add(first_bin + month, group, b - a, present_value_of_rate(1.0, a, b, annual_rate))
     if events:
         rows = np.concatenate([np.full(len(t), row) for row, _, t in events])
         times = np.concatenate([t for _, _, t in events])
@@ -202,7 +231,7 @@ def _by_flow_and_month(accruing: list[tuple], events: list[tuple], n_flows: int,
         month = np.floor(times).astype(np.int64)
         keep = (month >= 0) & (month < n_months)
         times = times[keep]
-        add(rows[keep] * n_months + month[keep], youths[keep], np.ones(len(times)),
+        add(rows[keep] * n_months + month[keep], group_of_youths(youths[keep]), np.ones(len(times)),
             discount_factor(times, annual_rate))
     shape = (n_groups, n_flows, n_months)
     return (nominal.reshape(n_flows, n_months), discounted.reshape(n_flows, n_months),

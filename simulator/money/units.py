@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from simulator.engine.trajectories import Trajectories
 from simulator.language.outcomes.base import Occasions
-from simulator.language.scenario import Contract
+from simulator.language.scenario import Contract, holds_refs
 
 
 @dataclass(frozen=True)
@@ -57,49 +57,101 @@ def outcome_units(contract: Contract, trajectories: Trajectories, n_months: int,
 
     References: spec §1.7.
     """
-    if n_months != math.ceil(trajectories.horizon):
-        raise ValueError(f"n_months must be the number of month bins of the horizon, "
-                         f"ceil({trajectories.horizon:g}) = {math.ceil(trajectories.horizon)}; found {n_months}")
-    chosen = trajectories.youths_matching(contract.youths.attributes)
-    n_youths = trajectories.youths
-    memo = {} if memo is None else memo
-    keys, amounts = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
-    for index, outcome in enumerate(contract.outcomes):
-        measured = outcome.canonical_text()
-        if outcome.above is not None and outcome.above.kind == "share":
-            if ("occasions", measured) not in memo:
-                memo["occasions", measured] = outcome.occasions(trajectories, n_months)
-            youth, month, units = above_share(memo["occasions", measured], chosen, outcome.above.value)
-        else:
+    return Counting.of(contract).units(trajectories, n_months, memo)
+
+
+@dataclass(frozen=True)
+class Counting:
+    """A contract's outcomes with what they measure as text (`canonical_text`, `definitions`):
+    worked out once, it counts the units of every replication whose values leave what the
+    outcomes measure as it is (`fixed`: no measuring term is a `$name`; prices may be)."""
+
+    contract: Contract
+    measured: tuple[str, ...]  # each outcome's canonical text: what it measured, in a memo
+    definitions: tuple[str, ...]
+    fixed: bool
+
+    @classmethod
+    def of(cls, contract: Contract) -> "Counting":
+        return cls(contract, tuple(o.canonical_text() for o in contract.outcomes), definitions(contract),
+                   not holds_refs(tuple(getattr(o, name) for o in contract.outcomes for name in o.measures)))
+
+    def units(self, trajectories: Trajectories, n_months: int, memo: dict | None = None) -> OutcomeUnits:
+        """`outcome_units` of the contract on one arm's trajectories."""
+        if n_months != math.ceil(trajectories.horizon):
+            raise ValueError(f"n_months must be the number of month bins of the horizon, "
+                             f"ceil({trajectories.horizon:g}) = {math.ceil(trajectories.horizon)}; found {n_months}")
+        contract = self.contract
+        chosen = trajectories.youths_matching(contract.youths.attributes)
+        n_youths = trajectories.youths
+        memo = {} if memo is None else memo
+        keys, amounts = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
+        levels = {index: o.above.value for index, o in enumerate(contract.outcomes)
+                  if o.above is not None and o.above.kind == "share"}  # outcome -> share of the group
+        for index, (outcome, measured) in enumerate(zip(contract.outcomes, self.measured)):
+            if index in levels:
+                continue
             if measured not in memo:
                 memo[measured] = outcome.measure(trajectories, n_months)
             youth, month, units = memo[measured]
-        keep = chosen[youth] & (units > 0)
-        keys.append((index * n_youths + youth[keep].astype(np.int64)) * n_months + month[keep])
-        amounts.append(units[keep])
-    cells, where = np.unique(np.concatenate(keys), return_inverse=True)
-    units = np.bincount(where, weights=np.concatenate(amounts), minlength=len(cells)).astype(float)
-    return OutcomeUnits(
-        contract=contract.name, arm=trajectories.arm,
-        outcomes=tuple(o.name for o in contract.outcomes), definitions=definitions(contract),
-        n_months=n_months, n_youths=n_youths,
-        outcome=(cells // max(n_youths * n_months, 1)).astype(np.int16),
-        youth=((cells // n_months) % max(n_youths, 1)).astype(np.int32),
-        month=(cells % n_months).astype(np.int32), units=units)
+            keep = chosen[youth] & (units > 0)
+            keys.append((index * n_youths + youth[keep].astype(np.int64)) * n_months + month[keep])
+            amounts.append(units[keep])
+        if levels:  # every outcome paid above a share of the group at once
+            shares = list(levels)
+            youth, month, units, which = above_share(self._occasions(shares, trajectories, n_months, memo), chosen,
+                                                     np.array(list(levels.values())))
+            keep = units > 0
+            keys.append((np.array(shares)[which[keep]] * n_youths + youth[keep].astype(np.int64)) * n_months
+                        + month[keep])
+            amounts.append(units[keep])
+        cells, where = np.unique(np.concatenate(keys), return_inverse=True)
+        units = np.bincount(where, weights=np.concatenate(amounts), minlength=len(cells)).astype(float)
+        return OutcomeUnits(
+            contract=contract.name, arm=trajectories.arm,
+            outcomes=tuple(o.name for o in contract.outcomes), definitions=self.definitions,
+            n_months=n_months, n_youths=n_youths,
+            outcome=(cells // max(n_youths * n_months, 1)).astype(np.int16),
+            youth=((cells // n_months) % max(n_youths, 1)).astype(np.int32),
+            month=(cells % n_months).astype(np.int32), units=units)
+
+    def _occasions(self, shares: list[int], trajectories: Trajectories, n_months: int, memo: dict
+                   ) -> tuple[Occasions, NDArray[np.int64]]:
+        """The occasions of the outcomes `shares` (their indices) one after the other, numbered
+        on from one outcome to the next, with each occasion's outcome (0 … len(shares) − 1):
+        contracts that measure the same outcomes share them through `memo`."""
+        key = ("occasions", tuple(self.measured[i] for i in shares))
+        if key not in memo:
+            measured: dict[str, Occasions] = {}  # per canonical text
+            for i in shares:
+                if self.measured[i] not in measured:
+                    measured[self.measured[i]] = self.contract.outcomes[i].occasions(trajectories, n_months)
+            columns: list[tuple] = []
+            counts: list[int] = []  # each outcome's occasions
+            for i in shares:
+                youth, occasion, month, holds = measured[self.measured[i]]
+                columns.append((youth, occasion + sum(counts), month, holds))
+                counts.append(int(occasion.max()) + 1 if len(occasion) else 0)
+            memo[key] = (tuple(np.concatenate(column) for column in zip(*columns)),
+                         np.repeat(np.arange(len(shares)), counts))
+        return memo[key]
 
 
-def above_share(occasions: Occasions, chosen: NDArray[np.bool_], share: float
-                ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
-    """Units above a reference level of `share` of the contract's youths measured on each
+def above_share(occasions: tuple[Occasions, NDArray[np.int64]], chosen: NDArray[np.bool_], share: NDArray[np.float64]
+                ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
+    """Units above a reference level of a share of the contract's youths measured on each
     occasion: max(0, held − share × measured) per occasion, each youth who held earning an equal
-    part of it (so the per-youth caps meet each youth's part)."""
-    youth, occasion, month, holds = (column[chosen[occasions[0]]] for column in occasions)
-    count = int(occasion.max()) + 1 if len(occasion) else 0
+    part of it (so the per-youth caps meet each youth's part). `occasions` are several
+    outcomes' (numbered on from one to the next) with each occasion's outcome, `share` each
+    outcome's level; returns (youth, month, units, outcome) of each youth's part."""
+    (youth, occasion, month, holds), outcome = occasions
+    youth, occasion, month, holds = (column[chosen[youth]] for column in (youth, occasion, month, holds))
+    count = len(outcome)
     measured = np.bincount(occasion, minlength=count).astype(float)
     held = np.bincount(occasion, weights=holds.astype(float), minlength=count)
-    above = np.maximum(held - share * measured, 0.0)
+    above = np.maximum(held - share[outcome] * measured, 0.0)
     part = np.divide(above, held, out=np.zeros(count), where=held > 0)
-    return youth[holds], month[holds], part[occasion[holds]]
+    return youth[holds], month[holds], part[occasion[holds]], outcome[occasion[holds]]
 
 
 def definitions(contract: Contract) -> tuple[str, ...]:

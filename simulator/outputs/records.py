@@ -7,16 +7,16 @@ stacks records are the results folder's (`outputs/folder.py`): chunks are stored
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable
 
 import numpy as np
 
 from simulator.money.flows import DepartmentCosts, evaluate_flows_by_group
 from simulator.money.accounts import Priced, positions
 from simulator.money.pricing import Savings, price_replications
-from simulator.money.units import OutcomeUnits, StackedUnits, definitions, outcome_units
+from simulator.money.units import Counting, OutcomeUnits, StackedUnits, definitions
 from simulator.engine.model import Replication
-from simulator.language.scenario import Contract, Scenario, bind
+from simulator.language.scenario import Contract, Scenario, bind, binder
 from simulator.outputs import metrics
 from simulator.outputs.folder import (COST, OCCUPANCY, PARAMETERS, POSITION, WAIT_MONTHS, YOUTHS, ContractKeys,
                                       stack_records)
@@ -64,9 +64,10 @@ def record_replications(scenario: Scenario, layout: Layout, replications: Iterab
     gives every replication exactly the numbers it gets priced alone, so how replications are
     grouped into chunks never shows in the results).
     """
+    plan = _Plan.of(scenario, layout)
     records, numbers, pricing = [], [], []
     for replication in replications:
-        record, inputs = _record(scenario, layout, replication)
+        record, inputs = _record(scenario, layout, plan, replication)
         records.append(record)
         numbers.append(replication.replication)
         pricing.append(inputs)
@@ -82,6 +83,26 @@ def record_replications(scenario: Scenario, layout: Layout, replications: Iterab
 
 
 @dataclass(frozen=True)
+class _Plan:
+    """What recording a replication needs that no replication's numbers change, worked out once
+    per chunk: where each occupancy row goes, and the flows, economics and contracts ready to
+    take a replication's parameter values (`binder`), their outcomes' texts already written."""
+
+    occupancy_rows: dict[tuple[str, str], int]  # (track, state) -> its row in the record
+    flows: dict[str, Callable]  # arm -> values -> its bound flows
+    economics: Callable  # values -> bound economics
+    contracts: tuple[Contract, ...]  # in layout order
+    counting: tuple[Counting, ...]  # each contract's, unbound: used as it is when `fixed`
+
+    @classmethod
+    def of(cls, scenario: Scenario, layout: Layout) -> "_Plan":
+        contracts = tuple(scenario.contracts[name] for name in layout.contracts)
+        return cls({row: i for i, row in enumerate(layout.occupancy_rows)},
+                   {name: binder(arm.model.flows) for name, arm in scenario.arms.items()},
+                   binder(scenario.economics), contracts, tuple(Counting.of(c) for c in contracts))
+
+
+@dataclass(frozen=True)
 class _ToPrice:
     """What pricing one replication's contracts needs, kept until its chunk is priced."""
 
@@ -91,7 +112,8 @@ class _ToPrice:
     savings: dict[str, np.ndarray]  # contract -> its youths' savings: (payers, months, nominal | discounted)
 
 
-def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tuple[dict, _ToPrice | None]:
+def _record(scenario: Scenario, layout: Layout, plan: _Plan, replication: Replication
+            ) -> tuple[dict, _ToPrice | None]:
     """One replication's record (all but what its contracts pay), and what pricing them needs
     (None without departments, hence without contracts to price)."""
     arms = len(layout.arms)
@@ -99,15 +121,12 @@ def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tup
     occupancy = np.full((arms, len(layout.occupancy_rows), layout.months + 1), np.nan, dtype=np.float32)
     youths = np.zeros(arms)
     wait = np.full((arms, len(layout.resources)), np.nan)
-    months = np.arange(layout.months + 1, dtype=float)
-    row_index = {row: i for i, row in enumerate(layout.occupancy_rows)}
     for a, arm in enumerate(layout.arms):
         trajectories = replication.trajectories[arm]
         youths[a] = trajectories.youths
-        for k, counts in enumerate(trajectories.occupancy(months)):
-            track = trajectories.tracks[k]
-            for s, state in enumerate(trajectories.states[k]):
-                occupancy[a, row_index[(track, state)]] = counts[s]
+        rows = [plan.occupancy_rows[(track, state)]
+                for track, states in zip(trajectories.tracks, trajectories.states) for state in states]
+        occupancy[a, rows] = np.concatenate(trajectories.occupancy())
         for r, resource in enumerate(trajectories.resources):
             granted = trajectories.wait_granted[trajectories.wait_resource == r]
             requested = trajectories.wait_requested[trajectories.wait_resource == r]
@@ -119,25 +138,25 @@ def _record(scenario: Scenario, layout: Layout, replication: Replication) -> tup
     record = {PARAMETERS: parameters, YOUTHS: youths, OCCUPANCY: occupancy, WAIT_MONTHS: wait}
     if not layout.departments:
         return record, None
-    contracts = [scenario.contracts[name] for name in layout.contracts]
     cohort = replication.trajectories[scenario.baseline]  # the same youths in every arm
-    members = np.stack([cohort.youths_matching(c.youths.attributes) for c in contracts], axis=1) \
-        if contracts else np.zeros((cohort.youths, 0), dtype=bool)  # youth × contract: its youths
-    costs, savings = department_costs(scenario, replication, contracts, members)
+    members = np.stack([cohort.youths_matching(c.youths.attributes) for c in plan.contracts], axis=1) \
+        if plan.contracts else np.zeros((cohort.youths, 0), dtype=bool)  # youth × contract: its youths
+    costs, savings = department_costs(scenario, plan, replication, members)
     record[COST] = np.stack([np.stack([costs[arm].nominal, costs[arm].discounted], axis=-1)
                                for arm in layout.arms])
     measured: dict[str, dict] = {arm: {} for arm in layout.arms}  # shared by the contracts
-    rate = bind(scenario.economics, values[scenario.baseline]).annual_discount_rate
+    rate = plan.economics(values[scenario.baseline]).annual_discount_rate
     to_price = _ToPrice(values, rate, {}, {})
-    for index, name in enumerate(layout.contracts):
-        contract = bind(scenario.contracts[name], values[scenario.contracts[name].arm])
-        units = [outcome_units(contract, replication.trajectories[arm], layout.money_months, measured[arm])
+    for index, (contract, counting) in enumerate(zip(plan.contracts, plan.counting)):
+        if not counting.fixed:  # an outcome measures with a $name: this replication's value
+            counting = Counting.of(bind(contract, values[contract.arm]))
+        units = [counting.units(replication.trajectories[arm], layout.money_months, measured[arm])
                  for arm in (contract.arm, scenario.baseline)]
         keys = ContractKeys(index)
         record[keys.youths] = np.array([float(members[:, index].sum())])
         record[keys.units] = units_table(*units)
-        record[keys.savings] = to_price.savings[name] = savings[index]
-        to_price.units[name] = tuple(units)
+        record[keys.savings] = to_price.savings[contract.name] = savings[index]
+        to_price.units[contract.name] = tuple(units)
     return record, to_price
 
 
@@ -166,21 +185,21 @@ def stored_savings(contract, saving: np.ndarray) -> Savings:
     return Savings(tuple(contract.payers), saving[..., 0], saving[..., 1])
 
 
-def department_costs(scenario: Scenario, replication: Replication, contracts: Sequence[Contract],
-                     members: np.ndarray) -> tuple[dict[str, DepartmentCosts], list[np.ndarray]]:
+def department_costs(scenario: Scenario, plan: _Plan, replication: Replication, members: np.ndarray
+                     ) -> tuple[dict[str, DepartmentCosts], list[np.ndarray]]:
     """Each arm's money per department and month, with that arm's parameter values; and each
     contract's payers' savings on the contract's youths alone (`members`: youth × contract;
     baseline cost − arm cost of their flows; `fixed` flows belong to no youth): what its payer_net
     and outcome-fund draws are set against (spec §4.2), as (payers, months, nominal | discounted)."""
-    kinds, group = np.unique(members, axis=0, return_inverse=True)  # youths alike for every contract
+    kinds, group = _kinds(members)  # youths alike for every contract
     costs, by_group = {}, {}
-    for name, arm in scenario.arms.items():
+    for name in scenario.arms:
         values = replication.parameters[name]
         costs[name], by_group[name] = evaluate_flows_by_group(
-            replication.trajectories[name], bind(arm.model.flows, values), bind(scenario.economics, values),
-            scenario.start, scenario.horizon, group.ravel().astype(np.int64), len(kinds))
+            replication.trajectories[name], plan.flows[name](values), plan.economics(values),
+            scenario.start, scenario.horizon, group, len(kinds))
     savings = []
-    for c, contract in enumerate(contracts):
+    for c, contract in enumerate(plan.contracts):
         rows = [costs[contract.arm].index(d) for d in contract.payers]
         saving = np.zeros((len(rows), costs[contract.arm].n_months, 2))
         for g in np.flatnonzero(kinds[:, c]):
@@ -189,6 +208,15 @@ def department_costs(scenario: Scenario, replication: Replication, contracts: Se
             saving[..., 1] += base.discounted[rows] - arm.discounted[rows]
         savings.append(saving)
     return costs, savings
+
+
+def _kinds(members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of `members` (youth × contract) in increasing order, and each youth's
+    row among them: `np.unique(members, axis=0, return_inverse=True)`, on one integer per youth."""
+    bits = np.left_shift(1, np.arange(members.shape[1])[::-1]).astype(np.int64)
+    codes, group = np.unique(members.astype(np.int64) @ bits, return_inverse=True)
+    kinds = (codes[:, None] & bits[None, :]) != 0
+    return kinds, group.ravel().astype(np.int64)
 
 
 def units_table(units: OutcomeUnits, baseline_units: OutcomeUnits) -> np.ndarray:

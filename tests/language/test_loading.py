@@ -14,7 +14,7 @@ import pytest
 
 from simulator.language.errors import ScenarioError
 from simulator.language.loading import load_resolved, load_scenario
-from simulator.language.scenario import MonthsPerYear, Ref, bind
+from simulator.language.scenario import MonthsPerYear, Ref, bind, binder, holds_refs
 
 pytestmark = pytest.mark.exact
 
@@ -213,6 +213,22 @@ arms: {usual: {}}
     assert bound.track("housing").transitions[1].modifiers[0].hazard_ratio == 0.4
     assert bound.track("housing").transitions[0].time.distribution().mean() == pytest.approx(2.5)
     assert refs_in(model) != [], "bind returns a new object and leaves the loaded scenario as it was"
+
+
+def test_binder_binds_as_bind_does_and_keeps_what_holds_no_name():
+    """`binder` walks an object once for many replications' values: the same objects as `bind`,
+    and what holds no `$name` given back as itself (what the record relies on to reuse it)."""
+    scenario = load_scenario(Path(__file__).parents[2] / "scenarios" / "aarhus.yaml")
+    values = {name: 1.0 + i / 7 for i, name in enumerate(scenario.parameters())}
+    objects = [scenario.economics, *scenario.contracts.values(),
+               *(arm.model.flows for arm in scenario.arms.values()), *(arm.model for arm in scenario.arms.values())]
+    for obj in objects:
+        assert binder(obj)(values) == bind(obj, values)
+        assert holds_refs(obj) == bool(refs_in(obj))
+    assert not refs_in(scenario.economics)  # a fixed discount rate
+    assert binder(scenario.economics)(values) is scenario.economics
+    condition = next(iter(scenario.contracts.values())).outcomes[0].condition
+    assert binder(condition)(values) is condition
 
 
 # --- labels (spec §4.1) ---------------------------------------------------------------------------
