@@ -48,7 +48,13 @@ class Trajectories:
         table = np.fromiter(itertools.chain.from_iterable(spells), dtype=float,
                             count=6 * len(spells)).reshape(-1, 6)
         # A state left the instant it was entered stays in the table: it was still an entry.
-        order = np.lexsort((table[:, 3], table[:, 1], table[:, 0]))
+        # Sorted by (youth, track, start), ties as recorded. The engine records a youth's spells on
+        # a track in the order they start, so a stable sort by (youth, track) alone gives the same
+        # order at less than half the cost of lexsort; records in another order get the lexsort.
+        group = table[:, 0].astype(np.int64) * len(fields["tracks"]) + table[:, 1].astype(np.int64)
+        order = np.argsort(group, kind="stable")
+        if np.any((np.diff(table[order, 3]) < 0) & (np.diff(group[order]) == 0)):
+            order = np.lexsort((table[:, 3], table[:, 1], table[:, 0]))
         table = table[order]
         waiting = np.array(waits, dtype=float).reshape(-1, 4)
         return cls(

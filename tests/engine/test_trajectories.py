@@ -95,3 +95,29 @@ def test_time_before_and_covers_on_hand_built_stays():
     np.testing.assert_array_equal(stays.covers(youth, time),
                                   [False, True, False, True, False, False, True, False])
     assert stays.covers(np.array([0]), np.array([4.0]))[0]  # a zero-length stay covers its instant
+
+
+# --- The spell table ------------------------------------------------------------------------------
+
+
+def test_spells_are_sorted_by_youth_track_and_start_whatever_order_they_are_recorded_in():
+    """The engine records a youth's spells on a track in the order they start (the quick sort);
+    records in any other order are sorted as well, zero-length spells kept in recorded order."""
+    from simulator.engine.trajectories import Trajectories
+
+    spells = [(1, 0, 1, 5.0, 9.0, True), (0, 1, 0, 0.0, 9.0, False), (0, 0, 2, 4.0, 4.0, True),
+              (0, 0, 1, 4.0, 9.0, True), (1, 0, 0, 2.0, 5.0, False), (0, 0, 0, 0.0, 4.0, False)]
+    fields = dict(waits=[], arm="a", horizon=9.0, tracks=("housing", "activity"),
+                  states=(("street", "shelter", "housed"), ("none",)), attributes=(), attribute_values=(),
+                  arrival=np.array([0.0, 2.0]), departure=np.array([np.inf, np.inf]),
+                  youth_attributes=np.zeros((2, 0), dtype=np.int16), resources=())
+    expected = [(0, 0, 0, 0.0, 4.0), (0, 0, 2, 4.0, 4.0), (0, 0, 1, 4.0, 9.0), (0, 1, 0, 0.0, 9.0),
+                (1, 0, 0, 2.0, 5.0), (1, 0, 1, 5.0, 9.0)]
+    # As the engine records them: youths and tracks interleaved, each one's spells in start order.
+    as_recorded = [(1, 0, 0, 2.0, 5.0, False), (0, 0, 0, 0.0, 4.0, False), (0, 0, 2, 4.0, 4.0, True),
+                   (1, 0, 1, 5.0, 9.0, True), (0, 0, 1, 4.0, 9.0, True), (0, 1, 0, 0.0, 9.0, False)]
+    for records in (spells, as_recorded):
+        traj = Trajectories.from_records(spells=records, **fields)
+        table = list(zip(traj.spell_youth.tolist(), traj.spell_track.tolist(), traj.spell_state.tolist(),
+                         traj.spell_start.tolist(), traj.spell_end.tolist()))
+        assert table == expected
