@@ -73,7 +73,7 @@ def build(horizon: float, tracks: dict, youths: list[dict], attributes: dict | N
                 spells.append((y, k, tracks[name].index(state), start, end, entered))
     codes = [[list(values).index(youth.get("attributes", {})[a]) for a, values in attributes.items()]
              for youth in youths]
-    return Trajectories.from_records(
+    return Trajectories.from_spells(
         arm=arm, horizon=float(horizon), tracks=tuple(tracks),
         states=tuple(tuple(s) for s in tracks.values()), attributes=tuple(attributes),
         attribute_values=tuple(tuple(v) for v in attributes.values()),

@@ -512,7 +512,13 @@ class ArmRun:
                           for capacity in plan.capacities]
         self.exit = cast(TimeSpec, bind(plan.exit, values)).distribution() if plan.exit is not None else None
         self.horizon = scenario.horizon
-        self.spells: list[tuple[int, int, int, float, float, bool]] = []
+        # The spells, as `Trajectories.from_records` takes them: a number for the youth, track,
+        # state and entry (`trajectories.spell_code`, worked out inline), and the times.
+        self.spell_code: list[int] = []
+        self.spell_start: list[float] = []
+        self.spell_end: list[float] = []
+        self.code_tracks = len(self.tracks)
+        self.code_states = max([len(track.states) for track in self.tracks] + [1])
         self.waits: list[tuple[int, int, float, float]] = []
         self.departure = np.full(len(cohort.arrival), INF)
         self.present: dict[int, Youth] = {}
@@ -745,8 +751,12 @@ class ArmRun:
             youth.clocks[k] = []
 
     def close_spell(self, youth: Youth, k: int, now: float) -> None:
-        self.spells.append((youth.index, k, youth.state[k], youth.entered[k], now,
-                            youth.entered_by_move[k]))
+        self.record_spell(youth.index, k, youth.state[k], youth.entered[k], now, youth.entered_by_move[k])
+
+    def record_spell(self, index: int, k: int, state: int, start: float, end: float, entered: bool) -> None:
+        self.spell_code.append(((index * self.code_tracks + k) * self.code_states + state) * 2 + int(entered))
+        self.spell_start.append(start)
+        self.spell_end.append(end)
 
     # --- Continuing the observed youths (forecast): see `simulate_continued` ---
 
@@ -763,7 +773,7 @@ class ArmRun:
                 closed[k] = len(spells) - (seen.departure is None)
                 for i in range(closed[k]):
                     spell = spells[i]
-                    self.spells.append((index, k, track.states.index(spell.state), spell.start, spell.end, i > 0))
+                    self.record_spell(index, k, track.states.index(spell.state), spell.start, spell.end, i > 0)
             if seen.departure is None:
                 self.sleep(self.resume(index, seen, now), now)
         for index in range(len(observed.youths), len(self.cohort.arrival)):
@@ -823,11 +833,10 @@ class ArmRun:
 
     def trajectories(self) -> Trajectories:
         """Close what is still open at the horizon and hand over the record as arrays."""
-        spells = self.spells
         for youth in self.present.values():
             for k in range(len(self.tracks)):
-                spells.append((youth.index, k, youth.state[k], youth.entered[k], self.horizon,
-                               youth.entered_by_move[k]))
+                self.record_spell(youth.index, k, youth.state[k], youth.entered[k], self.horizon,
+                                  youth.entered_by_move[k])
             for k, (resource, _, _, requested) in youth.waiting.items():
                 self.waits.append((self.resources.index(resource), youth.index, requested, math.nan))
         return Trajectories.from_records(
@@ -836,7 +845,8 @@ class ArmRun:
             attributes=tuple(a.name for a in self.scenario.attributes),
             attribute_values=tuple(a.values for a in self.scenario.attributes),
             arrival=self.cohort.arrival, departure=self.departure,
-            youth_attributes=self.cohort.attributes, spells=spells, waits=self.waits,
+            youth_attributes=self.cohort.attributes, spell_code=self.spell_code, spell_start=self.spell_start,
+            spell_end=self.spell_end, waits=self.waits,
             resources=tuple(self.resource_names))
 
 

@@ -5,7 +5,6 @@ computation on this table, and it is small (a few thousand rows per arm and repl
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -13,6 +12,17 @@ import numpy as np
 
 if TYPE_CHECKING:
     from simulator.language.scenario import Condition
+
+
+def spell_code(youth: int, track: int, state: int, entered: bool, tracks: int, states: int) -> int:
+    """The number that stands for a spell's youth, track, state and whether it was entered, in a
+    scenario of `tracks` tracks of at most `states` states (`Trajectories.from_records`; the
+    engine works it out inline, `ArmRun.record_spell`)."""
+    return ((youth * tracks + track) * states + state) * 2 + int(entered)
+
+
+def _most_states(states: Sequence[Sequence[str]]) -> int:
+    return max((len(track) for track in states), default=1)
 
 
 @dataclass(frozen=True)
@@ -43,26 +53,42 @@ class Trajectories:
     _tracks: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
-    def from_records(cls, *, spells: Sequence[tuple], waits: Sequence[tuple], **fields) -> "Trajectories":
-        """Arrays from the engine's lists of (youth, track, state, start, end, entered) and waits."""
-        table = np.fromiter(itertools.chain.from_iterable(spells), dtype=float,
-                            count=6 * len(spells)).reshape(-1, 6)
-        # A state left the instant it was entered stays in the table: it was still an entry.
-        # Sorted by (youth, track, start), ties as recorded. The engine records a youth's spells on
-        # a track in the order they start, so a stable sort by (youth, track) alone gives the same
+    def from_records(cls, *, spell_code: Sequence[int], spell_start: Sequence[float], spell_end: Sequence[float],
+                     waits: Sequence[tuple], **fields) -> "Trajectories":
+        """Arrays from the engine's records: each spell's start and end, and its youth, track, state
+        and whether it was entered packed in one number (`spell_code`). Three lists of plain
+        numbers become arrays at a third of the cost of one list of 6-tuples."""
+        tracks, states = len(fields["tracks"]), _most_states(fields["states"])
+        code = np.array(spell_code, dtype=np.int64).reshape(-1)
+        start = np.array(spell_start, dtype=float).reshape(-1)
+        end = np.array(spell_end, dtype=float).reshape(-1)
+        # Sorted by (youth, track, start), ties as recorded; a state left the instant it was
+        # entered stays in the table (it was still an entry). The engine records a youth's spells
+        # on a track in the order they start, so a stable sort by (youth, track) alone gives that
         # order at less than half the cost of lexsort; records in another order get the lexsort.
-        group = table[:, 0].astype(np.int64) * len(fields["tracks"]) + table[:, 1].astype(np.int64)
+        group = code // (2 * states)  # youth * tracks + track: in (youth, track) order
         order = np.argsort(group, kind="stable")
-        if np.any((np.diff(table[order, 3]) < 0) & (np.diff(group[order]) == 0)):
-            order = np.lexsort((table[:, 3], table[:, 1], table[:, 0]))
-        table = table[order]
+        if np.any((np.diff(start[order]) < 0) & (np.diff(group[order]) == 0)):
+            order = np.lexsort((start, group))
+        code, group = code[order], group[order]
         waiting = np.array(waits, dtype=float).reshape(-1, 4)
         return cls(
-            spell_youth=table[:, 0].astype(np.int32), spell_track=table[:, 1].astype(np.int16),
-            spell_state=table[:, 2].astype(np.int16), spell_start=table[:, 3].copy(),
-            spell_end=table[:, 4].copy(), spell_entered=table[:, 5].astype(bool),
+            spell_youth=(group // tracks).astype(np.int32), spell_track=(group % tracks).astype(np.int16),
+            spell_state=(code // 2 % states).astype(np.int16), spell_start=start[order],
+            spell_end=end[order], spell_entered=(code % 2).astype(bool),
             wait_resource=waiting[:, 0].astype(np.int16), wait_youth=waiting[:, 1].astype(np.int32),
             wait_requested=waiting[:, 2].copy(), wait_granted=waiting[:, 3].copy(), **fields)
+
+    @classmethod
+    def from_spells(cls, *, spells: Iterable[tuple], waits: Sequence[tuple], **fields) -> "Trajectories":
+        """From (youth, track, state, start, end, entered) tuples, as cases built by hand write them."""
+        spells = list(spells)
+        tracks, states = len(fields["tracks"]), _most_states(fields["states"])
+        return cls.from_records(
+            spell_code=[spell_code(youth, track, state, entered, tracks, states)
+                        for youth, track, state, _, _, entered in spells],
+            spell_start=[spell[3] for spell in spells], spell_end=[spell[4] for spell in spells],
+            waits=waits, **fields)
 
     @property
     def youths(self) -> int:

@@ -117,7 +117,7 @@ def test_spells_are_sorted_by_youth_track_and_start_whatever_order_they_are_reco
     as_recorded = [(1, 0, 0, 2.0, 5.0, False), (0, 0, 0, 0.0, 4.0, False), (0, 0, 2, 4.0, 4.0, True),
                    (1, 0, 1, 5.0, 9.0, True), (0, 0, 1, 4.0, 9.0, True), (0, 1, 0, 0.0, 9.0, False)]
     for records in (spells, as_recorded):
-        traj = Trajectories.from_records(spells=records, **fields)
+        traj = Trajectories.from_spells(spells=records, **fields)
         table = list(zip(traj.spell_youth.tolist(), traj.spell_track.tolist(), traj.spell_state.tolist(),
                          traj.spell_start.tolist(), traj.spell_end.tolist()))
         assert table == expected

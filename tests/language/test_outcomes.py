@@ -33,7 +33,7 @@ SPELLS = [(0, 0, 0, 0.0, 3.5, False), (0, 0, 1, 3.5, 10.0, True), (0, 0, 0, 10.0
 
 
 def spell_table() -> Trajectories:
-    return Trajectories.from_records(
+    return Trajectories.from_spells(
         spells=SPELLS, waits=[], arm="arm", horizon=24.0, tracks=("activity",), states=(("none", "job"),),
         attributes=(), attribute_values=(), arrival=np.array([0.0, 2.0, 12.0]),
         departure=np.array([math.inf, 14.0, math.inf]), youth_attributes=np.zeros((3, 0), dtype=np.int16),
