@@ -59,14 +59,12 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None, *, runs:
                                                resume=resume, force=force, progress=progress, joint=joint))
     write_results(out, scenario)
     if report:
-        from simulator.outputs.report import languages, write_readable  # matplotlib: only when it draws
+        from simulator.outputs.report import languages, write_in_languages  # matplotlib: only when it draws
         from simulator.progress import progress as bar
 
         written = languages(out, lang)
         with bar(len(written), "reports", "report", shown=progress) as advance:  # a few seconds each
-            for language in written:
-                write_readable(out, language)
-                advance(1)
+            write_in_languages(out, written, advance)
     return ResultsFolder(out)
 
 

@@ -228,10 +228,9 @@ def _forecast(args: argparse.Namespace) -> int:
     results, update = forecast(scenario, args.observed, at, out, arm=args.arm, runs=args.runs, seed=args.seed,
                                workers=args.workers, plan=args.plan, progress=True)
     if not args.no_report:
-        from simulator.outputs.report import languages, write_readable
+        from simulator.outputs.report import languages, write_in_languages
 
-        for language in languages(out, args.lang):
-            write_readable(out, language)
+        write_in_languages(out, languages(out, args.lang))
     if update.joint is not None and update.effective_sample_size < SMALL_ESS:
         print(f"warning: the observed histories leave {update.effective_sample_size:.0f} effective prior draws "
               f"of {update.prior_draws}: the updated parameters rest on a few draws, so the intervals are rough",
