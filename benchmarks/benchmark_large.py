@@ -40,8 +40,11 @@ print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru
 
 def client(arguments: list[str]) -> subprocess.Popen:
     """`simulator ARGUMENTS` in a process of its own that prints its wall seconds, peak memory and status."""
+    # SIGINT as a terminal's Ctrl-C sends it, even when this script runs in the background, where
+    # the shell has it ignored (and a child would inherit that)
     return subprocess.Popen([sys.executable, "-c", _CLIENT, *arguments], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+                            stderr=subprocess.DEVNULL, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def finished(process: subprocess.Popen) -> tuple[float, float, int]:
