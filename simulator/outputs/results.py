@@ -246,7 +246,7 @@ def write_replications(path: Path, layout: Layout, folder: ResultsFolder) -> Non
         runs, step = folder.stored_runs, rows_per_block(len(header))
         for start in range(0, runs, step):
             for row in folder.gather(columns, rows=(start, min(runs, start + step))):
-                yield [format_cell(v) for v in row]
+                yield [format_cell(v) for v in row.tolist()]
 
     write_csv(path, header, rows())
 
