@@ -25,7 +25,7 @@ from simulator.language.observed import Observed, ObservedYouth
 from simulator.language.scenario import (Condition, IntakeStream, Model, Number, Poisson, Ref, Scenario,
                                          TimeSpec, bind)
 from simulator.engine.seeding import rng_for
-from simulator.engine.trajectories import Trajectories
+from simulator.engine.trajectories import Trajectories, most_states
 
 # Final: the compiled engine reads a constant, not the module's dictionary, on every use.
 INF: Final = math.inf
@@ -168,6 +168,7 @@ def admit(scenario: Scenario, values: Mapping[str, float], seed: int, replicatio
     order, arrival = order[keep], arrival[keep]
     streams = Streams(seed, replication, len(arrival))
     attributes = np.zeros((len(arrival), len(scenario.attributes)), dtype=np.int16)
+    shares = _cumulative_shares(scenario, values)
     for youth, source in enumerate(order):
         for a, attribute in enumerate(scenario.attributes):
             u = streams.single(ATTRIBUTE, attribute.name, youth)
@@ -175,13 +176,22 @@ def admit(scenario: Scenario, values: Mapping[str, float], seed: int, replicatio
             if given is not None:
                 attributes[youth, a] = attribute.values.index(given)
             else:
-                shares = bind(attribute.shares, values)
-                attributes[youth, a] = _pick(np.cumsum(shares).tolist(), u)
-    attribute_code = [0] * len(arrival)
+                attributes[youth, a] = _pick(cast(list[float], shares[a]), u)
+    return Cohort(arrival, attributes, _attribute_codes(scenario, attributes), streams)
+
+
+def _cumulative_shares(scenario: Scenario, values: Mapping[str, float]) -> list[list[float] | None]:
+    """Per attribute, the running sum of its shares with these values (None when the intake fixes it)."""
+    return [None if attribute.shares is None else np.cumsum(bind(attribute.shares, values)).tolist()
+            for attribute in scenario.attributes]
+
+
+def _attribute_codes(scenario: Scenario, attributes: np.ndarray) -> list[int]:
+    """Each youth's attribute values as one mixed-radix number (`Cohort.attribute_code`)."""
+    codes = [0] * len(attributes)
     for a, attribute in enumerate(scenario.attributes):
-        attribute_code = [code * len(attribute.values) + value
-                          for code, value in zip(attribute_code, attributes[:, a].tolist())]
-    return Cohort(arrival, attributes, attribute_code, streams)
+        codes = [code * len(attribute.values) + value for code, value in zip(codes, attributes[:, a].tolist())]
+    return codes
 
 
 def _arrival_times(stream: IntakeStream, rng: np.random.Generator) -> np.ndarray:
@@ -518,7 +528,7 @@ class ArmRun:
         self.spell_start: list[float] = []
         self.spell_end: list[float] = []
         self.code_tracks = len(self.tracks)
-        self.code_states = max([len(track.states) for track in self.tracks] + [1])
+        self.code_states = most_states([track.states for track in self.tracks])
         self.waits: list[tuple[int, int, float, float]] = []
         self.departure = np.full(len(cohort.arrival), INF)
         self.present: dict[int, Youth] = {}
@@ -572,17 +582,17 @@ class ArmRun:
             requests = [request for _, request, _, _ in youth.waiting.values()]
             event = self.env.any_of([e for e in (alarm, *requests) if e is not None])
             cast(list, event.callbacks).append(self.wake)
-        elif youth.event is None:  # a youth continued from a forecast's cut-off sleeps a first time
-            event = youth.event = Timeout(self.env, delay)
-            cast(list, event.callbacks).append(self.wake)
         else:
-            # The youth's own processed event, scheduled again: what Timeout(env, delay) does (the
-            # same heap entry, so SimPy orders it exactly as a new one) without making an event.
-            event = youth.event
-            event.callbacks = [cast(Callable[[Event], None], self.waker)]
-            self.env.schedule(event, NORMAL, delay)
-        if not youth.waiting:
             youth.alarm = now + delay  # SimPy's time for the alarm, env.now + delay, to the bit
+            if youth.event is None:  # a youth continued from a forecast's cut-off sleeps a first time
+                event = youth.event = Timeout(self.env, delay)
+                cast(list, event.callbacks).append(self.wake)
+            else:
+                # The youth's own processed event, scheduled again: what Timeout(env, delay) does
+                # (the same heap entry, so SimPy orders it exactly as a new one) without making one.
+                event = youth.event
+                event.callbacks = [cast(Callable[[Event], None], self.waker)]
+                self.env.schedule(event, NORMAL, delay)
         youth.next_clock, youth.next_track, youth.leaving = clock, track, leaving
         self.sleeping[event] = youth
 
@@ -935,6 +945,7 @@ def admit_continued(scenario: Scenario, observed: Observed, plan: ArmPlan, value
     arrival = np.concatenate([np.array([y.arrival for y in observed.youths], dtype=float), future[order]])
     streams = Streams(seed, replication, len(arrival))
     attributes = np.zeros((len(arrival), len(scenario.attributes)), dtype=np.int16)
+    shares = _cumulative_shares(scenario, values[scenario.baseline])
     for youth in range(len(arrival)):
         for a, attribute in enumerate(scenario.attributes):
             u = streams.single(ATTRIBUTE, attribute.name, youth)
@@ -945,11 +956,8 @@ def admit_continued(scenario: Scenario, observed: Observed, plan: ArmPlan, value
             if given is not None:
                 attributes[youth, a] = attribute.values.index(given)
             else:
-                attributes[youth, a] = _pick(np.cumsum(bind(attribute.shares, values[scenario.baseline])).tolist(), u)
-    attribute_code = [0] * len(arrival)
-    for a, attribute in enumerate(scenario.attributes):
-        attribute_code = [code * len(attribute.values) + value
-                          for code, value in zip(attribute_code, attributes[:, a].tolist())]
+                attributes[youth, a] = _pick(cast(list[float], shares[a]), u)
+    attribute_code = _attribute_codes(scenario, attributes)
     arm_values = values[observed.arm]
     tracks = plan.compiled(arm_values)
     exit_time = cast(TimeSpec, bind(plan.exit, arm_values)).distribution() if plan.exit is not None else None

@@ -21,7 +21,8 @@ def spell_code(youth: int, track: int, state: int, entered: bool, tracks: int, s
     return ((youth * tracks + track) * states + state) * 2 + int(entered)
 
 
-def _most_states(states: Sequence[Sequence[str]]) -> int:
+def most_states(states: Sequence[Sequence[str]]) -> int:
+    """The most states of any track: the `states` of `spell_code`."""
     return max((len(track) for track in states), default=1)
 
 
@@ -58,7 +59,7 @@ class Trajectories:
         """Arrays from the engine's records: each spell's start and end, and its youth, track, state
         and whether it was entered packed in one number (`spell_code`). Three lists of plain
         numbers become arrays at a third of the cost of one list of 6-tuples."""
-        tracks, states = len(fields["tracks"]), _most_states(fields["states"])
+        tracks, states = len(fields["tracks"]), most_states(fields["states"])
         code = np.array(spell_code, dtype=np.int64).reshape(-1)
         start = np.array(spell_start, dtype=float).reshape(-1)
         end = np.array(spell_end, dtype=float).reshape(-1)
@@ -83,7 +84,7 @@ class Trajectories:
     def from_spells(cls, *, spells: Iterable[tuple], waits: Sequence[tuple], **fields) -> "Trajectories":
         """From (youth, track, state, start, end, entered) tuples, as cases built by hand write them."""
         spells = list(spells)
-        tracks, states = len(fields["tracks"]), _most_states(fields["states"])
+        tracks, states = len(fields["tracks"]), most_states(fields["states"])
         return cls.from_records(
             spell_code=[spell_code(youth, track, state, entered, tracks, states)
                         for youth, track, state, _, _, entered in spells],
