@@ -17,7 +17,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import signal
@@ -27,15 +26,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from benchmark import local_cluster  # noqa: E402  (a script beside this one, not a package)
-
-_CLIENT = """
-import resource, sys, time
-from simulator.cli import main
-started = time.perf_counter()
-status = main(sys.argv[1:])
-print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, status)
-"""
+from benchmark import _CLIENT, local_cluster  # noqa: E402  (scripts beside this one, not a package)
+from result_hashes import file_hashes  # noqa: E402
 
 
 def client(arguments: list[str]) -> subprocess.Popen:
@@ -51,12 +43,6 @@ def finished(process: subprocess.Popen) -> tuple[float, float, int]:
     """Wall seconds, peak resident memory (MiB) and exit status of a `client`."""
     seconds, peak, status = process.communicate()[0].splitlines()[-1].split()
     return float(seconds), float(peak) / 1024, int(status)
-
-
-def result_hashes(folder: Path) -> dict[str, str]:
-    """sha256 of each result file a person or a program reads (not the manifest, which has times)."""
-    files = [folder / "summary.json", *sorted(folder.glob("*.csv"))]
-    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
 
 
 def runs_done(folder: Path) -> int:
@@ -80,7 +66,7 @@ def main() -> None:
     pool = args.out / "pool"
     seconds, peak, status = finished(client([*run, "--out", str(pool), "--workers", "2"]))
     print(f"{args.runs} runs, process pool of 2: {seconds:.0f} s, client peak {peak:.0f} MiB, exit {status}")
-    hashes["pool"] = result_hashes(pool)
+    hashes["pool"] = file_hashes(pool)
 
     if not args.no_dask:
         cluster, address = local_cluster()
@@ -89,7 +75,7 @@ def main() -> None:
             seconds, peak, status = finished(client([*run, "--out", str(dask), "--scheduler", address]))
             print(f"{args.runs} runs, Dask LocalCluster of 2: {seconds:.0f} s, client peak {peak:.0f} MiB, "
                   f"exit {status}")
-            hashes["dask"] = result_hashes(dask)
+            hashes["dask"] = file_hashes(dask)
         finally:
             cluster.communicate(timeout=60)
 
@@ -107,7 +93,7 @@ def main() -> None:
                                             "--resume", "--out", str(resumed), "--workers", "1"]))
     print(f"interrupted at {kept} runs (exit {status}), resumed on 1 worker: {seconds:.0f} s, "
           f"client peak {peak:.0f} MiB, exit {again}")
-    hashes["resumed"] = result_hashes(resumed)
+    hashes["resumed"] = file_hashes(resumed)
 
     reference = hashes["pool"]
     for name, files in hashes.items():

@@ -26,6 +26,12 @@ RUNS = {
 }
 
 
+def file_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of each result file a person or a program reads (not the manifest, which has times)."""
+    files = [folder / "summary.json", *sorted(folder.glob("*.csv"))]
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+
+
 def main() -> None:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/result-hashes")
     shutil.rmtree(root, ignore_errors=True)
@@ -33,8 +39,8 @@ def main() -> None:
         out = root / name
         subprocess.run([sys.executable, "-m", "simulator", *arguments, "--out", str(out), "--workers", "2"],
                        check=True, capture_output=True)
-        for path in [out / "summary.json", *sorted(out.glob("*.csv"))]:
-            print(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {name}/{path.name}")
+        for file, digest in file_hashes(out).items():
+            print(f"{digest}  {name}/{file}")
 
 
 if __name__ == "__main__":
