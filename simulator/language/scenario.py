@@ -387,34 +387,15 @@ def bind(obj: Any, values: Mapping[str, float]) -> Any:
     """`obj` with every `Ref` replaced by its value: one replication's concrete terms.
 
     What holds no Ref comes back as the same object: most of a model has none, and every
-    replication binds every arm's model.
+    replication binds every arm's model. (`binder` does the walk; keep it when binding the same
+    object for many replications.)
     """
-    kind = type(obj)
-    if kind is Ref:
-        return values[obj.name]
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        fields = _FIELDS[kind] = _fields_to_bind(kind)
-    if fields is _AS_IS:
-        return obj
-    if fields is _TUPLE:
-        items = tuple(bind(item, values) for item in obj)
-        return obj if all(a is b for a, b in zip(items, obj)) else items
-    if fields is _MAPPING:
-        items = {key: bind(item, values) for key, item in obj.items()}
-        return obj if all(items[key] is item for key, item in obj.items()) else items
-    changes = {}
-    for name in fields:
-        value = getattr(obj, name)
-        bound = bind(value, values)
-        if bound is not value:
-            changes[name] = bound
-    return dataclasses.replace(obj, **changes) if changes else obj
+    return binder(obj)(values)
 
 
 def binder(obj: Any) -> Callable[[Mapping[str, float]], Any]:
-    """`bind` for many sets of values: `binder(obj)(values) == bind(obj, values)`, with the walk
-    through `obj` done once. A record binds the same flows and contracts every replication, and
+    """`bind` for many sets of values: the walk through `obj` done once, then `binder(obj)(values)`
+    for each set. A record binds the same flows and contracts every replication, and
     most of them hold no `$name` (they come back as the same object) or only a few."""
     bound = _binder(obj)
     return (lambda values: obj) if bound is None else bound

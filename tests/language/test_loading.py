@@ -224,6 +224,7 @@ def test_binder_binds_as_bind_does_and_keeps_what_holds_no_name():
                *(arm.model.flows for arm in scenario.arms.values()), *(arm.model for arm in scenario.arms.values())]
     for obj in objects:
         assert binder(obj)(values) == bind(obj, values)
+        assert refs_in(binder(obj)(values)) == []
         assert holds_refs(obj) == bool(refs_in(obj))
     assert not refs_in(scenario.economics)  # a fixed discount rate
     assert binder(scenario.economics)(values) is scenario.economics
